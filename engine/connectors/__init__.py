@@ -1,0 +1,1 @@
+"""Production clients for the two services; see `base.py` for the interface the runner uses."""
