@@ -1,0 +1,44 @@
+"""Canonical, JSON-ready forms of field values, so shadows compare equal across runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+
+def canonical(value: Any) -> Any:
+    """A JSON-ready value that compares equal for equal field values.
+
+    Empty strings and None are the same (both systems return empty for unset), numbers
+    compare by value (Decimal('1.50') == 1.5), dates and datetimes by ISO text in UTC.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(str(value)).normalize()
+        return format(number, "f")
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-ready copy of a record value for payloads and error reports."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
