@@ -37,7 +37,11 @@ CITY = rule("CITY", "BillingCity", "both")
 
 def linked_shadow() -> Shadow:
     return Shadow(
-        intacct={"NAME|Name": ["Acme"], "STATUS|Status__c": ["active"], "CITY|BillingCity": ["Paris"]},
+        intacct={
+            "NAME|Name": ["Acme"],
+            "STATUS|Status__c": ["active"],
+            "CITY|BillingCity": ["Paris"],
+        },
         salesforce={
             "NAME|Name": ["Acme"],
             "STATUS|Status__c": ["ACTIVE"],
@@ -56,7 +60,9 @@ def test_echo_of_our_own_write_changes_nothing() -> None:
 
 def test_intacct_change_flows_to_salesforce_only() -> None:
     decision = decide(
-        [NAME, STATUS, CITY], {"NAME": "Acme", "STATUS": "inactive", "CITY": "Lyon"}, None,
+        [NAME, STATUS, CITY],
+        {"NAME": "Acme", "STATUS": "inactive", "CITY": "Lyon"},
+        None,
         linked_shadow(),
     )
     assert decision.salesforce_patch == {"Status__c": "INACTIVE", "BillingCity": "Lyon"}
@@ -82,8 +88,12 @@ def test_salesforce_edit_of_intacct_owned_field_is_put_back() -> None:
 )
 def test_conflict_follows_policy(policy: str, newest: str, patch_side: str, value: str) -> None:
     decision = decide(
-        [CITY], {"CITY": "Lyon"}, {"BillingCity": "Nice"}, linked_shadow(),
-        policy=policy, newest=lambda: newest,  # type: ignore[arg-type,return-value]
+        [CITY],
+        {"CITY": "Lyon"},
+        {"BillingCity": "Nice"},
+        linked_shadow(),
+        policy=policy,
+        newest=lambda: newest,  # type: ignore[arg-type,return-value]
     )
     assert len(decision.conflicts) == 1
     conflict = decision.conflicts[0]
@@ -99,13 +109,17 @@ def test_first_link_of_equal_records_writes_nothing_and_records_shadow() -> None
 
 
 def test_first_link_of_different_records_is_not_a_conflict() -> None:
-    decision = decide([CITY], {"CITY": "Paris"}, {"BillingCity": "Rome"}, Shadow(), policy="intacct")
+    decision = decide(
+        [CITY], {"CITY": "Paris"}, {"BillingCity": "Rome"}, Shadow(), policy="intacct"
+    )
     assert decision.conflicts == []
     assert decision.salesforce_patch == {"BillingCity": "Paris"}
 
 
 def test_creation_takes_fields_flowing_to_the_target() -> None:
-    decision = creation([NAME, STATUS, CITY], "intacct", {"NAME": "A", "STATUS": "active", "CITY": "X"})
+    decision = creation(
+        [NAME, STATUS, CITY], "intacct", {"NAME": "A", "STATUS": "active", "CITY": "X"}
+    )
     assert decision.salesforce_patch == {"Status__c": "ACTIVE", "BillingCity": "X"}
     assert decision.shadow.intacct["STATUS|Status__c"] == ["active"]
 
