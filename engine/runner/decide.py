@@ -209,7 +209,7 @@ class _PairDecider:
             self.remember(rule, "intacct", cur_i)
             self.remember(rule, "salesforce", cur_s)
             return
-        winner: Side = self.newest() if self.policy == "newest" else self.policy  # type: ignore[assignment]
+        winner: Side = self.newest() if self.policy == "newest" else self.policy
         if not first_link:
             self.out.conflicts.append(Conflict(rule.id, cur_i, cur_s, winner))
         self.push(rule, "salesforce" if winner == "intacct" else "intacct")
