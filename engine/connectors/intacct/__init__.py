@@ -1,0 +1,25 @@
+"""The Sage Intacct XML API connector (httpx + lxml).
+
+Modules, one concern each: `envelope` (request building), `response` (safe parsing),
+`errors` (the three error levels -> the engine's exception family), `values` (catalog-typed
+conversion), `query` (escaped readByQuery conditions and `query` filters), `sotransaction`
+(legacy sales documents), `controlids` (deterministic function controlids), `retry`
+(backoff), `gateway` (HTTP, sessions), `reads` / `writes` (paging, batching, de-duplication)
+and `client` (`IntacctClient`, the facade the runner uses).
+"""
+
+from __future__ import annotations
+
+from .client import DEFAULT_BATCH_SIZE, IntacctClient
+from .envelope import SenderCredentials, UserLogin
+from .errors import StillProcessing
+from .retry import RetryPolicy
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "IntacctClient",
+    "RetryPolicy",
+    "SenderCredentials",
+    "StillProcessing",
+    "UserLogin",
+]
