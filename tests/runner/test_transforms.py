@@ -68,7 +68,8 @@ def test_text_steps_have_no_inverse() -> None:
         backward("x", step("trim"))
 
 
-STATUS = step("map", table={"active": "Active", "inactive": "Inactive"}, **{"else": {"mode": "fail"}})
+STATUS = step("map", table={"active": "Active", "inactive": "Inactive"},
+              **{"else": {"mode": "fail"}})
 
 
 def test_map_and_its_reversed_map() -> None:
