@@ -1,0 +1,69 @@
+"""The mapping language, one public function per stage.
+
+    parse_text(text, path, name) / parse_file(path) -> RuleFile   (raise LanguageError)
+    load_rule_set(paths)                            -> Loaded      (files, folders)
+    check(rule_set, catalogs=None)                  -> list[Diagnostic]
+    compile_rules(rule_set, catalogs=None)          -> Plan        (raises LanguageError)
+    validate_paths(paths, catalogs=None)            -> Loaded      (parse + check)
+    compile_paths(paths, catalogs=None)             -> (Plan | None, Loaded)
+
+`catalogs=None` means the shipped catalogs (`engine.catalog.load_catalogs()`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.catalog import Catalogs, load_catalogs
+from engine.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from engine.language import check as _check
+from engine.language import compile as _compile
+from engine.language.ast import RuleFile, RuleSet
+from engine.language.errors import LanguageError
+from engine.language.loader import Loaded, load_rule_set
+from engine.language.parser import parse_file, parse_text
+from engine.plan import Plan
+
+__all__ = [
+    "LanguageError",
+    "Loaded",
+    "RuleFile",
+    "RuleSet",
+    "check",
+    "compile_paths",
+    "compile_rules",
+    "load_rule_set",
+    "parse_file",
+    "parse_text",
+    "validate_paths",
+]
+
+
+def check(rule_set: RuleSet, catalogs: Catalogs | None = None) -> list[Diagnostic]:
+    """Every semantic problem of `rule_set`, sorted by position."""
+    return _check.check(rule_set, catalogs or load_catalogs())
+
+
+def compile_rules(rule_set: RuleSet, catalogs: Catalogs | None = None) -> Plan:
+    """The plan of `rule_set`; raises LanguageError when it has errors."""
+    return _compile.compile_rules(rule_set, catalogs or load_catalogs())
+
+
+def validate_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None) -> Loaded:
+    """Parse and check the rule files under `paths`; `.diagnostics` holds every problem."""
+    loaded = load_rule_set(paths)
+    if has_errors(loaded.diagnostics):
+        return loaded
+    problems = check(loaded.rule_set, catalogs)
+    return dataclasses.replace(loaded, diagnostics=tuple(sort_diagnostics(problems)))
+
+
+def compile_paths(paths: Sequence[str | Path],
+                  catalogs: Catalogs | None = None) -> tuple[Plan | None, Loaded]:
+    """The plan of the rule files under `paths`, or None with the diagnostics that stop it."""
+    loaded = validate_paths(paths, catalogs)
+    if has_errors(loaded.diagnostics):
+        return None, loaded
+    return _compile.build_plan(loaded.rule_set, catalogs or load_catalogs()), loaded
