@@ -57,14 +57,21 @@ class ScriptedTransport:
 
 
 def scripted_client(
-    replies: list[Reply], *, login: UserLogin | None = LOGIN, session_id: str | None = None,
+    replies: list[Reply],
+    *,
+    login: UserLogin | None = LOGIN,
+    session_id: str | None = None,
     **options: object,
 ) -> tuple[IntacctClient, ScriptedTransport]:
     """A real IntacctClient whose HTTP goes to a ScriptedTransport."""
     script = ScriptedTransport(list(replies))
     client = IntacctClient(
-        SENDER, login=login, session_id=session_id, endpoint=ENDPOINT,
-        transport=httpx.MockTransport(script.handler), retry=FAST_RETRY,
+        SENDER,
+        login=login,
+        session_id=session_id,
+        endpoint=ENDPOINT,
+        transport=httpx.MockTransport(script.handler),
+        retry=FAST_RETRY,
         **options,  # type: ignore[arg-type]
     )
     return client, script
@@ -88,12 +95,15 @@ def gateway_response(*results: str) -> bytes:
     ).encode()
 
 
-def echo_results(build: Callable[[str, etree._Element], str]) -> Callable[[etree._Element], tuple[int, bytes]]:
+def echo_results(
+    build: Callable[[str, etree._Element], str],
+) -> Callable[[etree._Element], tuple[int, bytes]]:
     """A reply that answers every function of the request with build(controlid, element)."""
 
     def reply(request: etree._Element) -> tuple[int, bytes]:
         results = [
-            build(f.get("controlid", ""), f[0]) for f in request.iterfind("operation/content/function")
+            build(f.get("controlid", ""), f[0])
+            for f in request.iterfind("operation/content/function")
         ]
         return 200, gateway_response(*results)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from iaconn_support import FIXTURES, fixture, scripted_client, session_reply
 
 from engine.catalog import FieldInfo, ObjectInfo
 from engine.connectors.intacct.errors import Redactor, error_class, from_chain
@@ -19,11 +20,7 @@ from engine.errors import (
     ValidationFailed,
 )
 
-from iaconn_support import FIXTURES, fixture, scripted_client, session_reply
-
-RESPONSES = sorted(
-    p.name for p in FIXTURES.glob("*.xml") if not p.name.startswith("request-")
-)
+RESPONSES = sorted(p.name for p in FIXTURES.glob("*.xml") if not p.name.startswith("request-"))
 COVERED = {
     "async-acknowledgement.xml",
     "create_class-legacy-key.xml",
@@ -54,10 +51,12 @@ def test_every_response_fixture_parses_safely(name: str) -> None:
 
 
 def test_get_api_session_switches_to_the_returned_endpoint() -> None:
-    client, script = scripted_client([
-        (200, fixture("getAPISession-success.xml")),
-        (200, fixture("readByQuery-empty.xml")),
-    ])
+    client, script = scripted_client(
+        [
+            (200, fixture("getAPISession-success.xml")),
+            (200, fixture("readByQuery-empty.xml")),
+        ]
+    )
     with client:
         assert client.open_session() == "https://api.intacct.com/ia/xml/xmlgw.phtml"
         assert list(client.read_where("DEPARTMENT", ["RECORDNO"])) == []
@@ -98,20 +97,23 @@ def test_async_acknowledgement_is_a_protocol_error() -> None:
 
 
 def test_session_invalid_with_a_given_session_cannot_be_renewed() -> None:
-    client, _ = scripted_client([(200, fixture("sessionInvalid.xml"))], login=None,
-                                session_id="q-session-abc")
+    client, _ = scripted_client(
+        [(200, fixture("sessionInvalid.xml"))], login=None, session_id="q-session-abc"
+    )
     with client, pytest.raises(AuthenticationError) as info:
         list(client.read_where("CLASS", []))
     assert "q-session-abc" not in str(info.value)
 
 
 def test_session_invalid_with_a_login_renews_once_and_resends() -> None:
-    client, script = scripted_client([
-        session_reply(session_id="S1"),
-        (200, fixture("sessionInvalid.xml")),
-        session_reply(session_id="S2"),
-        (200, fixture("readByQuery-empty.xml")),
-    ])
+    client, script = scripted_client(
+        [
+            session_reply(session_id="S1"),
+            (200, fixture("sessionInvalid.xml")),
+            session_reply(session_id="S2"),
+            (200, fixture("readByQuery-empty.xml")),
+        ]
+    )
     with client:
         assert list(client.read_where("DEPARTMENT", ["RECORDNO"])) == []
     sessions = [s[1].findtext("operation/authentication/sessionid") for s in script.sent]
@@ -120,21 +122,27 @@ def test_session_invalid_with_a_login_renews_once_and_resends() -> None:
 
 
 def test_session_invalid_twice_is_session_expired() -> None:
-    client, _ = scripted_client([
-        session_reply(session_id="S1"), (200, fixture("sessionInvalid.xml")),
-        session_reply(session_id="S2"), (200, fixture("sessionInvalid.xml")),
-    ])
+    client, _ = scripted_client(
+        [
+            session_reply(session_id="S1"),
+            (200, fixture("sessionInvalid.xml")),
+            session_reply(session_id="S2"),
+            (200, fixture("sessionInvalid.xml")),
+        ]
+    )
     with client, pytest.raises(TransientError) as info:
         list(client.read_where("DEPARTMENT", []))
     assert type(info.value).__name__ == "SessionExpired"
 
 
 def test_read_by_query_then_read_more_by_result_id() -> None:
-    client, script = scripted_client([
-        session_reply(),
-        (200, fixture("readByQuery-page1-READMOREID.xml")),
-        (200, fixture("readMore-page2-READMOREID.xml")),
-    ])
+    client, script = scripted_client(
+        [
+            session_reply(),
+            (200, fixture("readByQuery-page1-READMOREID.xml")),
+            (200, fixture("readMore-page2-READMOREID.xml")),
+        ]
+    )
     with client:
         rows = list(client.read_where("PROJECT", ["PROJECTID", "NAME"]))
     assert [r["PROJECTID"] for r in rows] == ["P01"] + [f"S{n:02d}" for n in range(2, 13)]
@@ -153,18 +161,25 @@ def test_exec_project_success_two_results() -> None:
     response = parse_response(fixture("execProjectSuccess.xml"), Redactor())
     paged, read = response.results
     assert (paged.function, paged.attr_int("count"), paged.attr_int("numremaining")) == (
-        "readByQuery", 5, 30,
+        "readByQuery",
+        5,
+        30,
     )
     assert paged.result_id == "7765623336W-ne68CoA4gAAEEhD7EAAAAP4"
     assert [parse_record(r)["PROJECTID"] for r in paged.records()][:2] == ["A17-ADVC", "A17-CONF01"]
     assert parse_record(read.records()[0]) == {
-        "RECORDNO": "1423", "PROJECTID": "Fellow PD1", "NAME": "Program Development1",
+        "RECORDNO": "1423",
+        "PROJECTID": "Fellow PD1",
+        "NAME": "Program Development1",
     }
 
 
 def test_vendor_response_empty_elements_are_none_and_types_follow_the_catalog() -> None:
     info = ObjectInfo(
-        system="intacct", name="VENDOR", label="Vendor", record_id="RECORDNO",
+        system="intacct",
+        name="VENDOR",
+        label="Vendor",
+        record_id="RECORDNO",
         fields={
             "RECORDNO": FieldInfo("RECORDNO", "integer"),
             "PARENTKEY": FieldInfo("PARENTKEY", "integer"),
@@ -200,8 +215,11 @@ def test_exec_func_error_is_a_duplicate_for_the_record() -> None:
 
 def test_legacy_key_result_becomes_the_write_results_key() -> None:
     client, _ = scripted_client([session_reply(), (200, fixture("create_class-legacy-key.xml"))])
-    header = {"transactiontype": "Sales Order", "datecreated": dt.date(2024, 3, 8),
-              "customerid": "C1"}
+    header = {
+        "transactiontype": "Sales Order",
+        "datecreated": dt.date(2024, 3, 8),
+        "customerid": "C1",
+    }
     with client:
         result = client.create_sotransaction(header, [{"itemid": "I1", "quantity": Decimal(1)}])
     assert result.ok and result.key == "C1234" and result.created
