@@ -144,7 +144,7 @@ class _Checker:
             if pair is None or block.kind == "action":
                 continue
             other = pairs.setdefault(pair, block)
-            if other is not block:
+            if other is not block and not (_filtered(other) and _filtered(block)):
                 self.error("duplicate-mapping",
                            f"`{block.name}` maps {_pair_text(pair)} again", block.name_span,
                            [f"`{other.name}` already maps them ({_position(other.name_span)})"])
@@ -203,7 +203,7 @@ class _Checker:
         intacct = self.resolve_object(block.kind, block.statements, "intacct", block.name_span)
         salesforce = self.resolve_object(block.kind, block.statements, "salesforce",
                                          block.name_span)
-        return _Scope(block.kind, intacct, salesforce, lock=block.kind == "mapping")
+        return _Scope(block.kind, intacct, salesforce, lock=_creates_intacct(block))
 
     def resolve_object(self, kind: str, statements: tuple[ast.Statement, ...],
                        system: ast.System, where: ast.Span) -> ObjectInfo | None:
@@ -366,7 +366,7 @@ class _Checker:
             intacct = self.resolve_object(block.kind, lines.statements, "intacct", lines.span)
             salesforce = self.resolve_object(block.kind, lines.statements, "salesforce",
                                              lines.span)
-            return _Scope(block.kind, intacct, salesforce, lock=True)
+            return _Scope(block.kind, intacct, salesforce, lock=parent.lock)
         intacct = self.action_child("intacct", parent.intacct, lines.name, lines.span)
         salesforce = self.action_child("salesforce", parent.salesforce,
                                        lines.relationship or "", lines.span)
@@ -447,7 +447,9 @@ class _Checker:
         for system, info, side in _targets(rule, scope):
             for ref in _refs(side):
                 found = info.field(ref.path) if info else None
-                if found is not None and found.readonly and rule.arrow != "off":
+                writes_function = scope.kind == "action" and system == "intacct"
+                if found is not None and found.readonly and rule.arrow != "off" \
+                        and not writes_function:
                     self.error("readonly-field", f"{_SYSTEM_NAME[system]} field `{ref.path}` "
                                "is read-only and cannot be written", ref.span,
                                ["make the rule one way from this side, or `off`"])
@@ -559,7 +561,7 @@ class _Checker:
         wanted = _side_kind(target_system, target_info, target_side)
         if isinstance(source_side, ast.Constant) and not rule.steps:
             self.check_constant_fits(source_side, wanted, target_side, target_info)
-        elif not _fits(kind, wanted):
+        elif not _fits(kind, wanted) and not _plain_id(kind, wanted, target_info, target_side):
             self.error("type-mismatch", f"{_side_text(target_system, target_side)} takes "
                        f"{_KIND_WORDS[wanted]} but this rule gives it {_KIND_WORDS[kind]}",
                        target_side.span, self.mismatch_hints(kind, wanted, rule, scope))
@@ -669,6 +671,18 @@ class _Checker:
 # ---- helpers ----------------------------------------------------------------------------
 
 
+def _creates_intacct(block: ast.Block) -> bool:
+    """Whether a sync mapping may create Intacct records (then Intacct's required fields lock)."""
+    if block.kind != "mapping":
+        return False
+    decl = next(iter(ast.statements_of(block.statements, ast.CreateDecl)), None)
+    return decl is None or "intacct" in decl.sides
+
+
+def _filtered(block: ast.Block) -> bool:
+    return bool(ast.statements_of(block.statements, ast.WhenDecl))
+
+
 def _refs(side: ast.Side) -> tuple[ast.FieldRef, ...]:
     if isinstance(side, ast.FieldRef):
         return (side,)
@@ -700,9 +714,15 @@ def _side_kind(system: ast.System, info: ObjectInfo, side: ast.Side) -> str:
 
 
 def _fits(kind: str, wanted: str) -> bool:
-    if kind == wanted:
+    if kind == wanted or (kind, wanted) == (st.I_DATE, st.I_DATETIME):
         return True
     return wanted == st.TEXT and kind in (st.NUMBER, st.I_BOOLEAN, st.I_DATE, st.I_DATETIME)
+
+
+def _plain_id(kind: str, wanted: str, info: ObjectInfo, side: ast.Side) -> bool:
+    """A Salesforce Id stored as text in a field that refers to no Intacct object."""
+    found = _field_of(info, side)
+    return kind == st.ID and wanted == st.TEXT and found is not None and not found.references
 
 
 def _fix_hint(kind: str, wanted: str) -> list[str]:

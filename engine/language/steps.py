@@ -76,11 +76,16 @@ def _to_number(kind: str, direction: Direction) -> str | None:
     return NUMBER if kind in (TEXT, NUMBER) else None
 
 
-def _converter(intacct: str, salesforce: str) -> Callable[[str, Direction], str | None]:
+def _converter(intacct: str, salesforce: str,
+               *also: tuple[str, str]) -> Callable[[str, Direction], str | None]:
+    """Kinds of a format step; `also` lists further (Intacct, Salesforce) kinds it reads."""
+    takes_intacct = {intacct, TEXT, *(i for i, _ in also)}
+    takes_salesforce = {salesforce, TEXT, *(s for _, s in also)}
+
     def kinds(kind: str, direction: Direction) -> str | None:
         if direction == "to_salesforce":
-            return salesforce if kind in (intacct, TEXT) else None
-        return intacct if kind in (salesforce, TEXT) else None
+            return salesforce if kind in takes_intacct else None
+        return intacct if kind in takes_salesforce else None
 
     return kinds
 
@@ -151,10 +156,10 @@ STEPS: Mapping[str, StepSpec] = {s.name: s for s in (
     _spec("currency", (), "decimal(2)", _to_number, _as("decimal"), _build_currency),
     _spec("number", (), "text -> number", _to_number, _as("number")),
     _spec("date", (), "Intacct MM/DD/YYYY <-> Salesforce YYYY-MM-DD",
-          _converter(I_DATE, DATE), _as("date")),
+          _converter(I_DATE, DATE, (I_DATETIME, DATETIME)), _as("date")),
     _spec("datetime", (_S("tz", "string", optional=True),),
           "Intacct MM/DD/YYYY HH:MM:SS (company time) <-> Salesforce ISO UTC",
-          _converter(I_DATETIME, DATETIME), _as("datetime"), _build_datetime),
+          _converter(I_DATETIME, DATETIME, (I_DATE, DATE)), _as("datetime"), _build_datetime),
     _spec("bool", (_S("true", "string", optional=True), _S("false", "string", optional=True)),
           "Intacct codes <-> Salesforce boolean", _converter(I_BOOLEAN, BOOLEAN),
           _as("bool"), _build_bool),
