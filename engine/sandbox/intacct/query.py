@@ -99,6 +99,9 @@ _PROTOCOL_FIELDS = {
 }
 
 
+_NO_CODE = "\x00not-a-stored-code:"
+
+
 class Binder:
     """Resolves field names against one object's catalog and converts literals to stored form."""
 
@@ -136,7 +139,8 @@ class Binder:
     def _convert(self, spec: FieldInfo, literal: str) -> Stored:
         if self.codes and spec.query_codes:
             by_code = {code: label for label, code in spec.query_codes.items()}
-            return by_code.get(literal, literal)
+            # Stored codes are compared, so a label (or any non-code) matches nothing.
+            return by_code.get(literal, _NO_CODE + literal)
         if spec.type == "boolean":
             return parse_boolean(literal)
         if spec.type in ("picklist", "multipicklist"):

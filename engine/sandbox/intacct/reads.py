@@ -99,7 +99,9 @@ def read_by_query(ctx: Context, element: etree._Element) -> Outcome:
     try:
         fields, star = _fields(info, element, _BadFields)
         pred, limit = parse_readbyquery(child_text(element, "query", "") or "", info)
-    except (QueryError, _BadFields) as err:
+    except _BadFields as err:
+        raise FunctionFailure(errors.bad_query(f"Unknown field(s) in fields list: {err}")) from None
+    except QueryError as err:
         raise FunctionFailure(errors.bad_query(str(err))) from None
     pred = with_docparid(pred, child_text(element, "docparid", "") or "")
     where, params = to_sql(pred, lambda f: ctx.store.column(info.name, f))

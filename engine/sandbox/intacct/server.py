@@ -95,7 +95,7 @@ class IntacctSandbox:
         self._server = server
         self.gateway.endpoint = self.url
         self._thread = threading.Thread(
-            target=server.serve_forever, name="intacct-sandbox", daemon=True
+            target=server.serve_forever, args=(0.05,), name="intacct-sandbox", daemon=True
         )
         self._thread.start()
         return self
