@@ -1,0 +1,256 @@
+"""The SQLite state store: migrations, links, shadows, watermarks, runs, errors, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fieldplans import plan_field, step
+
+from engine.connectors.base import Watermark
+from engine.errors import RateLimited, ValidationFailed
+from engine.state import MIGRATIONS, StateError, StateStore
+from engine.transforms import PendingReferences, TransformError, compile_fields
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore.open(tmp_path / ".mapsync" / "state.db") as opened:
+        yield opened
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    conn.close()
+    return {r[0] for r in rows}
+
+
+def test_open_creates_the_schema_from_empty(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "state.db"
+    with StateStore.open(path) as store:
+        assert store.schema_version == len(MIGRATIONS) == 1
+        mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert {"schema_version", "xref", "shadow", "watermark", "run", "error",
+            "conflict"} <= tables(path)
+
+
+def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with StateStore.open(path) as store:
+        store.link("Customer", "C1", "001A", "12")
+    with StateStore.open(path) as store:
+        assert store.schema_version == 1
+        assert store.links_by_intacct_keys("Customer", ["C1"])["C1"].salesforce_id == "001A"
+        count = store._conn.execute("SELECT count(*) FROM schema_version").fetchone()[0]
+    assert count == 1
+
+
+def test_a_later_migration_upgrades_an_existing_store(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with StateStore.open(path) as store:
+        store.link("Customer", "C1", "001A")
+
+    def add_note(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE xref ADD COLUMN note TEXT")
+
+    with StateStore.open(path, migrations=(*MIGRATIONS, add_note)) as store:
+        assert store.schema_version == 2
+        assert store._conn.execute("SELECT intacct_key, note FROM xref").fetchall() == [
+            ("C1", None)]
+    with pytest.raises(StateError, match="newer than this mapsync knows"):
+        StateStore.open(path)
+
+
+def test_a_failing_migration_leaves_the_old_version(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    StateStore.open(path).close()
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        StateStore.open(path, migrations=(*MIGRATIONS, broken))
+    with StateStore.open(path) as store:
+        assert store.schema_version == 1
+    assert "half_done" not in tables(path)
+
+
+def test_links_both_ways_and_relinking(store: StateStore) -> None:
+    store.link_many("Customer", [("C1", "12", "001A"), ("C2", None, "001B")])
+    assert store.links_by_salesforce_ids("Customer", ["001B", "nope"])["001B"].intacct_key == "C2"
+    assert store.links_by_recordnos("Customer", ["12"])["12"].intacct_key == "C1"
+    store.link("Customer", "C1", "001Z")  # the Salesforce record was recreated
+    store.link("Customer", "C3", "001B")  # and an Id moved to another key
+    assert {(x.intacct_key, x.intacct_recordno, x.salesforce_id)
+            for x in store.all_links("Customer")} == {("C1", "12", "001Z"), ("C3", None, "001B")}
+    assert store.count_links("Customer") == 2
+    assert store.count_links("Contact") == 0
+    store.unlink("Customer", "C1")
+    assert store.links_by_intacct_keys("Customer", ["C1"]) == {}
+
+
+def test_lookups_of_many_keys_are_chunked(store: StateStore) -> None:
+    store.link_many("Item", [(f"I{i}", str(i), f"01t{i:05d}") for i in range(1300)])
+    found = store.links_by_intacct_keys("Item", (f"I{i}" for i in range(0, 1300, 1)))
+    assert len(found) == 1300
+
+
+def test_shadows_round_trip_json(store: StateStore) -> None:
+    shadow = {"i": {"NAME|Name": "Acme", "CREDITLIMIT|Credit__c": "10.5"},
+              "s": {"NAME|Name": "Acme"}}
+    store.save_shadows("Customer", {"C1": shadow, "C2": {"i": {}, "s": {}}})
+    assert store.shadows("Customer", ["C1", "C9"]) == {"C1": shadow}
+    store.save_shadows("Customer", {"C1": {"i": {"x": Decimal("1.50")}, "s": {}}})
+    assert store.shadows("Customer", ["C1"])["C1"] == {"i": {"x": "1.50"}, "s": {}}
+
+
+def test_watermarks_keep_naive_and_aware_times(store: StateStore) -> None:
+    assert store.watermark("Customer", "intacct") is None
+    naive = Watermark(dt.datetime(2024, 3, 8, 10, 0, 5), "42")
+    aware = Watermark(dt.datetime(2024, 3, 8, 9, 0, 5, 123000, tzinfo=dt.UTC), "001A")
+    store.set_watermark("Customer", "intacct", naive)
+    store.set_watermark("Customer", "salesforce", aware)
+    assert store.watermark("Customer", "intacct") == naive
+    assert store.watermark("Customer", "salesforce") == aware
+    store.reset_watermarks("Customer")
+    assert store.watermark("Customer", "salesforce") is None
+
+
+def test_a_failed_transaction_writes_nothing(store: StateStore) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.link("Customer", "C1", "001A")
+        store.set_watermark("Customer", "intacct", Watermark(None, "1"))
+        raise RuntimeError("connector blew up")
+    assert store.count_links("Customer") == 0
+    assert store.watermark("Customer", "intacct") is None
+
+
+def test_nested_transactions_roll_back_only_the_inner_part(store: StateStore) -> None:
+    with store.transaction():
+        store.link("Customer", "C1", "001A")
+        with pytest.raises(ValueError), store.transaction():
+            store.link("Customer", "C2", "001B")
+            raise ValueError
+        store.link("Customer", "C3", "001C")
+    assert [x.intacct_key for x in store.all_links("Customer")] == ["C1", "C3"]
+
+
+def test_close_without_commit_leaves_no_partial_batch(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = StateStore.open(path)
+    with store.transaction():
+        store.link("Customer", "C0", "001")
+    with pytest.raises(KeyboardInterrupt), store.transaction():
+        store.link_many("Customer", [(f"C{i}", None, f"00{i}X") for i in range(1, 100)])
+        store.save_shadows("Customer", {"C1": {"i": {}, "s": {}}})
+        store.close()  # the file is closed with the batch open, then the process is stopped
+        raise KeyboardInterrupt
+    with StateStore.open(path) as again:
+        assert [x.intacct_key for x in again.all_links("Customer")] == ["C0"]
+        assert again.shadows("Customer", ["C1"]) == {}
+
+
+def test_killed_process_mid_batch_loses_only_the_open_batch(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(REPO)!r})
+        from engine.connectors.base import Watermark
+        from engine.state import StateStore
+        store = StateStore.open({str(path)!r})
+        with store.transaction():
+            store.link_many("Customer", [("A%d" % i, None, "S-A%d" % i) for i in range(200)])
+            store.set_watermark("Customer", "intacct", Watermark(None, "200"))
+        with store.transaction():
+            store.link_many("Customer", [("B%d" % i, None, "S-B%d" % i) for i in range(200)])
+            store.set_watermark("Customer", "intacct", Watermark(None, "400"))
+            os._exit(9)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 9, done.stderr
+    with StateStore.open(path) as store:
+        assert store.count_links("Customer") == 200
+        assert store.watermark("Customer", "intacct") == Watermark(None, "200")
+
+
+def test_runs_and_interrupted_runs(store: StateStore) -> None:
+    crashed = store.start_run("sync")
+    run = store.start_run("sync")
+    store.finish_run(run, "ok", {"Customer": {"created": 3}})
+    latest, earlier = store.runs()
+    assert (latest.id, latest.status, latest.counts) == (run, "ok", {"Customer": {"created": 3}})
+    assert (earlier.id, earlier.status, earlier.ended_at) == (crashed, "interrupted", None)
+
+
+def test_errors_are_stored_once_per_record_and_resolved(store: StateStore) -> None:
+    run = store.start_run("sync")
+    first = store.record_error(run, "Customer", "salesforce", "C1", error_type="ValidationFailed",
+                               message="bad phone", code="INVALID", rule="rules/c.map:9:5",
+                               payload={"Phone": "x"})
+    again = store.record_exception(run, "Customer", "salesforce", "C1",
+                                   RateLimited("slow down", code="429"), payload={"Phone": "y"})
+    other = store.record_exception(run, "Customer", "intacct", "C2",
+                                   ValidationFailed("NAME required", code="BL01001973"))
+    assert first == again != other
+    (c1,) = store.errors(mapping="Customer", transient=True)
+    assert (c1.attempts, c1.error_type, c1.error_code, c1.payload, c1.rule) == (
+        2, "RateLimited", "429", {"Phone": "y"}, "rules/c.map:9:5")
+    assert [e.record_key for e in store.errors(transient=False)] == ["C2"]
+    store.resolve_errors("Customer", "salesforce", ["C1"])
+    store.resolve_error(other)
+    assert store.errors() == []
+    assert {e.status for e in store.errors(status=None, ids=[first, other])} == {"resolved"}
+    fresh = store.record_error(run, "Customer", "salesforce", "C1", error_type="X", message="m")
+    assert fresh != first  # a new failure after resolution is a new error
+
+
+def test_transform_errors_keep_their_rule(store: StateStore) -> None:
+    rt = compile_fields([plan_field("S", "T", "to_salesforce",
+                                    step("map", table={"a": "A"}, **{"else": {"mode": "fail"}}),
+                                    line=7)], "to_salesforce")
+    with pytest.raises(TransformError) as caught:
+        rt.apply({"S": "b"})
+    store.record_exception(None, "Customer", "salesforce", "C1", caught.value)
+    (err,) = store.errors()
+    assert (err.rule, err.error_type, err.error_code, err.transient) == (
+        "rules/customer.map:7:5", "TransformError", "TRANSFORM", False)
+
+
+def test_conflicts_are_logged_with_both_values(store: StateStore) -> None:
+    run = store.start_run("sync")
+    store.log_conflict(run, "Customer", "C1", "BillingCity", "Paris", "Lyon", "salesforce",
+                       "newest")
+    (c,) = store.conflicts(run_id=run)
+    assert (c.field, c.intacct_value, c.salesforce_value, c.winner, c.policy) == (
+        "BillingCity", "Paris", "Lyon", "salesforce", "newest")
+    assert store.conflicts(mapping="Contact") == []
+
+
+def test_ref_resolver_reads_links_for_transforms(store: StateStore) -> None:
+    store.link("ARTerm", "Net 30", "a0B1")
+    fields = [plan_field("TERMNAME", "Term__c", "both", step("ref", mapping="ARTerm"))]
+    resolve = store.ref_resolver()
+    to_sf = compile_fields(fields, "to_salesforce", resolve)
+    to_ia = compile_fields(fields, "to_intacct", resolve)
+    assert to_sf.apply({"TERMNAME": "Net 30"}) == {"Term__c": "a0B1"}
+    assert to_ia.apply({"Term__c": "a0B1"}) == {"TERMNAME": "Net 30"}
+    with pytest.raises(PendingReferences):
+        to_sf.apply({"TERMNAME": "Net 60"})
+    store.link("ARTerm", "Net 60", "a0B2")  # the parent got written later in the run
+    assert to_sf.apply({"TERMNAME": "Net 60"}) == {"Term__c": "a0B2"}
+    cache = resolve("ARTerm", "salesforce")
+    cache.prefetch(["Net 30", "Net 60", "Net 90"])
+    assert dict(cache) == {"Net 30": "a0B1", "Net 60": "a0B2"}
