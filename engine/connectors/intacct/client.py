@@ -228,6 +228,7 @@ class IntacctClient:
         self, documents: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
     ) -> list[WriteResult]:
         """Several create_sotransaction functions, batched like other writes."""
+        infos = self._info("SODOCUMENT"), self._info("SODOCUMENTENTRY")
         planned: list[Planned | WriteResult] = []
         for index, (header, lines) in enumerate(documents):
             payload = {"transaction": dict(header), "lines": [dict(x) for x in lines]}
@@ -236,7 +237,7 @@ class IntacctClient:
                     index,
                     "create_sotransaction",
                     payload,
-                    lambda h=header, ls=lines: sotransaction.create_sotransaction(h, ls),
+                    lambda h=header, ls=lines: sotransaction.create_sotransaction(h, ls, *infos),
                 )
             )
         return self._run(planned, "create_sotransaction", "SODOCUMENT")
@@ -247,12 +248,13 @@ class IntacctClient:
         """Legacy update_sotransaction of the document `key` (DOCID); lines with `line_num`
         update that (one-based) line, others are added."""
         items = list(lines)
+        infos = self._info("SODOCUMENT"), self._info("SODOCUMENTENTRY")
         payload = {"key": key, "transaction": dict(transaction), "lines": [dict(x) for x in items]}
         plan = self._plan_legacy(
             0,
             "update_sotransaction",
             payload,
-            lambda: sotransaction.update_sotransaction(key, transaction, items),
+            lambda: sotransaction.update_sotransaction(key, transaction, items, *infos),
             key=key,
         )
         return self._run([plan], "update_sotransaction", "SODOCUMENT")[0]
@@ -474,12 +476,17 @@ def _header(item: Planned) -> Mapping[str, Any]:
     if isinstance(record, Mapping):
         header = record.get("transaction", {})
         if isinstance(header, Mapping):
-            return {str(k).lower(): v for k, v in header.items()}
+            return _legacy_header(header)
     return {}
 
 
+def _legacy_header(header: Mapping[str, Any]) -> dict[str, Any]:
+    named = sotransaction.legacy_names(header, None)
+    return {str(k).lower(): v for k, v in named.items()}
+
+
 def _document_label(header: Mapping[str, Any]) -> str:
-    lowered = {str(k).lower(): v for k, v in header.items()}
+    lowered = _legacy_header(header)
     parts = [
         f"{n}={lowered[n]}"
         for n in ("transactiontype", "documentno", "customerid")

@@ -4,8 +4,12 @@ Generic `<create><SODOCUMENT>` is not a supported path, so sales documents go th
 2.1-style functions: lower-case element names in a fixed order, dates as
 `<year><month><day>`, contacts as `<shipto><contactname>`, custom fields as
 `<customfields><customfield>` pairs. Inputs are mappings keyed by those lower-case names
-(case-insensitive); `customfields` is a mapping of name -> value; `subtotals` a list of
-mappings. A name the XSD does not allow is a ValidationFailed, raised before any call.
+(case-insensitive) or by the SODOCUMENT / SODOCUMENTENTRY catalog names (CUSTVENDID ->
+customerid, WHENCREATED -> datecreated, TERM.NAME -> termname, PONUMBER -> referenceno...);
+read-only catalog fields are left out. `customfields` is a mapping of name -> value;
+`subtotals` a list of mappings. On update, a line's `line_num` is one-based; a catalog
+`LINE_NO` (zero-based, as reads return it) is converted. A name the XSD does not allow is a
+ValidationFailed, raised before any call.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.catalog import ObjectInfo
 from engine.errors import ValidationFailed
 
 from .errors import SYSTEM
@@ -138,17 +143,33 @@ DATE_ELEMENTS = frozenset(
 )
 CONTACT_ELEMENTS = frozenset({"shipto", "billto"})
 REQUIRED_CREATE = ("transactiontype", "datecreated", "customerid")
+CATALOG_NAMES = {
+    "DOCPARID": "transactiontype",
+    "DOCNO": "documentno",
+    "CUSTVENDID": "customerid",
+    "WHENCREATED": "datecreated",
+    "WHENPOSTED": "dateposted",
+    "WHENDUE": "datedue",
+    "TERM.NAME": "termname",
+    "PONUMBER": "referenceno",
+    "SHIPTO.CONTACTNAME": "shipto",
+    "BILLTO.CONTACTNAME": "billto",
+}
 
 
 def create_sotransaction(
-    transaction: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
+    transaction: Mapping[str, Any],
+    lines: Iterable[Mapping[str, Any]],
+    header_info: ObjectInfo | None = None,
+    line_info: ObjectInfo | None = None,
 ) -> etree._Element:
     """`<create_sotransaction>` for a header and at least one line (itemid, quantity)."""
-    header = _lower(transaction, CREATE_ORDER[:-2] + ("subtotals",), "create_sotransaction")
+    allowed = CREATE_ORDER[:-2] + ("subtotals",)
+    header = _lower(legacy_names(transaction, header_info), allowed, "create_sotransaction")
     missing = [n for n in REQUIRED_CREATE if header.get(n) in (None, "")]
     if missing:
         raise _invalid(f"create_sotransaction needs {', '.join(missing)}", missing[0])
-    items = [_lower(line, LINE_ORDER, "sotransitem") for line in lines]
+    items = [_lower(legacy_names(x, line_info), LINE_ORDER, "sotransitem") for x in lines]
     if not items:
         raise _invalid("create_sotransaction needs at least one line", "sotransitems")
     header["sotransitems"] = items
@@ -159,12 +180,15 @@ def update_sotransaction(
     key: str,
     transaction: Mapping[str, Any],
     lines: Iterable[Mapping[str, Any]] = (),
+    header_info: ObjectInfo | None = None,
+    line_info: ObjectInfo | None = None,
 ) -> etree._Element:
     """`<update_sotransaction key=DOCID>`; lines with `line_num` update, others are added."""
-    header = _lower(transaction, UPDATE_ORDER[:-2] + ("subtotals",), "update_sotransaction")
+    allowed = UPDATE_ORDER[:-2] + ("subtotals",)
+    header = _lower(legacy_names(transaction, header_info), allowed, "update_sotransaction")
     node = _build("update_sotransaction", header, UPDATE_ORDER)
     node.set("key", key)
-    items = list(lines)
+    items = [_one_based(legacy_names(x, line_info, keep=("LINE_NO",)), x) for x in lines]
     if items:
         node.append(_update_lines(items))
     subtotals = header.get("subtotals")
@@ -185,6 +209,32 @@ def _update_lines(lines: Sequence[Mapping[str, Any]]) -> etree._Element:
             item.set("line_num", to_wire(line_num))
             container.append(item)
     return container
+
+
+def legacy_names(
+    values: Mapping[str, Any], info: ObjectInfo | None, keep: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Catalog names turned into legacy element names; read-only catalog fields left out."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in CATALOG_NAMES:
+            out[CATALOG_NAMES[name]] = value
+        elif name in keep or not _readonly(info, name):
+            out[name] = value
+    return out
+
+
+def _readonly(info: ObjectInfo | None, name: str) -> bool:
+    field = info.fields.get(name) if info is not None else None
+    return field is not None and field.readonly
+
+
+def _one_based(values: dict[str, Any], original: Mapping[str, Any]) -> dict[str, Any]:
+    """`LINE_NO` (zero-based, from reads) becomes `line_num` (one-based, for updates)."""
+    line_no = values.pop("LINE_NO", None)
+    if line_no is not None and "line_num" not in {k.lower() for k in original}:
+        values["line_num"] = int(line_no) + 1
+    return values
 
 
 def _lower(values: Mapping[str, Any], allowed: Sequence[str], where: str) -> dict[str, Any]:
