@@ -94,18 +94,22 @@ class Database:
     def _sync_table(self, obj: SObject) -> None:
         table = quote(obj.name)
         self.conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} "
-            "(_seq INTEGER PRIMARY KEY, _deleted_date TEXT)"
-        )
-        self.conn.execute(
             "INSERT OR IGNORE INTO _sandbox_prefixes (object, prefix) VALUES (?, ?)",
             (obj.name, obj.prefix),
         )
         have = {row[1].lower() for row in self.conn.execute(f"PRAGMA table_info({table})")}
-        for name, info in obj.fields.items():
-            if name.lower() not in have:
-                sql_type = _SQL_TYPES.get(info.type, "TEXT")
-                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote(name)} {sql_type}")
+        columns = [
+            f"{quote(name)} {_SQL_TYPES.get(info.type, 'TEXT')}"
+            for name, info in obj.fields.items()
+            if name.lower() not in have
+        ]
+        if not have:
+            self.conn.execute(
+                f"CREATE TABLE {table} (_seq INTEGER PRIMARY KEY, _deleted_date TEXT, "
+                + ", ".join(columns) + ")"
+            )
+        for column in [] if not have else columns:
+            self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
         for name, info in obj.fields.items():
             if name == "Id" or info.unique or info.external_id or name == "SystemModstamp":
                 collate = " COLLATE NOCASE" if info.type in TEXT_TYPES - {"id"} else ""

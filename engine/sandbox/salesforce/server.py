@@ -186,7 +186,8 @@ class SalesforceSandbox:
         self._app.instance_url = self.instance_url
         self.session_id = self._app.sessions.issue()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="salesforce-sandbox", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="salesforce-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from engine.catalog import FieldInfo
@@ -62,7 +62,9 @@ def _number(info: FieldInfo, value: Any) -> int | float:
         raise _type_error(info, value, "double")
     if info.type == "integer":
         return int(number)
-    return float(round(number, info.scale) if info.scale is not None else number)
+    if info.scale is not None:
+        number = number.quantize(Decimal(1).scaleb(-info.scale), rounding=ROUND_HALF_UP)
+    return float(number)
 
 
 def _boolean(info: FieldInfo, value: Any) -> int:
