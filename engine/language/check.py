@@ -45,6 +45,9 @@ _FIXES = {
 }
 
 
+_CLEAR_MATCH = 0.9  # one suggestion is enough when it is this close
+
+
 def check(rule_set: ast.RuleSet, catalogs: Catalogs) -> list[Diagnostic]:
     """Every semantic problem of `rule_set`, sorted by file and position."""
     checker = _Checker(rule_set, catalogs)
@@ -56,7 +59,12 @@ def close_matches(word: str, candidates: Iterable[str]) -> list[str]:
     """Likely intended names for `word`: same spelling in another case first, then similar."""
     pool = sorted(set(candidates))
     same = [c for c in pool if c.lower() == word.lower() and c != word]
-    return same or difflib.get_close_matches(word, pool, n=3, cutoff=0.6)
+    if same:
+        return same
+    found = difflib.get_close_matches(word, pool, n=3, cutoff=0.6)
+    if found and difflib.SequenceMatcher(None, word, found[0]).ratio() >= _CLEAR_MATCH:
+        return found[:1]
+    return found
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> tuple[str, ...]:

@@ -61,6 +61,7 @@ def parse_text(text: str, path: str = "<text>", name: str | None = None) -> Rule
     from engine.language.syntax import syntax_diagnostic
     from engine.language.transformer import build_rule_file
 
+    text = text.removeprefix("\ufeff")
     source = text if text.endswith("\n") else text + "\n"
     parser = get_parser()
     try:

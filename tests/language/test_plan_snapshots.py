@@ -1,0 +1,47 @@
+"""The plan of every shipped rule file, compiled with the whole shipped rule set so that
+references across files resolve. Refresh after an intended change with
+`python -m pytest tests/language/test_plan_snapshots.py --snapshot-update`."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import jsonschema
+import pytest
+
+from engine.diagnostics import render
+from engine.language import compile_paths
+from engine.plan import Plan, dump, dumps_json, load
+from engine.resources import rules_dir, schema_file
+
+RULE_FILES = sorted(p.name for p in rules_dir().glob("*.map"))
+
+
+@lru_cache(maxsize=1)
+def shipped_plan() -> Plan:
+    plan, loaded = compile_paths([rules_dir()])
+    if plan is None:
+        pytest.fail("shipped rules do not compile:\n" + render(list(loaded.diagnostics), "text",
+                                                              loaded.sources))
+    return plan
+
+
+@pytest.mark.parametrize("name", RULE_FILES)
+def test_plan_of_rule_file(name: str, snapshot: object) -> None:
+    plan = shipped_plan()
+    mine = [m.to_dict() for m in plan.mappings if m.source.path == f"rules/{name}"]
+    assert dumps_json(mine) == snapshot
+
+
+def test_shipped_plan_round_trips_and_matches_schema() -> None:
+    plan = shipped_plan()
+    assert load(dump(plan)) == plan
+    assert dump(load(dump(plan))) == dump(plan)
+    schema = json.loads(schema_file("plan.schema.json").read_text("utf-8"))
+    jsonschema.validate(json.loads(dump(plan)), schema)
+
+
+def test_managed_mappings_are_written_first() -> None:
+    kinds = [m.kind for m in shipped_plan().mappings]
+    assert kinds == sorted(kinds, key=lambda k: k != "managed")
