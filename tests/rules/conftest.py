@@ -1,0 +1,23 @@
+"""Shared fixtures: the shipped rule set compiled once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.catalog import Catalogs, load_catalogs
+from engine.plan import Plan
+from engine.resources import rules_dir
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return load_catalogs(validate=True)
+
+
+@pytest.fixture(scope="session")
+def plan() -> Plan:
+    from engine.language import compile_paths
+
+    compiled, loaded = compile_paths([rules_dir()])
+    assert compiled is not None, [str(d) for d in loaded.diagnostics]
+    return compiled
