@@ -191,7 +191,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
 def parse_config(text: str, path: str | Path = DEFAULT_CONFIG) -> Config:
     """Validate configuration text read from `path` (used for messages and relative paths)."""
     document = _Document.parse(text, str(path))
-    issues = validate(document)
+    issues = _validate(document)
     if issues:
         raise ConfigError(issues)
     return _build(document.data, Path(path))
@@ -200,7 +200,7 @@ def parse_config(text: str, path: str | Path = DEFAULT_CONFIG) -> Config:
 def validate_text(text: str, path: str = DEFAULT_CONFIG) -> list[ConfigIssue]:
     """Every problem of configuration text (empty when valid)."""
     try:
-        return validate(_Document.parse(text, path))
+        return _validate(_Document.parse(text, path))
     except ConfigError as exc:
         return exc.issues
 
@@ -266,7 +266,7 @@ def _dotted(key: KeyPath) -> str:
 # --- validation ---------------------------------------------------------------------------
 
 
-def validate(document: _Document) -> list[ConfigIssue]:
+def _validate(document: _Document) -> list[ConfigIssue]:
     """Schema, inline-secret and credential checks of a parsed document."""
     data = document.data
     if not isinstance(data, Mapping):
