@@ -143,11 +143,17 @@ def _child_relationships(schema: Schema, obj: SObject) -> list[dict[str, Any]]:
     return out
 
 
-def describe_sobject(schema: Schema, obj: SObject, version: str) -> dict[str, Any]:
+def describe_sobject(schema: Schema, obj: SObject, version: str, instance_url: str
+                     ) -> dict[str, Any]:
     """GET /sobjects/{Obj}/describe."""
     entry = global_entry(obj, version)
     entry.pop("urls")
     base_urls = _urls(obj, version)
+    base_urls.update(
+        uiDetailTemplate=f"{instance_url}/{{ID}}", uiEditTemplate=f"{instance_url}/{{ID}}/e",
+        uiNewRecord=f"{instance_url}/{obj.prefix}/e",
+        defaultValues=f"{base_urls['sobject']}/defaultValues?recordTypeId&fields",
+    )
     return {
         **{k: entry[k] for k in entry if k not in ("associateEntityType",
                                                     "associateParentEntity")},

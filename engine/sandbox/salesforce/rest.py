@@ -158,7 +158,8 @@ class Rest:
     def describe(self, req: Request, m: re.Match[str]) -> Response:
         """GET sobjects/{Obj}/describe."""
         obj = self._sobject(m["obj"])
-        return json_response(describe.describe_sobject(self.schema, obj, m["v"]))
+        instance_url = f"https://{req.header('Host') or '127.0.0.1'}"
+        return json_response(describe.describe_sobject(self.schema, obj, m["v"], instance_url))
 
     def describe_global(self, req: Request, m: re.Match[str]) -> Response:
         """GET sobjects."""

@@ -117,6 +117,9 @@ class _TlsServer(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
+        # Headers and body go out in separate writes: without NODELAY, Nagle's algorithm and
+        # the client's delayed ACK add ~40 ms to every response.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as err:

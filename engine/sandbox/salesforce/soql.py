@@ -338,15 +338,21 @@ def _parser() -> Lark:
 
 
 def _syntax_error(text: str, err: UnexpectedInput) -> SoqlError:
-    line = getattr(err, "line", 1) or 1
-    column = getattr(err, "column", 1) or 1
     token = getattr(err, "token", None)
-    shown = str(token) if token is not None and str(token) else text[err.pos_in_stream or 0 :][:20]
-    source_line = text.splitlines()[line - 1] if text.splitlines() else text
+    at_end = token is not None and token.type == "$END"
+    line = (getattr(err, "line", 1) or 1) if not at_end else max(text.count("\n") + 1, 1)
+    lines = text.splitlines() or [text]
+    column = (getattr(err, "column", 1) or 1) if not at_end else len(lines[-1]) + 1
+    if at_end:
+        shown = "<EOF>"
+    elif token is not None and str(token):
+        shown = str(token)
+    else:
+        shown = text[err.pos_in_stream or 0 :][:1]
     caret = " " * (column - 1) + "^"
     message = (
-        f"\n{source_line}\n{caret}\nERROR at Row:{line}:Column:{column}\n"
-        f"unexpected token: '{shown or '<EOF>'}'"
+        f"\n{lines[line - 1]}\n{caret}\nERROR at Row:{line}:Column:{column}\n"
+        f"unexpected token: {shown if at_end else repr(shown)}"
     )
     return SoqlError("MALFORMED_QUERY", message)
 
