@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from engine.catalog import Catalogs, ObjectInfo, load_catalogs
-from engine.connectors.base import CallCounter, Record, Watermark, WriteResult
+from engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
 from engine.errors import DuplicateRecord, SyncError, ValidationFailed
 
 from . import envelope, query, sotransaction
@@ -513,3 +513,9 @@ def _str(value: Any) -> str | None:
 
 
 __all__ = ["IntacctClient", "RetryPolicy", "SenderCredentials", "UserLogin"]
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_protocol(client: IntacctClient) -> IntacctAPI:
+        return client
