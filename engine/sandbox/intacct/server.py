@@ -222,6 +222,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60
+    # Headers and body go out in separate writes; with Nagle on, keep-alive clients
+    # would wait out a delayed ACK (~40 ms) on every response.
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
