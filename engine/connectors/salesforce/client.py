@@ -76,6 +76,7 @@ class SalesforceClient:
         batch_size: int = collections.MAX_RECORDS,
         bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
         bulk_poll_interval: float = 1.0,
+        query_batch_size: int | None = None,
         catalogs: Catalogs | None = None,
         transport: BaseAdapter | None = None,
     ) -> None:
@@ -87,6 +88,10 @@ class SalesforceClient:
         self.batch_size = batch_size
         self.bulk_threshold = bulk_threshold
         self.bulk_poll_interval = bulk_poll_interval
+        # Page size hint (200..2000); None leaves Salesforce's default of 2000.
+        self._query_headers = (
+            {"Sforce-Query-Options": f"batchSize={query_batch_size}"} if query_batch_size else {}
+        )
         self.login_url = login_url
         self.version = version
         self._credentials = credentials
@@ -171,20 +176,30 @@ class SalesforceClient:
         return error
 
     def _call(self, operation: str, fn: Callable[[Salesforce], T]) -> T:
-        """Run `fn` with the connection: budget, retries, one fresh session, typed errors."""
-        renewed = False
+        """Run `fn` with the connection: budget, retries, one fresh session, typed errors.
+
+        An expired session is replaced once; if the fresh one is refused straight away the
+        SessionExpired is raised. A fresh session that got any other answer has proved
+        itself, so a later expiry during this call's retries is renewed again.
+        """
+        unproven = False
 
         def attempt() -> T:
-            nonlocal renewed
+            nonlocal unproven
             try:
-                return fn(self._connection())
+                result = fn(self._connection())
             except Exception as exc:
                 error = self._translate(operation)(exc)
-                if not isinstance(error, SessionExpired) or renewed:
+                if not isinstance(error, SessionExpired):
+                    unproven = False
                     raise
-                renewed = True
+                if unproven:
+                    raise
+                unproven = True
                 self._renew(error)
-                return fn(self._connection())
+                return attempt()
+            unproven = False
+            return result
 
         return with_retries(attempt, self.retry, self._translate(operation))
 
@@ -198,7 +213,9 @@ class SalesforceClient:
     def query(self, text: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Raw records of a SOQL query (attributes removed), page by page, lazily."""
         operation = "queryAll" if include_deleted else "query"
-        page = self._call(operation, lambda sf: sf.query(text, include_deleted=include_deleted))
+        page = self._call(operation, lambda sf: sf.query(
+            text, include_deleted=include_deleted, headers=dict(self._query_headers)
+        ))
         while True:
             records, next_url = self._page(page, operation)
             for raw in records:
@@ -208,7 +225,9 @@ class SalesforceClient:
             page = self._next_page(operation, next_url)
 
     def _next_page(self, operation: str, url: str) -> Any:
-        return self._call(operation, lambda sf: sf.query_more(url, identifier_is_url=True))
+        return self._call(operation, lambda sf: sf.query_more(
+            url, identifier_is_url=True, headers=dict(self._query_headers)
+        ))
 
     @staticmethod
     def _page(page: Any, operation: str) -> tuple[list[Mapping[str, Any]], str | None]:
@@ -259,9 +278,7 @@ class SalesforceClient:
         info = self._catalog().get("salesforce", obj)
         stamp = info.modified_field if info and info.modified_field else "SystemModstamp"
         extra = ["Id", stamp, *(["IsDeleted"] if include_deleted else [])]
-        since_clause = soql.since_clause(
-            stamp, since.modified if since else None, since.record_id if since else None
-        )
+        since_clause = soql.since_clause(stamp, since.modified if since else None)
         filter_clause = soql.Clause(where) if isinstance(where, str) else where
         yield from self.select(
             obj, [*fields, *extra], where=soql.and_(since_clause, filter_clause),

@@ -119,12 +119,29 @@ class Clause:
 
 
 def compare(field: str, op: str, value: object) -> Clause:
-    """`field op literal(value)`; `op` is one of = != < <= > >= LIKE."""
+    """`field op literal(value)`; `op` is one of = != < <= > >= LIKE (a pattern, as given)."""
     op = op.upper()
     if op not in _OPERATORS:
         raise SoqlError(f"unsupported operator {op!r}")
-    rendered = quote(value, like=True) if op == "LIKE" and isinstance(value, str) else None
-    return Clause(f"{field_name(field)} {op} {rendered or literal(value)}")
+    if op == "LIKE" and not isinstance(value, str):
+        raise SoqlError("LIKE needs a string pattern")
+    return Clause(f"{field_name(field)} {op} {literal(value)}")
+
+
+def _like(field: str, before: str, text: str, after: str) -> Clause:
+    # Escape the caller's text (quotes and the % _ wildcards), then add our own wildcards.
+    return Clause(f"{field_name(field)} LIKE {quote(text, like=True)[:-1]}{after}'".replace(
+        "LIKE '", f"LIKE '{before}", 1))
+
+
+def starts_with(field: str, prefix: str) -> Clause:
+    """`field LIKE 'prefix%'` with `prefix` matched literally (its % and _ escaped)."""
+    return _like(field, "", prefix, "%")
+
+
+def contains(field: str, text: str) -> Clause:
+    """`field LIKE '%text%'` with `text` matched literally."""
+    return _like(field, "%", text, "%")
 
 
 def in_(field: str, values: Iterable[object], *, negate: bool = False) -> Clause:
@@ -177,24 +194,16 @@ def select(
     return text
 
 
-def since_clause(
-    modified_field: str, since: dt.datetime | None, record_id: str | None
-) -> Clause | None:
-    """Records changed at or after `since`; with a record id, resume strictly after (time, id).
+def since_clause(modified_field: str, since: dt.datetime | None) -> Clause | None:
+    """Records changed at or after `since` (floored to the second Salesforce stamps at).
 
-    Salesforce stamps whole seconds. A fractional watermark is floored and read with `>=`
-    (a superset, never a gap); a whole-second watermark with an id uses keyset order.
+    Inclusive on purpose, with no `Id >` keyset: a record changed later within the same
+    second as the watermark can have a smaller Id, and a keyset would skip it for good.
+    Re-reading the watermark's own second is harmless (the runner suppresses echoes).
     """
     if since is None:
         return None
-    whole = since.replace(microsecond=0)
-    if record_id is None or whole != since:
-        return compare(modified_field, ">=", whole)
-    same_time = compare(modified_field, "=", whole)
-    return or_(
-        compare(modified_field, ">", whole),
-        Clause(f"({same_time.text}) AND ({compare('Id', '>', record_id).text})"),
-    )
+    return compare(modified_field, ">=", since.replace(microsecond=0))
 
 
 def in_chunks(

@@ -7,6 +7,7 @@ everything above the socket runs for real.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import deque
@@ -90,3 +91,26 @@ class RecordedTransport(BaseAdapter):
 
     def close(self) -> None:
         """Nothing pooled."""
+
+
+@functools.lru_cache(maxsize=None)
+def _seed(n: int, then_clean: int) -> int:
+    import random
+
+    for seed in range(1_000_000):
+        rng = random.Random(seed)
+        rolls = [rng.random() for _ in range(n + then_clean)]
+        if all(r < 0.5 for r in rolls[:n]) and all(r >= 0.5 for r in rolls[n:]):
+            return seed
+    raise AssertionError("no seed found")
+
+
+def faults_first(kind: str, n: int = 1, *, then_clean: int = 10) -> Any:
+    """A sandbox FaultPlan whose first `n` calls get `kind` and the next `then_clean` do not.
+
+    The plan draws from a seeded RNG at rate 0.5; the seed is searched so that the first
+    draws fall the way the test needs, which keeps the test deterministic.
+    """
+    from engine.sandbox.faults import FaultPlan
+
+    return FaultPlan(rates=((kind, 0.5),), seed=_seed(n, then_clean))

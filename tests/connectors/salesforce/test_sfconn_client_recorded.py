@@ -91,8 +91,7 @@ def test_read_changed_builds_incremental_soql_and_types_values(
         ))
     assert soql_of(transport.requests[-1]) == (
         "SELECT Name, Parent.Name, Unknown__c, Id, SystemModstamp, IsDeleted FROM Account "
-        "WHERE (SystemModstamp > 2024-05-01T12:00:00Z) OR ((SystemModstamp = "
-        "2024-05-01T12:00:00Z) AND (Id > '001Z')) ORDER BY SystemModstamp, Id"
+        "WHERE SystemModstamp >= 2024-05-01T12:00:00Z ORDER BY SystemModstamp, Id"
     )
     assert rows == [{
         "Name": "Acme", "Parent.Name": "Holding", "Unknown__c": Decimal("1.5"), "Id": "001A",

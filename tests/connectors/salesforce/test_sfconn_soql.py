@@ -68,9 +68,13 @@ def _unescape_literal(text: str) -> str:
     return "".join(out)
 
 
-def test_like_escapes_wildcards_only_for_like() -> None:
-    assert str(soql.compare("Name", "LIKE", "50%_off")) == r"Name LIKE '50\%\_off'"
+def test_like_patterns_and_literal_matches() -> None:
+    assert str(soql.compare("Name", "LIKE", "Acme%")) == "Name LIKE 'Acme%'"
     assert str(soql.compare("Name", "=", "50%_off")) == "Name = '50%_off'"
+    assert str(soql.starts_with("Name", "50%_o'ff")) == r"Name LIKE '50\%\_o\'ff%'"
+    assert str(soql.contains("Name", "a_b")) == r"Name LIKE '%a\_b%'"
+    with pytest.raises(soql.SoqlError):
+        soql.compare("Name", "LIKE", 5)
 
 
 def test_typed_literals() -> None:
@@ -131,20 +135,14 @@ def test_empty_in_list_is_refused() -> None:
         soql.in_("Id", [])
 
 
-def test_since_clause_forms() -> None:
+def test_since_clause_is_inclusive_at_the_second() -> None:
     t = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
-    assert soql.since_clause("SystemModstamp", None, None) is None
-    inclusive = soql.since_clause("SystemModstamp", t, None)
+    assert soql.since_clause("SystemModstamp", None) is None
+    inclusive = soql.since_clause("SystemModstamp", t)
     assert str(inclusive) == "SystemModstamp >= 2024-05-01T12:00:00Z"
-    assert str(soql.since_clause("SystemModstamp", t, "001A")) == (
-        "(SystemModstamp > 2024-05-01T12:00:00Z) OR "
-        "((SystemModstamp = 2024-05-01T12:00:00Z) AND (Id > '001A'))"
-    )
-    fractional = t.replace(microsecond=500_000)
-    # A fractional watermark is floored and read inclusively: never a gap.
-    assert str(soql.since_clause("SystemModstamp", fractional, "001A")) == (
-        "SystemModstamp >= 2024-05-01T12:00:00Z"
-    )
+    # A fractional watermark is floored: never a gap.
+    fractional = soql.since_clause("SystemModstamp", t.replace(microsecond=500_000))
+    assert str(fractional) == "SystemModstamp >= 2024-05-01T12:00:00Z"
 
 
 def test_in_chunks_respect_count_and_length() -> None:
