@@ -93,7 +93,7 @@ class RecordedTransport(BaseAdapter):
         """Nothing pooled."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _seed(n: int, then_clean: int) -> int:
     import random
 

@@ -12,7 +12,6 @@ import pytest
 from sfconn_support import faults_first
 
 from engine.connectors.base import Watermark
-from engine.connectors.salesforce import soql
 from engine.connectors.salesforce import (
     ApiBudget,
     ClientCredentials,
@@ -20,6 +19,7 @@ from engine.connectors.salesforce import (
     SalesforceClient,
     SessionToken,
     UsernamePassword,
+    soql,
 )
 from engine.errors import (
     AuthenticationError,
