@@ -19,7 +19,7 @@ from engine.sandbox.intacct import errors
 from engine.sandbox.intacct.context import Context, Outcome
 from engine.sandbox.intacct.errors import FunctionFailure
 from engine.sandbox.intacct.store import DuplicateValue, Row
-from engine.sandbox.intacct.values import Stored
+from engine.sandbox.intacct.values import BadValue, Stored
 from engine.sandbox.intacct.writes import delete_with_lines
 from engine.sandbox.intacct.xml import child_text, children
 
@@ -136,8 +136,15 @@ def _doc_prefix(transaction_type: str) -> str:
     return initials.upper() or "DOC"
 
 
+def _stored(ctx: Context, obj: str, values: Mapping[str, Any]) -> dict[str, Stored]:
+    try:
+        return ctx.store.to_stored(obj, values)
+    except BadValue as err:
+        raise FunctionFailure(errors.invalid_record("Transaction", str(err), "create")) from None
+
+
 def _insert(ctx: Context, obj: str, values: Mapping[str, Any]) -> Row:
-    stored = ctx.store.to_stored(obj, {k: v for k, v in values.items() if v is not None})
+    stored = _stored(ctx, obj, {k: v for k, v in values.items() if v is not None})
     return ctx.store.insert_row(ctx.conn, obj, stored)
 
 
@@ -226,7 +233,7 @@ def _header(ctx: Context, element: etree._Element, verb: str) -> Row:
 def update_sotransaction(ctx: Context, element: etree._Element) -> Outcome:
     """update_sotransaction key=DOCID: header fields, new lines, and lines by line_num (1-based)."""
     header = _header(ctx, element, "update")
-    changes = ctx.store.to_stored(HEADER, _header_values(element))
+    changes = _stored(ctx, HEADER, _header_values(element))
     header = ctx.store.update_row(ctx.conn, HEADER, header, changes)
     lines = _lines(ctx, header)
     _update_lines(ctx, lines, element.findall("updatesotransitems/updatesotransitem"))
@@ -251,7 +258,7 @@ def _update_lines(ctx: Context, lines: list[Row], updates: list[etree._Element])
                 merged[name] = Decimal(str(merged[name]))
         merged = _priced(ctx, merged)
         changed = {k: merged[k] for k in [*given, *_PRICE_KEYS]}
-        ctx.store.update_row(ctx.conn, LINE, lines[index], ctx.store.to_stored(LINE, changed))
+        ctx.store.update_row(ctx.conn, LINE, lines[index], _stored(ctx, LINE, changed))
 
 
 _PRICE_KEYS = ("PRICE", "UIPRICE", "UIVALUE", "TRX_VALUE")

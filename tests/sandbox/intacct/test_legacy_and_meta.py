@@ -226,3 +226,34 @@ def test_inspect_list_and_detail(wire: Wire) -> None:
     by_label = wire.one("<inspect><name>Customer</name></inspect>")
     assert by_label.find("data/Type") is not None
     assert by_label.xpath("string(data/Type/@Name)") == "CUSTOMER"
+
+
+def test_shipped_oe_catalogs_read_what_legacy_functions_wrote(
+    wire: Wire, sandbox: IntacctSandbox
+) -> None:
+    _seed(sandbox)
+    wire.one(ORDER.format(docno=""))
+    found = wire.one(
+        "<readByQuery><object>SODOCUMENT</object><fields>DOCID,STATE,TOTAL</fields>"
+        "<query>STATE = 'S'</query><docparid>Sales Order</docparid></readByQuery>"
+    )
+    assert [r.findtext("DOCID") for r in found.findall("data/sodocument")] == ["Sales Order-SO0001"]
+    record = wire.one(
+        "<readByName><object>SODOCUMENT</object><keys>Sales Order-SO0001</keys></readByName>"
+    ).find("data/SODOCUMENT")
+    assert record is not None
+    assert record.findtext("TERM/NAME") == "Net 30"
+    items = [
+        line.findtext("ITEMID") for line in record.findall("SODOCUMENTENTRIES/sodocumententry")
+    ]
+    assert items == ["I1", "I2"]
+
+
+def test_legacy_values_are_checked(wire: Wire, sandbox: IntacctSandbox) -> None:
+    _seed(sandbox)
+    result = wire.one(
+        ORDER.format(docno="").replace("<state>Pending</state>", "<state>Lost</state>")
+    )
+    assert result.findtext("status") == "failure"
+    assert errornos(result)[0] == "BL01001973"
+    assert sandbox.store.count("SODOCUMENT") == 0
