@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.catalog import FieldInfo
-from engine.sandbox.salesforce import values
+from engine.sandbox.salesforce import derived, values
 from engine.sandbox.salesforce.db import Database
 from engine.sandbox.salesforce.errors import ApiError, BodyError
 from engine.sandbox.salesforce.ids import is_id, to18
@@ -181,6 +181,7 @@ class Writer:
                     row[name] = 0
         self._check_required(obj, row, list(obj.fields))
         self._check_references(obj, row)
+        derived.apply(self.db, obj, row, None)
         self._check_unique(obj, row, None)
         return self.db.insert(obj, row, stamp)
 
@@ -198,6 +199,7 @@ class Writer:
         """Apply prepared values to the live record `record_id`."""
         self._check_required(obj, row, list(row))
         self._check_references(obj, row)
+        derived.apply(self.db, obj, row, self.db.fetch(obj, record_id))
         self._check_unique(obj, row, record_id)
         self.db.update(obj, record_id, row, stamp)
         return record_id

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.catalog import ObjectInfo, load_catalogs
-from engine.sandbox.salesforce import values
+from engine.sandbox.salesforce import derived, values
 from engine.sandbox.salesforce.db import Database
 from engine.sandbox.salesforce.dml import UpsertOutcome, Writer
 from engine.sandbox.salesforce.errors import ApiError
@@ -36,6 +36,7 @@ class Store:
     def __init__(self, path: str | Path, objects: Iterable[ObjectInfo] | None = None) -> None:
         self.db = Database(path, catalog_objects() if objects is None else objects)
         self.writer = Writer(self.db)
+        derived.ensure_standard_pricebook(self.db)
 
     @property
     def schema(self) -> Schema:
