@@ -15,16 +15,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.catalog import Catalogs, load_catalogs
 from engine.diagnostics import Diagnostic, has_errors, sort_diagnostics
 from engine.language import check as _check
-from engine.language import compile as _compile
 from engine.language.ast import RuleFile, RuleSet
 from engine.language.errors import LanguageError
 from engine.language.loader import Loaded, load_rule_set
 from engine.language.parser import parse_file, parse_text
-from engine.plan import Plan
+
+if TYPE_CHECKING:
+    from engine.plan import Plan
 
 __all__ = [
     "LanguageError",
@@ -48,6 +50,8 @@ def check(rule_set: RuleSet, catalogs: Catalogs | None = None) -> list[Diagnosti
 
 def compile_rules(rule_set: RuleSet, catalogs: Catalogs | None = None) -> Plan:
     """The plan of `rule_set`; raises LanguageError when it has errors."""
+    from engine.language import compile as _compile
+
     return _compile.compile_rules(rule_set, catalogs or load_catalogs())
 
 
@@ -63,6 +67,8 @@ def validate_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None
 def compile_paths(paths: Sequence[str | Path],
                   catalogs: Catalogs | None = None) -> tuple[Plan | None, Loaded]:
     """The plan of the rule files under `paths`, or None with the diagnostics that stop it."""
+    from engine.language import compile as _compile
+
     loaded = validate_paths(paths, catalogs)
     if has_errors(loaded.diagnostics):
         return None, loaded

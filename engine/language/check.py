@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +56,8 @@ def check(rule_set: ast.RuleSet, catalogs: Catalogs) -> list[Diagnostic]:
 
 def close_matches(word: str, candidates: Iterable[str]) -> list[str]:
     """Likely intended names for `word`: same spelling in another case first, then similar."""
+    import difflib
+
     pool = sorted(set(candidates))
     same = [c for c in pool if c.lower() == word.lower() and c != word]
     if same:

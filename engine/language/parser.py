@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.diagnostics import Diagnostic
-from engine.language.ast import RuleFile
+from engine.language.ast import Block, LanguagesDecl, RuleFile
 from engine.language.errors import LanguageError
 from engine.resources import grammar_file
 
@@ -21,8 +21,14 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=1)
 def get_parser() -> Lark:
-    """The LALR parser for `grammar/mapping.lark` (built once per process, cached on disk)."""
+    """The LALR parser for `grammar/mapping.lark`, building the AST as it parses.
+
+    Built once per process on first use; lark caches the analysed grammar on disk
+    (keyed by the grammar's hash), so later processes load it instead of rebuilding it.
+    """
     from lark import Lark
+
+    from engine.language.transformer import Builder
 
     return Lark(
         grammar_file().read_text("utf-8"),
@@ -30,6 +36,7 @@ def get_parser() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
+        transformer=Builder(),
         cache=True,
     )
 
@@ -59,16 +66,19 @@ def parse_text(text: str, path: str = "<text>", name: str | None = None) -> Rule
     from lark.exceptions import UnexpectedInput
 
     from engine.language.syntax import syntax_diagnostic
-    from engine.language.transformer import build_rule_file
+    from engine.language.transformer import current_path
 
     text = text.removeprefix("\ufeff")
     source = text if text.endswith("\n") else text + "\n"
     parser = get_parser()
+    token = current_path.set(path)
     try:
-        tree = parser.parse(source)
+        items: list[Block | LanguagesDecl] = parser.parse(source)  # type: ignore[assignment]
     except UnexpectedInput as exc:
         raise LanguageError([syntax_diagnostic(exc, parser, source, path)]) from None
-    return build_rule_file(tree, path, name if name is not None else path)
+    finally:
+        current_path.reset(token)
+    return RuleFile(path=path, name=name if name is not None else path, items=tuple(items))
 
 
 def parse_file(path: str | Path, name: str | None = None) -> RuleFile:

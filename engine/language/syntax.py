@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from engine.diagnostics import Diagnostic
+from engine.language.ast import Span
 
 if TYPE_CHECKING:
     from lark import Lark, Token
@@ -165,18 +166,16 @@ def _block_header(before: list[object], brace: Token) -> str | None:
 
 
 def _word(item: object) -> str | None:
+    """The source word of a parser stack entry: a token, or a built (keyword, span) pair."""
     token_type = getattr(item, "type", None)
     if token_type is not None:
         return None if token_type in {"_NL", "LBRACE", "RBRACE"} else str(item)
-    children = getattr(item, "children", None)
-    data = getattr(item, "data", None)
-    if data == "block_kind" and children:
-        return str(children[0])
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Span):
+        return str(item[0])
     return None
 
 
 def _position(item: object) -> tuple[int, int]:
-    if getattr(item, "type", None) is not None:
-        return (getattr(item, "line", 0), getattr(item, "column", 0))
-    meta = getattr(item, "meta", None)
-    return (getattr(meta, "line", 0), getattr(meta, "column", 0))
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Span):
+        return (item[1].line, item[1].column)
+    return (getattr(item, "line", 0), getattr(item, "column", 0))

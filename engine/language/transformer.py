@@ -1,35 +1,37 @@
-"""Lark parse tree -> AST (`engine.language.ast`).
+"""Grammar rules -> AST (`engine.language.ast`).
 
+The builder runs inside the LALR parser (lark's embedded transformer), so no parse
+tree is built; it also works as a plain transformer over a tree (`build_rule_file`).
 Every grammar rule has a method here; a rule without one fails loudly rather than
 leaking a lark `Tree` into the AST. Errors found while building (bad escapes, dotted
 names where a plain name is needed, nesting too deep) leave as `LanguageError`,
-unwrapped from lark's `VisitError`.
+unwrapped from lark's `VisitError`. Positions come from tokens; the file path from
+`current_path`, set around each parse.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, NoReturn
+from contextvars import ContextVar
+from typing import Any, NoReturn
 
 from lark import Token, Transformer, Tree
 from lark.exceptions import VisitError
-from lark.visitors import v_args
 
 from engine.diagnostics import Diagnostic
 from engine.language import ast
 from engine.language.errors import LanguageError
 
-if TYPE_CHECKING:
-    from lark.tree import Meta
-
 MAX_DEPTH = 64
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+current_path: ContextVar[str] = ContextVar("current_path", default="<text>")
 
 
 def build_rule_file(tree: Tree[Token], path: str, name: str) -> ast.RuleFile:
-    """The AST of one parsed file."""
+    """The AST of a parse tree (when the parser was built without the embedded builder)."""
+    token = current_path.set(path)
     try:
-        items = _Builder(path).transform(tree)
+        items = Builder().transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, LanguageError):
             raise exc.orig_exc from None
@@ -37,25 +39,28 @@ def build_rule_file(tree: Tree[Token], path: str, name: str) -> ast.RuleFile:
     except RecursionError:
         raise LanguageError([Diagnostic("too-deep", "rules are nested too deeply", path, 1, 1)]) \
             from None
+    finally:
+        current_path.reset(token)
     return ast.RuleFile(path=path, name=name, items=tuple(items))
 
 
-class _Builder(Transformer[Token, Any]):
+class Builder(Transformer[Token, Any]):
     """One method per grammar rule; `__default__` rejects rules nobody handles."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self) -> None:
         super().__init__(visit_tokens=False)
-        self.path = path
+
+    @property
+    def path(self) -> str:
+        """The file being parsed."""
+        return current_path.get()
 
     # -- helpers --------------------------------------------------------------
 
-    def __default__(self, data: str, children: list[Any], meta: Meta) -> NoReturn:
+    def __default__(self, data: str, children: list[Any], meta: Any) -> Tree[Token]:
+        if data.startswith("_"):
+            return Tree(data, children, meta)  # lark's own helper rules, inlined by lark
         raise NotImplementedError(f"grammar rule {data!r} has no AST builder")
-
-    def _span(self, meta: Meta) -> ast.Span:
-        if getattr(meta, "empty", True):
-            return ast.Span(self.path, 0, 0, 0, 0)
-        return ast.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _token_span(self, token: Token) -> ast.Span:
         line = token.line or 0
@@ -139,18 +144,19 @@ class _Builder(Transformer[Token, Any]):
     def system(self, children: list[Token]) -> tuple[str, ast.Span]:
         return (str(children[0]), self._token_span(children[0]))
 
-    @v_args(meta=True)
-    def label_decl(self, meta: Meta, children: list[ast.Label]) -> ast.LabelDecl:
-        return ast.LabelDecl(tuple(children), _first_line(self._span(meta), children))
+    def label_decl(self, children: list[Any]) -> ast.LabelDecl:
+        keyword, *labels = children
+        return ast.LabelDecl(tuple(labels), _cover(self._token_span(keyword), labels[-1].span))
 
     def label_pair(self, children: list[Token]) -> ast.Label:
         language, text = children
         span = self._token_span(language)
         return ast.Label(str(language), self._string(text), span)
 
-    def create_decl(self, children: list[tuple[tuple[str, ...], ast.Span]]) -> ast.CreateDecl:
-        sides, span = children[0]
-        return ast.CreateDecl(sides, span)  # type: ignore[arg-type]
+    def create_decl(self, children: list[Any]) -> ast.CreateDecl:
+        keyword, (sides, span) = children
+        start = self._token_span(keyword)
+        return ast.CreateDecl(sides, _cover(start, span or start))
 
     def create_from(self, children: list[tuple[str, ast.Span]]) -> tuple[tuple[str, ...], ast.Span]:
         (target, span), (source, source_span) = children
@@ -160,13 +166,11 @@ class _Builder(Transformer[Token, Any]):
                        "`create salesforce from intacct`")
         return ((target,), span)
 
-    @v_args(meta=True)
-    def create_both(self, meta: Meta, children: list[Any]) -> tuple[tuple[str, ...], ast.Span]:
-        return (("intacct", "salesforce"), self._span(meta))
+    def create_both(self, children: list[Any]) -> tuple[tuple[str, ...], ast.Span | None]:
+        return (("intacct", "salesforce"), None)
 
-    @v_args(meta=True)
-    def create_none(self, meta: Meta, children: list[Any]) -> tuple[tuple[str, ...], ast.Span]:
-        return ((), self._span(meta))
+    def create_none(self, children: list[Any]) -> tuple[tuple[str, ...], ast.Span | None]:
+        return ((), None)
 
     def conflict_decl(self, children: list[Token]) -> ast.ConflictDecl:
         policy = children[0]
@@ -202,23 +206,19 @@ class _Builder(Transformer[Token, Any]):
         field = self._field(children[0])
         return ast.ResultDecl(field, field.span)
 
-    @v_args(meta=True)
-    def lines_decl(self, meta: Meta, children: list[Any]) -> ast.LinesDecl:
-        name = children[0]
+    def lines_decl(self, children: list[Any]) -> ast.LinesDecl:
+        keyword, name, *rest = children
         relationship = None
-        rest = children[1:]
         if rest and isinstance(rest[0], Token):
             relationship = self._plain(rest[0], "a relationship name")
             rest = rest[1:]
-        span = self._span(meta)
-        header = ast.Span(self.path, span.line, span.column, span.line, span.column + 5)
         return ast.LinesDecl(self._plain(name, "a line collection name"), relationship,
-                             _attach_labels(rest), _cover(header, self._token_span(name)))
+                             _attach_labels(rest),
+                             _cover(self._token_span(keyword), self._token_span(name)))
 
     # -- field rules --------------------------------------------------------------------
 
-    @v_args(meta=True)
-    def field_rule(self, meta: Meta, children: list[Any]) -> ast.FieldRule:
+    def field_rule(self, children: list[Any]) -> ast.FieldRule:
         intacct, (arrow, arrow_span), salesforce, *rest = children
         steps = tuple(r for r in rest if isinstance(r, ast.CallStep | ast.MapStep | ast.RefStep))
         when = next((r for r in rest if isinstance(r, ast.Condition)), None)
@@ -239,26 +239,29 @@ class _Builder(Transformer[Token, Any]):
     def constant_side(self, children: list[ast.Constant]) -> ast.Constant:
         return children[0]
 
-    @v_args(meta=True)
-    def tuple_side(self, meta: Meta, children: list[Token]) -> ast.FieldTuple:
-        return ast.FieldTuple(tuple(self._field(t) for t in children), self._span(meta))
+    def tuple_side(self, children: list[Token]) -> ast.FieldTuple:
+        opening, *names = children
+        paths = tuple(self._field(t) for t in names)
+        return ast.FieldTuple(paths, _cover(self._token_span(opening), paths[-1].span))
+
+    def tuple_open(self, children: list[Token]) -> Token:
+        return children[0]
 
     def pipe(self, children: list[ast.Step]) -> ast.Step:
         return children[0]
 
-    @v_args(meta=True)
-    def map_step(self, meta: Meta, children: list[Any]) -> ast.MapStep:
+    def map_step(self, children: list[Any]) -> ast.MapStep:
+        keyword, *rest = children
         entries: list[tuple[str, str, ast.Span]] = []
         otherwise: tuple[str, str | None] = ("fail", None)
-        for child in children:
+        for child in rest:
             if isinstance(child, list):
                 entries = child
             else:
                 otherwise = child
         table = tuple((k, v) for k, v, _ in entries)
         spans = tuple(s for _, _, s in entries)
-        span = self._span(meta)
-        head = ast.Span(self.path, span.line, span.column, span.line, span.column + 3)
+        head = self._token_span(keyword)
         return ast.MapStep(table, otherwise[0], otherwise[1], spans, head)  # type: ignore[arg-type]
 
     def map_entries(self, children: list[tuple[str, str, ast.Span]]) -> list[Any]:
@@ -277,11 +280,10 @@ class _Builder(Transformer[Token, Any]):
     def keep(self, children: list[Token]) -> str:
         return "keep"
 
-    @v_args(meta=True)
-    def ref_step(self, meta: Meta, children: list[Token]) -> ast.RefStep:
-        target = children[0]
+    def ref_step(self, children: list[Token]) -> ast.RefStep:
+        keyword, target = children
         return ast.RefStep(self._plain(target, "a mapping name"),
-                           _cover(self._span(meta), self._token_span(target)))
+                           _cover(self._token_span(keyword), self._token_span(target)))
 
     def call_step(self, children: list[Any]) -> ast.CallStep:
         name = children[0]
@@ -293,38 +295,36 @@ class _Builder(Transformer[Token, Any]):
 
     # -- conditions ----------------------------------------------------------------------
 
-    @v_args(meta=True)
-    def condition(self, meta: Meta, children: list[Any]) -> ast.Condition:
-        (side, side_span), expr = children
+    def condition(self, children: list[Any]) -> ast.Condition:
+        keyword, (side, side_span), expr = children
         _check_depth(self, expr, 0)
-        return ast.Condition(side, expr, _cover(self._span(meta), side_span))
+        return ast.Condition(side, expr, _cover(self._token_span(keyword), side_span))
 
-    @v_args(meta=True)
-    def or_op(self, meta: Meta, children: list[ast.Expr]) -> ast.Expr:
-        return children[0] if len(children) == 1 else ast.BoolOp("or", tuple(children),
-                                                                  self._span(meta))
+    def or_op(self, children: list[ast.Expr]) -> ast.Expr:
+        if len(children) == 1:
+            return children[0]
+        return ast.BoolOp("or", tuple(children), _cover(children[0].span, children[-1].span))
 
-    @v_args(meta=True)
-    def and_op(self, meta: Meta, children: list[ast.Expr]) -> ast.Expr:
-        return children[0] if len(children) == 1 else ast.BoolOp("and", tuple(children),
-                                                                   self._span(meta))
+    def and_op(self, children: list[ast.Expr]) -> ast.Expr:
+        if len(children) == 1:
+            return children[0]
+        return ast.BoolOp("and", tuple(children), _cover(children[0].span, children[-1].span))
 
-    @v_args(meta=True)
-    def not_op(self, meta: Meta, children: list[ast.Expr]) -> ast.Not:
-        return ast.Not(children[0], self._span(meta))
+    def not_op(self, children: list[Any]) -> ast.Not:
+        keyword, arg = children
+        return ast.Not(arg, _cover(self._token_span(keyword), arg.span))
 
-    @v_args(meta=True)
-    def compare_op(self, meta: Meta, children: list[Any]) -> ast.Compare:
+    def compare_op(self, children: list[Any]) -> ast.Compare:
         left, op, right = children
-        return ast.Compare(str(op), left, right, self._span(meta))
+        return ast.Compare(str(op), left, right, _cover(left.span, right.span))
 
-    @v_args(meta=True)
-    def in_op(self, meta: Meta, children: list[Any]) -> ast.InList:
-        return ast.InList(False, children[0], tuple(children[1]), self._span(meta))
+    def in_op(self, children: list[Any]) -> ast.InList:
+        left, values = children
+        return ast.InList(False, left, tuple(values), left.span)
 
-    @v_args(meta=True)
-    def not_in_op(self, meta: Meta, children: list[Any]) -> ast.InList:
-        return ast.InList(True, children[0], tuple(children[1]), self._span(meta))
+    def not_in_op(self, children: list[Any]) -> ast.InList:
+        left, _, values = children
+        return ast.InList(True, left, tuple(values), left.span)
 
     def path_expr(self, children: list[Token]) -> ast.PathExpr:
         return ast.PathExpr(str(children[0]), self._token_span(children[0]))
@@ -332,16 +332,14 @@ class _Builder(Transformer[Token, Any]):
     def value_expr(self, children: list[ast.Constant]) -> ast.ValueExpr:
         return ast.ValueExpr(children[0].value, children[0].span)
 
-    @v_args(meta=True)
-    def null_expr(self, meta: Meta, children: list[Any]) -> ast.ValueExpr:
-        return ast.ValueExpr(None, self._span(meta))
+    def null_expr(self, children: list[Token]) -> ast.ValueExpr:
+        return ast.ValueExpr(None, self._token_span(children[0]))
 
     def value_list(self, children: list[Any]) -> list[ast.Scalar]:
         return [c.value for c in children]
 
-    @v_args(meta=True)
-    def null_value(self, meta: Meta, children: list[Any]) -> ast.Constant:
-        return ast.Constant(None, self._span(meta))
+    def null_value(self, children: list[Token]) -> ast.Constant:
+        return ast.Constant(None, self._token_span(children[0]))
 
     # -- literals ---------------------------------------------------------------------------
 
@@ -353,26 +351,19 @@ class _Builder(Transformer[Token, Any]):
         value: int | float = float(text) if "." in text else int(text)
         return ast.Constant(value, self._token_span(children[0]))
 
-    @v_args(meta=True)
-    def true(self, meta: Meta, children: list[Any]) -> ast.Constant:
-        return ast.Constant(True, self._span(meta))
+    def true(self, children: list[Token]) -> ast.Constant:
+        return ast.Constant(True, self._token_span(children[0]))
 
-    @v_args(meta=True)
-    def false(self, meta: Meta, children: list[Any]) -> ast.Constant:
-        return ast.Constant(False, self._span(meta))
+    def false(self, children: list[Token]) -> ast.Constant:
+        return ast.Constant(False, self._token_span(children[0]))
 
 
 def _cover(first: ast.Span, last: ast.Span) -> ast.Span:
     return ast.Span(first.path, first.line, first.column, last.end_line, last.end_column)
 
 
-def _join(builder: _Builder, tokens: list[Token]) -> ast.Span:
+def _join(builder: Builder, tokens: list[Token]) -> ast.Span:
     return _cover(builder._token_span(tokens[0]), builder._token_span(tokens[-1]))
-
-
-def _first_line(span: ast.Span, labels: list[ast.Label]) -> ast.Span:
-    last = labels[-1].span if labels else span
-    return ast.Span(span.path, span.line, span.column, last.end_line, last.end_column)
 
 
 def _attach_labels(statements: list[Any]) -> tuple[ast.Statement, ...]:
@@ -388,7 +379,7 @@ def _attach_labels(statements: list[Any]) -> tuple[ast.Statement, ...]:
     return tuple(out)
 
 
-def _check_depth(builder: _Builder, expr: ast.Expr, depth: int) -> None:
+def _check_depth(builder: Builder, expr: ast.Expr, depth: int) -> None:
     if depth > MAX_DEPTH:
         span = getattr(expr, "span", ast.NO_SPAN)
         builder._fail("too-deep", f"condition nested more than {MAX_DEPTH} levels deep", span)

@@ -6,7 +6,7 @@ import pytest
 from lark import Lark, Tree
 
 from engine.language.parser import get_parser
-from engine.language.transformer import _Builder
+from engine.language.transformer import Builder
 from engine.resources import grammar_file
 
 
@@ -22,13 +22,13 @@ def test_every_grammar_rule_has_a_builder() -> None:
         name = rule.alias or rule.origin.name
         if not str(name).startswith("_"):
             names.add(str(name))
-    missing = sorted(n for n in names if not hasattr(_Builder, n))
+    missing = sorted(n for n in names if not hasattr(Builder, n))
     assert missing == []
 
 
 def test_unhandled_rule_fails_loudly() -> None:
     with pytest.raises(NotImplementedError, match="no AST builder"):
-        _Builder("x.map").transform(Tree("mystery", []))
+        Builder().transform(Tree("mystery", []))
 
 
 def test_parser_is_built_once() -> None:
