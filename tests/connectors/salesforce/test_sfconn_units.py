@@ -151,3 +151,23 @@ def test_jwt_with_a_bad_key_is_authentication_error(transport: RecordedTransport
         login(JwtBearer("ck", "u", "not a key"), _session(transport), login_url=LOGIN)
     assert "not a key" not in str(caught.value)
     assert transport.requests == []
+
+
+def test_bulk_rows_map_back_to_inputs_in_order() -> None:
+    from engine.connectors.salesforce import bulk
+    from engine.errors import TransientError, ValidationFailed
+
+    records = [{"Ext__c": "A"}, {"Ext__c": "B"}, {"Ext__c": "A"}, {"Ext__c": "C"},
+               {"Ext__c": "D"}]
+    ok = [{"sf__Id": "001A1", "sf__Created": "true", "Ext__c": "A"},
+          {"sf__Id": "001A2", "sf__Created": "false", "Ext__c": "A"}]
+    failed = [{"sf__Id": "", "sf__Error": "STRING_TOO_LONG:too long:Ext__c --", "Ext__c": "B"}]
+    unprocessed = [{"Ext__c": "C"}]
+    outs = bulk.map_back(records, "Ext__c", (ok, failed, unprocessed), operation="bulk upsert")
+    assert [(o.ok, o.record_id, o.created) for o in outs[:3:2]] == [
+        (True, "001A1", True), (True, "001A2", False)]
+    assert type(outs[1].error) is ValidationFailed and outs[1].error.field == "Ext__c"
+    assert type(outs[3].error) is TransientError and outs[3].error.code == "UNPROCESSED"
+    assert type(outs[4].error) is ProtocolError and outs[4].error.code == "MISSING_RESULT"
+    text = 'sf__Id,sf__Created,Ext__c,Description\r\n001X,true,E,"two\nlines, quoted"\r\n'
+    assert bulk.parse_results([text])[0]["Description"] == "two\nlines, quoted"
