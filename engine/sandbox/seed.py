@@ -72,7 +72,11 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Records of one object to insert together; `keys` are handles for later `Ref`s."""
+    """Records of one object to insert together.
+
+    `keys` run parallel to `records`: a non-empty key is a handle later `Ref`s use to name
+    the record (the generator writes it as the record's "_key", which `_batch` takes out).
+    """
 
     system: System
     object: str
@@ -103,16 +107,17 @@ class Locale:
     words: tuple[str, ...]
     titles: tuple[str, ...]
     message: str
-    family_first: bool = False
 
 
 LOCALES: tuple[Locale, ...] = (
     Locale(
         "en_US", "United States", "US", "USD", "US-NYC", "NA-E", "+1 ### 555 ####", "com",
         ("James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda",
-         "William", "Elizabeth", "Daniel", "Sarah"),
+         "William", "Elizabeth", "Daniel", "Sarah", "Christopher", "Jessica", "Joseph", "Ashley",
+         "Thomas", "Amanda", "Kevin", "Laura"),
         ("Smith", "Carter", "Brooks", "Hughes", "Walker", "Bennett", "Foster", "Reed",
-         "Hayes", "Coleman", "Sullivan", "Griffin"),
+         "Hayes", "Coleman", "Sullivan", "Griffin", "Turner", "Parker", "Collins", "Morgan",
+         "Murphy", "Price", "Ward", "Barnes"),
         (("New York", "NY", "100##"), ("Chicago", "IL", "606##"), ("Austin", "TX", "787##"),
          ("Seattle", "WA", "981##"), ("Boston", "MA", "021##"), ("Denver", "CO", "802##")),
         ("{n} Main Street", "{n} Oak Avenue", "{n} Market Street", "{n} Lakeview Drive"),
@@ -125,9 +130,11 @@ LOCALES: tuple[Locale, ...] = (
     Locale(
         "fr", "France", "FR", "EUR", "EU-PAR", "EMEA-W", "+33 1 ## ## ## ##", "fr",
         ("Camille", "Louis", "Chloé", "Hugo", "Léa", "Gabriel", "Manon", "Lucas", "Inès",
-         "Théo", "Élise", "Mathieu"),
+         "Théo", "Élise", "Mathieu", "Sarah", "Nathan", "Juliette", "Antoine", "Clara", "Julien",
+         "Margaux", "Nicolas"),
         ("Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Rousseau",
-         "Fontaine", "Chevalier", "Mercier", "Garnier"),
+         "Fontaine", "Chevalier", "Mercier", "Garnier", "Lambert", "Bonnet", "François", "Legrand",
+         "Gauthier", "Perrin", "Robin", "Clément"),
         (("Paris", "Île-de-France", "750##"), ("Lyon", "Auvergne-Rhône-Alpes", "690##"),
          ("Marseille", "Provence-Alpes-Côte d'Azur", "130##"), ("Toulouse", "Occitanie", "310##"),
          ("Nantes", "Pays de la Loire", "440##"), ("Bordeaux", "Nouvelle-Aquitaine", "330##")),
@@ -143,9 +150,11 @@ LOCALES: tuple[Locale, ...] = (
     Locale(
         "de", "Germany", "DE", "EUR", "EU-MUC", "EMEA-C", "+49 ## #######", "de",
         ("Anna", "Lukas", "Sophie", "Jonas", "Lena", "Felix", "Marie", "Paul", "Hannah",
-         "Maximilian", "Jürgen", "Sabine"),
+         "Maximilian", "Jürgen", "Sabine", "Thomas", "Katharina", "Stefan", "Julia", "Andreas",
+         "Laura", "Michael", "Claudia"),
         ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Hoffmann", "Schäfer",
-         "Koch", "Richter", "Wagner", "Krüger"),
+         "Koch", "Richter", "Wagner", "Krüger", "Zimmermann", "Braun", "Hartmann", "Lange",
+         "Schmitt", "Werner", "Krause", "Meier"),
         (("München", "Bayern", "80###"), ("Berlin", "Berlin", "10###"),
          ("Hamburg", "Hamburg", "20###"), ("Köln", "Nordrhein-Westfalen", "50###"),
          ("Stuttgart", "Baden-Württemberg", "70###"), ("Leipzig", "Sachsen", "04###")),
@@ -161,9 +170,11 @@ LOCALES: tuple[Locale, ...] = (
     Locale(
         "es", "Spain", "ES", "EUR", "EU-MAD", "EMEA-S", "+34 91 ### ## ##", "es",
         ("Lucía", "Hugo", "Sofía", "Martín", "Paula", "Pablo", "Carmen", "Javier", "Elena",
-         "Alejandro", "María", "Sergio"),
+         "Alejandro", "María", "Sergio", "Daniel", "Laura", "David", "Marta", "Jorge", "Andrea",
+         "Carlos", "Isabel"),
         ("García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez",
-         "Pérez", "Gómez", "Ruiz", "Jiménez", "Navarro"),
+         "Pérez", "Gómez", "Ruiz", "Jiménez", "Navarro", "Díaz", "Moreno", "Muñoz", "Álvarez",
+         "Romero", "Torres", "Domínguez", "Vázquez"),
         (("Madrid", "Madrid", "280##"), ("Barcelona", "Cataluña", "080##"),
          ("Valencia", "Comunidad Valenciana", "460##"), ("Sevilla", "Andalucía", "410##"),
          ("Bilbao", "País Vasco", "480##"), ("Zaragoza", "Aragón", "500##")),
@@ -180,9 +191,11 @@ LOCALES: tuple[Locale, ...] = (
     Locale(
         "it", "Italy", "IT", "EUR", "EU-MIL", "EMEA-S", "+39 02 #### ####", "it",
         ("Giulia", "Marco", "Francesca", "Alessandro", "Chiara", "Lorenzo", "Sara", "Matteo",
-         "Elena", "Davide", "Martina", "Luca"),
+         "Elena", "Davide", "Martina", "Luca", "Andrea", "Valentina", "Simone", "Alessia",
+         "Federico", "Giorgia", "Stefano", "Anna"),
         ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci",
-         "Marino", "Greco", "Bruno", "Gallo"),
+         "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Giordano",
+         "Rizzo", "Lombardi", "Moretti"),
         (("Milano", "Lombardia", "201##"), ("Roma", "Lazio", "001##"),
          ("Torino", "Piemonte", "101##"), ("Bologna", "Emilia-Romagna", "401##"),
          ("Firenze", "Toscana", "501##"), ("Napoli", "Campania", "801##")),
@@ -198,10 +211,12 @@ LOCALES: tuple[Locale, ...] = (
     Locale(
         "ja", "Japan", "JP", "JPY", "JP-TYO", "APAC-JP", "+81 3-####-####", "co.jp",
         ("翔太|Shota", "陽菜|Hina", "蓮|Ren", "結衣|Yui", "大翔|Hiroto", "美咲|Misaki", "健|Ken",
-         "花子|Hanako", "拓海|Takumi", "さくら|Sakura", "直樹|Naoki", "愛|Ai"),
+         "花子|Hanako", "拓海|Takumi", "さくら|Sakura", "直樹|Naoki", "愛|Ai", "悠斗|Yuto",
+         "葵|Aoi", "大輝|Daiki", "七海|Nanami", "颯太|Sota", "真央|Mao", "誠|Makoto", "由美|Yumi"),
         ("佐藤|Sato", "鈴木|Suzuki", "高橋|Takahashi", "田中|Tanaka", "伊藤|Ito", "渡辺|Watanabe",
          "山本|Yamamoto", "中村|Nakamura", "小林|Kobayashi", "加藤|Kato", "吉田|Yoshida",
-         "山田|Yamada"),
+         "山田|Yamada", "山口|Yamaguchi", "松本|Matsumoto", "井上|Inoue", "木村|Kimura",
+         "林|Hayashi", "清水|Shimizu", "山崎|Yamazaki", "森|Mori"),
         (("東京", "東京都", "100-00##"), ("大阪", "大阪府", "530-00##"),
          ("名古屋", "愛知県", "450-00##"), ("横浜", "神奈川県", "220-00##"),
          ("福岡", "福岡県", "810-00##"), ("札幌", "北海道", "060-00##")),
@@ -213,7 +228,6 @@ LOCALES: tuple[Locale, ...] = (
          "技研|giken", "産業|sangyo"),
         ("経理部長", "購買課長", "営業部長", "情報システム課長"),
         "毎度ありがとうございます。",
-        family_first=True,
     ),
 )
 # Which locale each customer gets, by customer number modulo 10 (mostly US and Europe).
@@ -330,11 +344,24 @@ PROJECT_STATUSES: tuple[Record, ...] = (
      "PREVENTEXPENSE": True},
     {"NAME": "Cancelled", "DESCRIPTION": "Stopped before delivery", "PREVENTTIMESHEET": True,
      "PREVENTEXPENSE": True, "STATUS": "inactive"},
+    {"NAME": "Template", "DESCRIPTION": "Projects used as templates for new projects",
+     "PREVENTTIMESHEET": True, "PREVENTEXPENSE": True},
 )
 PROJECT_TYPES: tuple[Record, ...] = (
     {"NAME": "Implementation"}, {"NAME": "Implementation - Fixed Fee",
                                  "PARENTNAME": "Implementation"},
     {"NAME": "Consulting"}, {"NAME": "Managed Service"}, {"NAME": "Internal"},
+)
+# Project templates are projects whose status is "Template" (see rules/managed_lists.map).
+PROJECT_TEMPLATES: tuple[Record, ...] = (
+    {"PROJECTID": "TPL-IMPL", "NAME": "Implementation template", "PROJECTTYPE": "Implementation",
+     "BILLINGTYPE": "Fixed Fee", "DESCRIPTION": "Kick-off, configuration, training, go-live"},
+    {"PROJECTID": "TPL-CONS", "NAME": "Consulting engagement template",
+     "PROJECTTYPE": "Consulting", "BILLINGTYPE": "Time & Material",
+     "DESCRIPTION": "Time and material consulting engagement"},
+    {"PROJECTID": "TPL-MS", "NAME": "Managed service onboarding template",
+     "PROJECTTYPE": "Managed Service", "BILLINGTYPE": "Fixed Fee & Expenses",
+     "DESCRIPTION": "Onboarding to the managed monitoring service"},
 )
 RENEWAL_TEMPLATES: tuple[Record, ...] = (
     {"MACROID": "Annual Auto-Renew", "DESCRIPTION": "Renew for one year, 60 days' notice"},
@@ -392,7 +419,7 @@ PLANS = ("Standard", "Professional", "Enterprise")
 SF_ONLY_PRODUCTS = ("Premium Support Add-on", "Extended Warranty", "Onboarding Package",
                     "Custom Dashboard Pack")
 SO_PRICE_LISTS: tuple[Record, ...] = (
-    {"NAME": "Standard 2024", "DATEFROM": date(2024, 1, 1), "DATETO": date(2024, 12, 31)},
+    {"NAME": "Base Price List"},  # Intacct's default list: Salesforce's standard book
     {"NAME": "Partner 2024", "DATEFROM": date(2024, 1, 1), "DATETO": date(2024, 12, 31)},
     {"NAME": "Europe EUR 2024", "DATEFROM": date(2024, 1, 1), "DATETO": date(2024, 12, 31)},
 )
@@ -423,12 +450,15 @@ class Person:
     email: str
     phone: str
     title: str
-    family_first: bool
 
     @property
     def full_name(self) -> str:
-        """The name as the person's country writes it."""
-        return f"{self.last} {self.first}" if self.family_first else f"{self.first} {self.last}"
+        """FirstName + " " + LastName, as Salesforce composes Contact.Name.
+
+        It is also the person's Intacct CONTACTNAME (the contact rules copy Name there), so
+        the generator keeps it unique: names repeat only with a different middle initial.
+        """
+        return f"{self.first} {self.last}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,9 +486,10 @@ class Company:
         """The CONTACTNAME Intacct gives a customer's display contact: `NAME(CCUSTOMERID)`."""
         return f"{self.name}(C{self.customer_id})"
 
-    def contact_name(self, person: Person) -> str:
-        """The (unique) Intacct CONTACTNAME of one of this company's people."""
-        return f"{person.full_name} ({self.customer_id})"
+    @staticmethod
+    def contact_name(person: Person) -> str:
+        """The Intacct CONTACTNAME of one of the company's people (unique: see Person)."""
+        return person.full_name
 
     @property
     def currency(self) -> str:
@@ -497,6 +528,20 @@ def combination(ordinal: int, sizes: Sequence[int]) -> tuple[tuple[int, ...], in
     parts = [(d + sum((2 * j + 5) * digits[j] for j in range(i))) % sizes[i]
              for i, d in enumerate(digits)]
     return tuple(parts), ordinal // total
+
+
+def person_name(locale: Locale, ordinal: int) -> tuple[str, str, str]:
+    """(first, last, middle initial) of a locale's person number `ordinal`, unique per locale.
+
+    The first 400 people of a locale have no middle initial; later rounds add A, B, ..., Z,
+    then AA, AB, ... so a full name never repeats.
+    """
+    (first, last), cycle = combination(ordinal, (len(locale.firsts), len(locale.lasts)))
+    middle = ""
+    while cycle:
+        cycle, letter = divmod(cycle - 1, 26)
+        middle = chr(ord("A") + letter) + middle
+    return locale.firsts[first], locale.lasts[last], middle
 
 
 def link_kind(index: int) -> Kind:
@@ -588,7 +633,7 @@ class DemoData:
         rng = self.rng("company", index)
         city, state, zip_pattern = rng.choice(locale.cities)
         domain = f"{slug(last_name)}-{slug(word_text)}.{locale.tld}"
-        people = self._people(rng, locale, domain, 2 if index % 3 == 0 else 1)
+        people = self._people(rng, locale, domain, ordinal, 2 if index % 3 == 0 else 1)
         return Company(
             index=index,
             customer_id=f"C-{index:05d}",
@@ -609,22 +654,21 @@ class DemoData:
         )
 
     def _people(
-        self, rng: random.Random, locale: Locale, domain: str, count: int
+        self, rng: random.Random, locale: Locale, domain: str, ordinal: int, count: int
     ) -> tuple[Person, ...]:
-        firsts = rng.sample(locale.firsts, count)
-        lasts = rng.sample(locale.lasts, count)
         titles = rng.sample(locale.titles, count)
-        return tuple(
-            Person(
-                first=display(first),
+        people = []
+        for number, title in enumerate(titles):
+            first, last, middle = person_name(locale, 2 * ordinal + number)
+            email_first = f"{slug(first)}.{middle.lower()}" if middle else slug(first)
+            people.append(Person(
+                first=f"{display(first)} {middle}." if middle else display(first),
                 last=display(last),
-                email=f"{slug(first)}.{slug(last)}@{domain}",
+                email=f"{email_first}.{slug(last)}@{domain}",
                 phone=fill(rng, locale.phone),
                 title=title,
-                family_first=locale.family_first,
-            )
-            for first, last, title in zip(firsts, lasts, titles, strict=True)
-        )
+            ))
+        return tuple(people)
 
     def customers(self) -> Iterator[Company]:
         """Customers 1..N in order."""
@@ -710,7 +754,8 @@ class DemoData:
         chunk: list[Company],
     ) -> Iterator[Batch]:
         yield from self._chunked(system, parent[0], map(parent[1], chunk), keyed=True)
-        yield from self._chunked(system, child[0], (r for c in chunk for r in child[1](c)))
+        children = (r for c in chunk for r in child[1](c))
+        yield from self._chunked(system, child[0], children, keyed=True)
 
     def _chunked(
         self, system: System, obj: str, records: Iterable[Record], keyed: bool = False
@@ -785,7 +830,7 @@ class DemoData:
             first=display(locale.firsts[first]), last=display(locale.lasts[last]),
             email=f"{slug(locale.firsts[first])}.{slug(locale.lasts[last])}{number}"
             "@brightwater.example",
-            phone="", title="", family_first=locale.family_first,
+            phone="", title="",
         )
         contact = f"{person.last}, {person.first}" + (f" {cycle + 1}" if cycle else "")
         if number <= len(DEPARTMENTS):
@@ -919,7 +964,7 @@ class DemoData:
 
     def _price_lists(self) -> Iterator[Batch]:
         yield from self._chunked("intacct", "SOPRICELIST", (dict(r) for r in SO_PRICE_LISTS))
-        yield from self._chunked("intacct", "SOPRICELISTENTRY", self._so_entries())
+        yield from self._chunked("intacct", "SOPRICELISTENTRY", self._so_entries(), keyed=True)
         yield from self._chunked(
             "intacct", "CONTRACTPRICELIST", (dict(r) for r in CONTRACT_PRICE_LISTS)
         )
@@ -929,11 +974,11 @@ class DemoData:
         yield from self._chunked("intacct", "CONTRACTITEMPRICELISTENTRY", self._contract_entries())
 
     def _so_entries(self) -> Iterator[Record]:
-        standard, partner, europe = (str(r["NAME"]) for r in SO_PRICE_LISTS)
+        base, partner, europe = (str(r["NAME"]) for r in SO_PRICE_LISTS)
         for item in range(self.items):
-            yield {"PRICELISTID": standard, "ITEMID": self.item_id(item),
-                   "VALUE": self.item_price(item), "VALUETYPE": "Actual",
-                   "DATEFROM": date(2024, 1, 1), "DATETO": date(2024, 12, 31)}
+            yield {"_key": f"{base}/{self.item_id(item)}", "PRICELISTID": base,
+                   "ITEMID": self.item_id(item), "VALUE": self.item_price(item),
+                   "VALUETYPE": "Actual"}
         for item in range(self.items):
             yield {"PRICELISTID": partner, "ITEMID": self.item_id(item), "VALUE": 15,
                    "VALUETYPE": "Percent Discount", "QTYLIMITMIN": 1}
@@ -967,6 +1012,9 @@ class DemoData:
         return self.company((project - 1) * 4 % self.records + 1)
 
     def _projects(self) -> Iterator[Batch]:
+        templates = ({**t, "PROJECTCATEGORY": "Contract", "PROJECTSTATUS": "Template",
+                      "DEPARTMENTID": "SVC", "CLASSID": "SRV"} for t in PROJECT_TEMPLATES)
+        yield from self._chunked("intacct", "PROJECT", templates)
         yield from self._chunked("intacct", "PROJECT", map(self.project_record,
                                                            range(1, self.projects + 1)))
         yield from self._chunked("intacct", "TASK", self._tasks())
@@ -1155,7 +1203,7 @@ class DemoData:
         contact = company.contact_name(company.people[0])
         record: Record = {
             "DOCNO": f"{prefix}{number:04d}", "DOCID": f"{docpar}-{prefix}{number:04d}",
-            "DOCPARID": docpar, "STATE": state, "CUSTOMERID": company.customer_id,
+            "DOCPARID": docpar, "STATE": state,
             "CUSTVENDID": company.customer_id, "CUSTVENDNAME": company.name,
             "WHENCREATED": datetime.combine(posted, datetime.min.time()) + timedelta(hours=9),
             "WHENPOSTED": posted, "TERM.NAME": company.term,
@@ -1248,6 +1296,7 @@ class DemoData:
             return record
         reseller = company.customer_type == "Reseller"
         record["Type"] = "Channel Partner / Reseller" if reseller else "Customer - Direct"
+        record["AccountNumber"] = company.customer_id  # the natural key both sides share
         if link_kind(company.index) == "matched":
             record["Phone"] = company.phone.replace(" ", "").replace("-", "")
             return record
@@ -1268,7 +1317,9 @@ class DemoData:
         """The Contacts of an account: all its people, or one for a matched account."""
         kind = "prospect" if self.is_prospect(company) else link_kind(company.index)
         people = company.people[:1] if kind == "matched" else company.people
-        return [self._contact_record(company, person, kind) for person in people]
+        records = [self._contact_record(company, person, kind) for person in people]
+        records[0]["_key"] = f"{company.customer_id}/0"
+        return records
 
     @staticmethod
     def _contact_record(company: Company, person: Person, kind: str) -> Record:
@@ -1289,8 +1340,10 @@ class DemoData:
 
     @staticmethod
     def _sf_pricebooks() -> Iterator[Record]:
+        # Linked to Intacct's Base Price List, as `mapsync init` links it.
         yield {"_key": "standard", "Name": "Standard Price Book", "IsActive": True,
-               "IsStandard": True}
+               "IsStandard": True, "Intacct_ID__c": str(SO_PRICE_LISTS[0]["NAME"]),
+               "Intacct_Price_List_Type__c": "Order Entry"}
 
     def in_salesforce(self, item: int) -> bool:
         """True when item `item` has a Salesforce product (two items in three)."""
@@ -1327,13 +1380,24 @@ class DemoData:
             })
         return record
 
+    def has_standard_price(self, item: int) -> bool:
+        """True for linked products: their standard-book entry is already synced.
+
+        Matched products get theirs from the first sync (one entry per product and book,
+        so a pre-existing unlinked entry would clash with the synced one).
+        """
+        return item % 3 == 0
+
     def _sf_entries(self) -> Iterator[Record]:
         standard = Ref("salesforce", "Pricebook2", "standard")
-        for item in range(self.items):
-            if self.in_salesforce(item):
-                yield {"_key": self.item_id(item), "Pricebook2Id": standard,
-                       "Product2Id": Ref("salesforce", "Product2", self.item_id(item)),
-                       "UnitPrice": self.item_price(item), "IsActive": True}
+        base = SO_PRICE_LISTS[0]["NAME"]
+        for item in filter(self.has_standard_price, range(self.items)):
+            code = self.item_id(item)
+            yield {"_key": code, "Pricebook2Id": standard,
+                   "Product2Id": Ref("salesforce", "Product2", code),
+                   "UnitPrice": self.item_price(item), "IsActive": True,
+                   "Intacct_ID__c": Ref("intacct", "SOPRICELISTENTRY", f"{base}/{code}"),
+                   "Intacct_Sync_Status__c": "Synced"}
         for number in range(1, self.sf_only_products + 1):
             code = f"SF-{number:04d}"
             yield {"_key": code, "Pricebook2Id": standard,
@@ -1349,7 +1413,7 @@ class DemoData:
     def opportunity_lines(self, number: int) -> list[tuple[int, float, float]]:
         """(item, quantity, unit price) of each line of opportunity `number`."""
         rng = self.rng("opplines", number)
-        candidates = [i for i in range(min(self.items, 60)) if self.in_salesforce(i)]
+        candidates = [i for i in range(min(self.items, 60)) if self.has_standard_price(i)]
         lines = []
         for _ in range(1 + number % 3):
             item = rng.choice(candidates)
@@ -1372,6 +1436,8 @@ class DemoData:
             else "Existing Customer - Upgrade",
             "LeadSource": rng.choice(("Web", "Phone Inquiry", "Partner Referral")),
             "Pricebook2Id": Ref("salesforce", "Pricebook2", "standard"),
+            "Intacct_Bill_To__c": Ref("salesforce", "Contact", f"{company.customer_id}/0"),
+            "Intacct_Ship_To__c": Ref("salesforce", "Contact", f"{company.customer_id}/0"),
             "NextStep": "Send order form" if stage == "Negotiation/Review" else None,
         }
 
@@ -1409,7 +1475,7 @@ class DemoData:
             "CONTRACTPRICELIST": len(CONTRACT_PRICE_LISTS),
             "CONTRACTITEMPRICELIST": len(CONTRACT_PRICE_LISTS) * subs,
             "CONTRACTITEMPRICELISTENTRY": len(CONTRACT_PRICE_LISTS) * subs,
-            "PROJECT": self.projects,
+            "PROJECT": len(PROJECT_TEMPLATES) + self.projects,
             "TASK": sum(self.tasks_of(p) for p in range(1, self.projects + 1)),
             "CONTRACT": self.contracts,
             "CONTRACTDETAIL": sum(self.contract_lines(c) for c in range(1, self.contracts + 1)),
@@ -1429,11 +1495,12 @@ class DemoData:
             len(self.company(self.records + j).people) for j in range(1, self.prospects + 1)
         )
         products = sum(map(self.in_salesforce, range(self.items))) + self.sf_only_products
+        entries = sum(map(self.has_standard_price, range(self.items))) + self.sf_only_products
         counts = {
             "Intacct_AR_Term__c": len(AR_TERMS) - 1,
             "Account": kinds.count("linked") + kinds.count("matched") + self.prospects,
             "Contact": linked_people + kinds.count("matched") + prospect_people,
-            "Pricebook2": 1, "Product2": products, "PricebookEntry": products,
+            "Pricebook2": 1, "Product2": products, "PricebookEntry": entries,
             "Opportunity": self.opportunities,
             "OpportunityLineItem": sum(1 + k % 3 for k in range(1, self.opportunities + 1)),
         }
@@ -1443,7 +1510,7 @@ class DemoData:
 def _batch(system: System, obj: str, chunk: list[Record], keyed: bool) -> Batch:
     if not keyed:
         return Batch(system, obj, tuple(chunk))
-    keys = tuple(str(r.pop("_key")) for r in chunk)
+    keys = tuple(str(r.pop("_key", "")) for r in chunk)
     return Batch(system, obj, tuple(chunk), keys)
 
 
@@ -1504,7 +1571,8 @@ class Loader:
         else:
             return
         for key, made in zip(batch.keys, created, strict=False):
-            self.handles[(batch.system, batch.object, key)] = made
+            if key:
+                self.handles[(batch.system, batch.object, key)] = made
         counts = self.loaded[batch.system]
         counts[batch.object] = counts.get(batch.object, 0) + len(records)
 
@@ -1548,14 +1616,18 @@ class Loader:
 
 
 def standard_pricebook(store: Store, record: Record) -> str:
-    """The Id of the org's standard price book, created from `record` when there is none.
+    """The Id of the org's standard price book, given `record`'s other fields.
 
-    IsStandard is read-only through the API (every real org already has one standard book),
-    so the seeder writes it below the API's field checks.
+    Every org has one standard book (the sandbox makes it on start); IsStandard is read-only
+    through the API, so only when the book is missing does the seeder write it below the
+    API's field checks.
     """
+    changes = {k: v for k, v in record.items() if k not in ("IsStandard", "Name")}
     existing = store.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
     if existing.records:
-        return str(existing.records[0]["Id"])
+        book_id = str(existing.records[0]["Id"])
+        store.update("Pricebook2", book_id, changes)
+        return book_id
     obj = store.sobject("Pricebook2")
     writable = {k: v for k, v in record.items() if k != "IsStandard"}
     with store.db.transaction():
