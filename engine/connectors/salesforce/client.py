@@ -35,6 +35,7 @@ from engine.connectors.salesforce.retry import RetryPolicy, with_retries
 from engine.connectors.salesforce.transport import DEFAULT_TIMEOUT, build_session
 from engine.errors import (
     AuthenticationError,
+    LimitExceeded,
     ProtocolError,
     SessionExpired,
     SyncError,
@@ -352,25 +353,36 @@ class SalesforceClient:
     def _send_once(
         self, op: WriteOp, obj: str, key: str, batch: list[Mapping[str, Any]]
     ) -> list[Outcome]:
-        if len(batch) >= self.bulk_threshold:
-            return self._bulk(op, obj, key, batch)
+        """One pass over `batch` (one Bulk job, or Collections calls of `batch_size`).
+
+        A call that still fails after its retries fails its own records; a transient failure
+        (the service is down) also fails the rest of the pass without calling again. Errors
+        that must stop the run are raised.
+        """
+        use_bulk = len(batch) >= self.bulk_threshold
+        size = len(batch) if use_bulk else self.batch_size
         out: list[Outcome] = []
-        for start in range(0, len(batch), self.batch_size):
-            out.extend(self._collections(op, obj, key, batch[start : start + self.batch_size]))
+        outage: SyncError | None = None
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            if outage is not None:
+                out.extend(_failed(outage, len(chunk)))
+                continue
+            try:
+                send = self._bulk if use_bulk else self._collections
+                out.extend(send(op, obj, key, chunk))
+            except _STOP:
+                raise
+            except SyncError as error:
+                outage = error if error.transient else None
+                out.extend(_failed(error, len(chunk)))
         return out
 
     def _collections(
         self, op: WriteOp, obj: str, key: str, chunk: list[Mapping[str, Any]]
     ) -> list[Outcome]:
         operation = f"{op} {obj}"
-        send: Callable[[Salesforce], list[Any]]
-        if op == "upsert":
-            send = lambda sf: collections.upsert(sf, obj, key, chunk)  # noqa: E731
-        elif op == "update":
-            send = lambda sf: collections.update(sf, obj, chunk)  # noqa: E731
-        else:
-            send = lambda sf: collections.delete(sf, [str(r["Id"]) for r in chunk])  # noqa: E731
-        raw = self._call(operation, send)
+        raw = self._call(operation, lambda sf: collections.send(sf, op, obj, key, chunk))
         return [
             collections.outcome(r, operation=operation, record=rec)
             for r, rec in zip(raw, chunk, strict=True)
@@ -386,11 +398,11 @@ class SalesforceClient:
         job_ids = self._call(operation, lambda sf: bulk.run_job(
             sf, obj, op, rows, external_id_field=ext, poll_interval=self.bulk_poll_interval
         ))
-        results = tuple(
+        ok, failed, unprocessed = (
             bulk.parse_results([self._result_file(operation, obj, j, kind) for j in job_ids])
             for kind in bulk.RESULT_KINDS
         )
-        return bulk.map_back(batch, key, results, operation=operation)  # type: ignore[arg-type]
+        return bulk.map_back(batch, key, (ok, failed, unprocessed), operation=operation)
 
     def _result_file(self, operation: str, obj: str, job_id: str, kind: bulk.ResultKind) -> str:
         return self._call(operation, lambda sf: bulk.result_text(sf, obj, job_id, kind))
@@ -428,8 +440,18 @@ def _check(record: Mapping[str, Any], key: str, operation: str) -> SyncError | N
     return None
 
 
+# Errors no record-by-record handling can get past: the run must stop.
+_STOP = (AuthenticationError, LimitExceeded, SessionExpired)
+
+
+def _failed(error: SyncError, n: int) -> list[Outcome]:
+    return [Outcome(ok=False, error=error, call_failed=True)] * n
+
+
 def _retryable(policy: RetryPolicy, outcome: Outcome) -> bool:
-    return not outcome.ok and outcome.error is not None and policy.should_retry(outcome.error)
+    if outcome.ok or outcome.call_failed or outcome.error is None:
+        return False
+    return policy.should_retry(outcome.error)
 
 
 def _result(

@@ -28,6 +28,8 @@ class Outcome:
     record_id: str | None = None
     created: bool = False
     error: SyncError | None = None
+    # True when the whole call failed (already retried by then): not re-sent record by record.
+    call_failed: bool = False
 
 
 def _body(obj: str, records: Sequence[Mapping[str, Any]]) -> str:
@@ -54,6 +56,17 @@ def delete(sf: Salesforce, record_ids: Sequence[str]) -> list[Any]:
     params = {"ids": ",".join(record_ids), "allOrNone": "false"}
     result = sf.restful("composite/sobjects", params=params, method="DELETE")
     return _results(result, len(record_ids), "composite/sobjects")
+
+
+def send(
+    sf: Salesforce, op: str, obj: str, key: str, records: Sequence[Mapping[str, Any]]
+) -> list[Any]:
+    """One Collections call for `op` ("upsert" by `key`, "update" or "delete" by Id)."""
+    if op == "upsert":
+        return upsert(sf, obj, key, records)
+    if op == "update":
+        return update(sf, obj, records)
+    return delete(sf, [str(r["Id"]) for r in records])
 
 
 def _results(result: Any, expected: int, path: str) -> list[Any]:

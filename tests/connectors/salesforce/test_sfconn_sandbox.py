@@ -288,17 +288,32 @@ def test_session_expiry_gets_one_fresh_session(box: SalesforceSandbox, make_clie
 @pytest.mark.parametrize(
     ("kind", "error"),
     [("429", RateLimited), ("500", ServerFault), ("524", TransientError),
-     ("html", ProtocolError), ("expire", SessionExpired)],
+     ("html", ProtocolError)],
 )
-def test_persistent_fault_is_a_typed_error(
+def test_persistent_fault_fails_the_records_with_a_typed_error(
     box: SalesforceSandbox, make_client: Make, kind: str, error: type[Exception]
 ) -> None:
     client = make_client(retry=RetryPolicy(attempts=3, base_delay=0.0))
     client.connect()
     box.app.faults = FaultPlan(rates=((kind, 1.0),))
-    with pytest.raises(error):
+    results = client.upsert("Account", "Intacct_ID__c", accounts(keys(450)))
+    assert [type(r.error) for r in results] == [error] * 450
+    assert not any(r.ok for r in results)
+    # Three attempts at the first call; a transient outage spares the other two chunks.
+    expected = 3 if error is not ProtocolError else 9
+    assert box.stats.calls["collections.upsert"] == expected
+
+
+def test_expiry_after_a_fresh_session_stops_the_run(
+    box: SalesforceSandbox, make_client: Make
+) -> None:
+    client = make_client()
+    client.connect()
+    box.app.faults = FaultPlan(rates=(("expire", 1.0),))
+    with pytest.raises(SessionExpired):
         client.upsert("Account", "Intacct_ID__c", accounts(keys(2)))
-    assert box.stats.calls["collections.upsert"] == (2 if kind == "expire" else 3)
+    assert box.stats.calls["collections.upsert"] == 2
+    assert box.stats.calls["login.oauth"] == 2
 
 
 def test_reads_survive_random_faults(box: SalesforceSandbox, make_client: Make) -> None:
