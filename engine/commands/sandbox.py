@@ -150,6 +150,8 @@ def _describe(info: dict[str, dict[str, str]], boxes: Any) -> str:
 
 def handle_stats(args: argparse.Namespace) -> int:
     """Run `sandbox stats`: print the running servers' call counts."""
+    import ssl
+
     import httpx
 
     from engine.sandbox.launcher import read_serve_file
@@ -162,7 +164,8 @@ def handle_stats(args: argparse.Namespace) -> int:
     urls: dict[str, str] = serving["stats"]
     counts: dict[str, Any] = {}
     try:
-        with httpx.Client(verify=serving["ca_bundle"], trust_env=False, timeout=10) as client:
+        trust = ssl.create_default_context(cafile=serving["ca_bundle"])
+        with httpx.Client(verify=trust, trust_env=False, timeout=10) as client:
             for system, url in urls.items():
                 response = client.get(url)
                 response.raise_for_status()
