@@ -68,12 +68,18 @@ class IntacctAPI(Protocol):
         docparid: str | None = None,
         where: str | None = None,
     ) -> Iterator[Record]:
-        """Records modified at or after `since` (all when None), ordered by WHENMODIFIED, RECORDNO."""
+        """Records modified at or after `since` (all when None); order is the server's, so
+        advance a watermark only to the greatest (WHENMODIFIED, RECORDNO) of a whole stream."""
         ...
 
     def read_by_keys(
-        self, obj: str, key_field: str, keys: Sequence[str], fields: Sequence[str],
-        *, docparid: str | None = None,
+        self,
+        obj: str,
+        key_field: str,
+        keys: Sequence[str],
+        fields: Sequence[str],
+        *,
+        docparid: str | None = None,
     ) -> list[Record]:
         """Records whose `key_field` is one of `keys` (batched, values escaped)."""
         ...
@@ -94,6 +100,12 @@ class IntacctAPI(Protocol):
         self, transaction: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
     ) -> WriteResult:
         """Legacy create_sotransaction; the result's key is the returned <key>."""
+        ...
+
+    def create_sotransactions(
+        self, documents: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
+    ) -> list[WriteResult]:
+        """Several create_sotransaction functions, batched like other writes."""
         ...
 
 

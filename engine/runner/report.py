@@ -1,0 +1,111 @@
+"""Counts of what a run did (or would do), per mapping, as the CLI prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SIDES = ("intacct", "salesforce")
+COUNTS = ("created", "updated", "linked", "deleted", "skipped", "failed")
+
+
+@dataclass(slots=True)
+class SideCounts:
+    """What happened on one side of one mapping."""
+
+    created: int = 0
+    updated: int = 0
+    linked: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    api_calls: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready counts."""
+        return {name: getattr(self, name) for name in (*COUNTS, "api_calls")}
+
+
+@dataclass(slots=True)
+class MappingReport:
+    """The outcome of one mapping in a run: counts per side, conflicts, samples of changes."""
+
+    name: str
+    kind: str
+    intacct: SideCounts = field(default_factory=SideCounts)
+    salesforce: SideCounts = field(default_factory=SideCounts)
+    conflicts: int = 0
+    read: dict[str, int] = field(default_factory=lambda: {"intacct": 0, "salesforce": 0})
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    conflict_samples: list[dict[str, Any]] = field(default_factory=list)
+    fatal: str | None = None
+
+    def side(self, name: str) -> SideCounts:
+        """The counts of the side called `name`."""
+        return self.intacct if name == "intacct" else self.salesforce
+
+    def total(self, count: str) -> int:
+        """A count summed over both sides."""
+        return int(getattr(self.intacct, count) + getattr(self.salesforce, count))
+
+    @property
+    def changes(self) -> int:
+        """Records created, updated or deleted on either side."""
+        return sum(self.total(c) for c in ("created", "updated", "deleted"))
+
+    def sample(self, limit: int, **change: Any) -> None:
+        """Keep a few field-level changes to show (dry runs)."""
+        if len(self.samples) < limit:
+            self.samples.append(change)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary of `sync --json`: totals plus per-side detail."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        for count in COUNTS:
+            out[count] = self.total(count)
+        out["conflicts"] = self.conflicts
+        out["api_calls"] = {s: self.side(s).api_calls for s in SIDES}
+        out["sides"] = {s: self.side(s).to_dict() for s in SIDES}
+        out["read"] = dict(self.read)
+        if self.samples:
+            out["samples"] = self.samples
+        if self.conflict_samples:
+            out["conflict_samples"] = self.conflict_samples
+        if self.fatal:
+            out["fatal"] = self.fatal
+        return out
+
+
+@dataclass(slots=True)
+class RunReport:
+    """All mappings of one run."""
+
+    mappings: list[MappingReport] = field(default_factory=list)
+    run_id: int | None = None
+    fatal: str | None = None
+
+    @property
+    def failed(self) -> int:
+        """Records that failed in the whole run."""
+        return sum(m.total("failed") for m in self.mappings)
+
+    @property
+    def changes(self) -> int:
+        """Records created, updated or deleted in the whole run."""
+        return sum(m.changes for m in self.mappings)
+
+    def exit_code(self) -> int:
+        """0 all synced, 3 some records failed, 1 fatal error."""
+        if self.fatal:
+            return 1
+        return 3 if self.failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary."""
+        return {
+            "run_id": self.run_id,
+            "fatal": self.fatal,
+            "failed": self.failed,
+            "changes": self.changes,
+            "mappings": [m.to_dict() for m in self.mappings],
+        }

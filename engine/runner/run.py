@@ -1,0 +1,119 @@
+"""Run a compiled plan: every mapping in write order, each against both services.
+
+    report = run_plan(plan.to_dict(), intacct, salesforce, store, Options())
+
+Managed lists come first (the compiler already lists mappings in write order). A mapping
+whose services fail as a whole (authentication, a budget spent) ends the run: the report
+carries the fatal error and the exit code 1; a failing record never does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
+from engine.catalog import Catalogs, load_catalogs
+from engine.connectors.base import IntacctAPI, SalesforceAPI
+from engine.errors import AuthenticationError, LimitExceeded, SyncError
+from engine.runner.actions import ActionRunner
+from engine.runner.compiled import compile_mapping
+from engine.runner.mapping_sync import MappingSync, Options
+from engine.runner.report import MappingReport, RunReport
+from engine.state import StateStore
+
+log = logging.getLogger("mapsync.run")
+
+FATAL = (AuthenticationError, LimitExceeded)
+Progress = Callable[[str, MappingReport | None], None]
+
+
+def selected(mappings: Sequence[Mapping[str, Any]], only: Collection[str] | None) -> list[Any]:
+    """The plan mappings to run: all, or those named in `only` (unknown names raise)."""
+    if not only:
+        return list(mappings)
+    names = {m["name"] for m in mappings}
+    unknown = sorted(set(only) - names)
+    if unknown:
+        raise ValueError(f"unknown mapping(s): {', '.join(unknown)}")
+    return [m for m in mappings if m["name"] in only]
+
+
+def run_plan(
+    plan: Mapping[str, Any],
+    intacct: IntacctAPI,
+    salesforce: SalesforceAPI,
+    state: StateStore,
+    options: Options,
+    *,
+    only: Collection[str] | None = None,
+    command: str = "sync",
+    catalogs: Catalogs | None = None,
+    progress: Progress | None = None,
+    timezone: str = "UTC",
+) -> RunReport:
+    """Apply (or with `options.dry_run`, evaluate) every selected mapping of `plan`."""
+    catalogs = catalogs or load_catalogs()
+    run_id = None if options.dry_run else state.start_run(command)
+    report = RunReport(run_id=run_id)
+    resolver = state.ref_resolver()
+    for mapping in selected(plan["mappings"], only):
+        if progress:
+            progress(mapping["name"], None)
+        try:
+            outcome = _run_mapping(
+                mapping,
+                intacct,
+                salesforce,
+                state,
+                options,
+                run_id,
+                catalogs,
+                resolver,
+                timezone,
+            )
+        except FATAL as exc:
+            report.fatal = str(exc)
+            outcome = MappingReport(mapping["name"], mapping["kind"], fatal=str(exc))
+            report.mappings.append(outcome)
+            break
+        except SyncError as exc:
+            # The service failed for the whole mapping (not one record): later mappings
+            # may still run, and the next run starts again from the same watermark.
+            log.warning("mapping %s stopped: %s", mapping["name"], exc)
+            outcome = MappingReport(mapping["name"], mapping["kind"], fatal=str(exc))
+            outcome.intacct.failed += 1
+        report.mappings.append(outcome)
+        if progress:
+            progress(mapping["name"], outcome)
+    if run_id is not None:
+        status = "failed" if report.fatal else ("partial" if report.failed else "ok")
+        state.finish_run(run_id, status, report.to_dict())
+    return report
+
+
+def _run_mapping(
+    mapping: Mapping[str, Any],
+    intacct: IntacctAPI,
+    salesforce: SalesforceAPI,
+    state: StateStore,
+    options: Options,
+    run_id: int | None,
+    catalogs: Catalogs,
+    resolver: Any,
+    timezone: str,
+) -> MappingReport:
+    if mapping["kind"] == "action":
+        return ActionRunner(
+            mapping,
+            intacct,
+            salesforce,
+            state,
+            run_id=run_id,
+            options=options,
+            resolver=resolver,
+            timezone=timezone,
+        ).run()
+    compiled = compile_mapping(mapping, catalogs, resolver, timezone=timezone)
+    sync = MappingSync(compiled, intacct, salesforce, state, run_id=run_id, options=options)
+    return sync.run()
