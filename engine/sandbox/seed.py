@@ -9,22 +9,25 @@ Profile "demo" at `records=N` (N customers; counts exact, see `DemoData.counts()
 
 Intacct — every managed list (AR terms, billing templates, classes, departments, employees
 (8 + N/100, each with a contact), entities and locations, exchange-rate types, project statuses
-and types, renewal templates, territories, customer types); N customers, each with a display
-contact and one or two people (every third customer has two); max(12, N/4) items (hardware,
-software, subscriptions, services); three order-entry price lists with entries; two contract
-price lists with item lists and entries for the subscriptions; max(1, N/4) projects with 3-5
-tasks; max(1, N/5) contracts with 1-3 lines; sales quotes (N/2), orders (N/2), invoices (N) and
+and types, three project templates, renewal templates, territories, customer types);
+N customers, each with a display contact and one or two people (every third has two);
+max(12, N/4) items (hardware, software, subscriptions, services); three order-entry price lists
+(Base Price List, a partner discount list, a EUR list) with entries; two contract price lists
+with item lists and entries for the subscriptions; max(1, N/4) projects with 3-5 tasks;
+max(1, N/5) contracts with 1-3 lines; sales quotes (N/2), orders (N/2), invoices (N) and
 "Other: Sales" documents (N/10) with 1-4 lines each, orders converted from quotes and invoices
-from orders.
+from orders. Projects, contracts and documents belong to linked customers.
 
 Salesforce — "matching but not identical": customer i is *linked* when i % 10 is 1..6 (an
-Account with Intacct_ID__c = CUSTOMERID, its people as Contacts with Intacct_ID__c =
-CONTACTNAME, some phones edited since the last sync), *matched* when i % 10 is 7 or 8 (same
-Name, no Intacct ID; one contact with the same e-mail), and *Intacct-only* otherwise; N/5
-prospect Accounts exist only in Salesforce (they should create customers). Products cover two
-thirds of the items (ProductCode = ITEMID; half of those linked by Intacct_ID__c) plus a few
-Salesforce-only products, each with a standard price-book entry; N/4 opportunities with line
-items for Create Sales Order; the AR terms synced earlier (all but the newest).
+Account with Intacct_ID__c and AccountNumber = CUSTOMERID, its people as Contacts with
+Intacct_ID__c = CONTACTNAME, some phones edited since the last sync), *matched* when i % 10 is
+7 or 8 (same Name and AccountNumber = CUSTOMERID, the customers rule's natural key, but no
+Intacct ID; one contact Intacct does not have), and *Intacct-only* otherwise; N/5 prospect
+Accounts exist only in Salesforce (they should create customers). Products cover two items in
+three: linked ones (Intacct_ID__c, with their Base Price List entry in the standard price book,
+also linked) and ones matched by ProductCode = ITEMID (no price yet); a few products exist only
+in Salesforce. N/4 opportunities (half on prospects) with 1-3 line items of linked products, for
+Create Sales Order. The AR terms were synced earlier (all but the newest, "Net 90").
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import functools
 import random
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -674,10 +677,24 @@ class DemoData:
         """Customers 1..N in order."""
         return (self.company(i) for i in range(1, self.records + 1))
 
+    @functools.cached_property
+    def linked_count(self) -> int:
+        """How many customers are linked to a Salesforce account (at least customer 1)."""
+        full, rest = divmod(self.records, 10)
+        return 6 * full + min(rest, 6)
+
+    def nth_linked(self, number: int) -> Company:
+        """Linked customer `number` (0-based, modulo their count)."""
+        number %= self.linked_count
+        return self.company(10 * (number // 6) + number % 6 + 1)
+
     def linked_customer(self, rng: random.Random) -> Company:
-        """A random customer that is linked to a Salesforce account."""
-        rest = rng.randint(1, min(6, self.records))
-        return self.company(10 * rng.randint(0, (self.records - rest) // 10) + rest)
+        """A random customer that is linked to a Salesforce account.
+
+        Projects, contracts, documents and opportunities belong to linked customers, so
+        their references (customer, bill-to contact) resolve in Salesforce on the first run.
+        """
+        return self.nth_linked(rng.randrange(self.linked_count))
 
     # items -------------------------------------------------------------------------------
 
@@ -1009,7 +1026,7 @@ class DemoData:
 
     def project_customer(self, project: int) -> Company:
         """The customer of project `project` (1-based)."""
-        return self.company((project - 1) * 4 % self.records + 1)
+        return self.nth_linked((project - 1) * 4)
 
     def _projects(self) -> Iterator[Batch]:
         templates = ({**t, "PROJECTCATEGORY": "Contract", "PROJECTSTATUS": "Template",
@@ -1068,7 +1085,7 @@ class DemoData:
 
     def contract_customer(self, contract: int) -> Company:
         """The customer of contract `contract` (1-based)."""
-        return self.company(((contract - 1) * 5 + 2) % self.records + 1)
+        return self.nth_linked((contract - 1) * 5 + 2)
 
     def contract_lines(self, contract: int) -> int:
         """How many lines contract `contract` has: 1 to 3."""
@@ -1134,7 +1151,7 @@ class DemoData:
 
     def document_customer(self, number: int) -> Company:
         """The customer of document pair `number`: quote n, order n and invoice n share it."""
-        return self.company(self.rng("doccustomer", number).randint(1, self.records))
+        return self.linked_customer(self.rng("doccustomer", number))
 
     @staticmethod
     def document_lines(number: int) -> int:
@@ -1316,10 +1333,18 @@ class DemoData:
     def contact_records(self, company: Company) -> list[Record]:
         """The Contacts of an account: all its people, or one for a matched account."""
         kind = "prospect" if self.is_prospect(company) else link_kind(company.index)
-        people = company.people[:1] if kind == "matched" else company.people
+        people = (self.salesforce_only_person(company),) if kind == "matched" else company.people
         records = [self._contact_record(company, person, kind) for person in people]
         records[0]["_key"] = f"{company.customer_id}/0"
         return records
+
+    def salesforce_only_person(self, company: Company) -> Person:
+        """A contact of a matched account that Intacct does not have yet (the contact rules
+        link contacts by Intacct ID only, so a same-name contact would be created twice)."""
+        offset = 10 * -(-(self.records + self.prospects) // 10)  # same locale, unused names
+        stranger = self.company(company.index + offset).people[0]
+        local = stranger.email.split("@", 1)[0]
+        return replace(stranger, email=f"{local}@{company.domain}")
 
     @staticmethod
     def _contact_record(company: Company, person: Person, kind: str) -> Record:

@@ -196,6 +196,24 @@ def test_salesforce_contacts_products_and_opportunities(
         assert line["PricebookEntry"]["Product2"]["ProductCode"] in items
 
 
+def test_records_that_point_at_customers_resolve_in_salesforce(
+    seeded: tuple[IntacctStore, Store, SeedReport],
+) -> None:
+    intacct, salesforce, _report = seeded
+    accounts = {a["Intacct_ID__c"] for a in salesforce.list("Account") if a["Intacct_ID__c"]}
+    contacts = {c["Intacct_ID__c"] for c in salesforce.list("Contact") if c["Intacct_ID__c"]}
+    owners = [r["CUSTOMERID"] for obj in ("PROJECT", "CONTRACT") for r in intacct.list(obj)
+              if r.get("CUSTOMERID")]
+    owners += [r["CUSTVENDID"] for r in intacct.list("SODOCUMENT")]
+    assert owners and set(owners) <= accounts
+    bill_to = {r["BILLTO.CONTACTNAME"] for r in intacct.list("SODOCUMENT")}
+    bill_to |= {r["BILLTOCONTACTNAME"] for r in intacct.list("CONTRACT")}
+    assert bill_to <= contacts
+    intacct_contacts = {r["CONTACTNAME"] for r in intacct.list("CONTACT")}
+    unlinked = [c for c in salesforce.list("Contact") if not c["Intacct_ID__c"]]
+    assert unlinked and not {c["Name"] for c in unlinked} & intacct_contacts
+
+
 def test_names_stay_unique_at_scale() -> None:
     data = DemoData(4000)
     names = [data.company(i).name for i in range(1, 4000 + data.prospects + 1)]
