@@ -91,7 +91,10 @@ class ActionRunner:
             return []
         extra = [REQUEST_FIELD, *([self.result_field] if self.result_field else [])]
         fields = self.sf_fields(self.rules, extra)
-        rows = self.salesforce.read_by_keys(self.sf_object, REQUEST_FIELD, ["true"], fields)
+        # A constant condition on a catalog field name: nothing user-supplied to escape.
+        rows = self.salesforce.read_changed(
+            self.sf_object, fields, None, where=f"{REQUEST_FIELD} = true"
+        )
         return [r for r in rows if r.get(REQUEST_FIELD) and not r.get(self.result_field or "")]
 
     def run(self) -> MappingReport:

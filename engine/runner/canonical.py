@@ -10,13 +10,15 @@ from typing import Any
 def canonical(value: Any) -> Any:
     """A JSON-ready value that compares equal for equal field values.
 
-    Empty strings and None are the same (both systems return empty for unset), numbers
+    Empty strings, None and False are the same (both systems return empty for unset, and
+    a Salesforce checkbox is never null), numbers
     compare by value (Decimal('1.50') == 1.5), dates and datetimes by ISO text in UTC.
     """
-    if value is None or value == "":
+    if value is None or value == "" or value is False:
+        # A Salesforce checkbox cannot be null: unset and false are the same value.
         return None
-    if isinstance(value, bool):
-        return value
+    if value is True:
+        return True
     if isinstance(value, (int, float, Decimal)):
         number = Decimal(str(value)).normalize()
         return format(number, "f")

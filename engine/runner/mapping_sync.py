@@ -69,6 +69,7 @@ class Batch:
     """Writes collected for one chunk, applied together."""
 
     sf_creates: list[tuple[Pair, Decision]] = field(default_factory=list)
+    with_lines: list[Pair] = field(default_factory=list)
     intacct_creates: list[tuple[Pair, Decision]] = field(default_factory=list)
     updates: list[tuple[Pair, Decision]] = field(default_factory=list)
     links: list[Pair] = field(default_factory=list)
@@ -323,11 +324,16 @@ class MappingSync:
         self.decide_pairs(pairs, batch)
         self.apply(batch)
 
-    def intended_key(self, record: Record, decision: Decision | None = None) -> str:
-        """The Intacct key a Salesforce record has or will get (deterministic for retries)."""
+    def intended_key(self, record: Record, decision: Decision | None = None) -> str | None:
+        """The Intacct key a Salesforce record has or will get (deterministic for retries).
+
+        None when the mapping's Intacct key is the system RECORDNO, which Intacct assigns.
+        """
         ext = _text(record.get(self.m.salesforce.key))
         if ext:
             return ext
+        if self.m.intacct.key == self.m.intacct.record_id:
+            return None
         if decision is not None:
             mapped = _text(decision.intacct_patch.get(self.m.intacct.key))
             if mapped:
@@ -343,30 +349,31 @@ class MappingSync:
             plans[str(record["Id"])] = self.creation_plan("salesforce", record)
         intended = {str(r["Id"]): self.intended_key(r, plans[str(r["Id"])]) for r in records}
         side = self.m.intacct
-        by_key = {
-            str(r[side.key]): r
-            for r in self.intacct.read_by_keys(
-                side.object,
-                side.key,
-                list(intended.values()),
-                side.read_fields,
-                docparid=side.docparid,
+        wanted = [k for k in intended.values() if k is not None]
+        existing = (
+            self.intacct.read_by_keys(
+                side.object, side.key, wanted, side.read_fields, docparid=side.docparid
             )
-        }
+            if wanted
+            else []
+        )
+        by_key = {str(r[side.key]): r for r in existing}
         matched = self.match_intacct([r for r in records if intended[str(r["Id"])] not in by_key])
         pairs: list[Pair] = []
         for record in records:
             sf_id = str(record["Id"])
-            partner = by_key.get(intended[sf_id]) or matched.get(sf_id)
+            key = intended[sf_id]
+            partner = (by_key.get(key) if key is not None else None) or matched.get(sf_id)
             if partner is not None:
-                key = str(partner[side.key])
+                found = str(partner[side.key])
                 recordno = _text(partner.get(side.record_id))
-                pairs.append(Pair(key, partner, record, sf_id, recordno, new_link=True))
+                pairs.append(Pair(found, partner, record, sf_id, recordno, new_link=True))
                 continue
             decision = plans[sf_id]
             if "intacct" in self.m.create and decision is not None:
-                pair = Pair(intended[sf_id], None, record, sf_id, None)
-                decision.intacct_patch[side.key] = intended[sf_id]
+                pair = Pair(key or "", None, record, sf_id, None)
+                if key is not None:
+                    decision.intacct_patch[side.key] = key
                 batch.intacct_creates.append((pair, decision))
             elif "intacct" not in self.m.create:
                 self.report.intacct.skipped += 1
@@ -483,6 +490,7 @@ class MappingSync:
         self.write_salesforce_creates(batch, links, shadows)
         self.write_intacct_creates(batch, links, shadows)
         self.write_updates(batch, shadows)
+        self.sync_lines(batch.with_lines)
         if self.options.dry_run:
             return
         with self.state.transaction():
@@ -522,7 +530,7 @@ class MappingSync:
             shadows[pair.key] = decision.shadow.to_json()
             self.report.salesforce.created += 1
             batch.resolved.append(("intacct", pair.key))
-            self.sync_lines(pair)
+            batch.with_lines.append(pair)
 
     def write_intacct_creates(
         self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
@@ -540,7 +548,10 @@ class MappingSync:
                 continue
             self.sample("create intacct", pair, decision)
             pair.recordno = result.record_id
-            pair.key = result.key or pair.key
+            if self.m.intacct.key == self.m.intacct.record_id:
+                pair.key = str(result.record_id)
+            else:
+                pair.key = result.key or pair.key
             assert pair.sf_id is not None
             links.append((pair.key, pair.recordno, pair.sf_id))
             shadows[pair.key] = decision.shadow.to_json()
@@ -619,7 +630,7 @@ class MappingSync:
             if pair.sf_id:
                 batch.resolved.append(("salesforce", pair.sf_id))
             if pair.intacct is not None and (decision.salesforce_patch or pair.new_link):
-                self.sync_lines(pair)
+                batch.with_lines.append(pair)
 
     def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
         payload = dict(decision.intacct_patch)
@@ -650,38 +661,46 @@ class MappingSync:
 
     # --- lines, deletes, waiting --------------------------------------------------------
 
-    def sync_lines(self, pair: Pair) -> None:
-        """Upsert the lines of a header just written to Salesforce (Intacct -> Salesforce)."""
-        if not self.m.lines or pair.sf_id is None or self.options.dry_run:
+    def sync_lines(self, headers: list[Pair]) -> None:
+        """Upsert the lines of headers just written to Salesforce (Intacct -> Salesforce).
+
+        One read of the lines of all headers of a chunk and one batched upsert per line set.
+        """
+        headers = [p for p in headers if p.sf_id is not None]
+        if not self.m.lines or not headers or self.options.dry_run:
             return
         for lines in self.m.lines:
-            self.sync_line_set(lines, pair)
+            self.sync_line_set(lines, {p.key: p for p in headers})
 
-    def sync_line_set(self, lines: LineSet, pair: Pair) -> None:
+    def sync_line_set(self, lines: LineSet, headers: dict[str, Pair]) -> None:
         i_side, s_side = lines.intacct, lines.salesforce
         if i_side.parent is None or s_side.parent is None:
             return
         rows = self.intacct.read_by_keys(
-            i_side.object, i_side.parent, [pair.key], i_side.read_fields
+            i_side.object, i_side.parent, list(headers), i_side.read_fields
         )
         payloads: list[dict[str, Any]] = []
+        owners: list[str] = []
         for row in rows:
+            owner = headers.get(str(row.get(i_side.parent)))
+            if owner is None:
+                continue
             try:
                 decision = creation(lines.rules, "intacct", row)
             except (RefPending, RuleFailed) as exc:
-                self.fail("intacct", pair.key, exc, row)
+                self.fail("intacct", owner.key, exc, row)
                 continue
             patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
             patch[s_side.key] = str(row[i_side.key])
-            patch[s_side.parent] = pair.sf_id
+            patch[s_side.parent] = owner.sf_id
             payloads.append(patch)
+            owners.append(owner.key)
         if not payloads:
             return
-        for result, payload in zip(
-            self.salesforce.upsert(s_side.object, s_side.key, payloads), payloads, strict=True
-        ):
+        results = self.salesforce.upsert(s_side.object, s_side.key, payloads)
+        for result, payload, owner_key in zip(results, payloads, owners, strict=True):
             if not result.ok:
-                self.fail("intacct", pair.key, result.error, payload)
+                self.fail("intacct", owner_key, result.error, payload)
 
     def handle_salesforce_delete(self, record: Record, batch: Batch) -> None:
         sf_id = str(record["Id"])

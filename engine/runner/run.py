@@ -39,6 +39,27 @@ def selected(mappings: Sequence[Mapping[str, Any]], only: Collection[str] | None
     return [m for m in mappings if m["name"] in only]
 
 
+def with_actions_first(mappings: list[Any]) -> list[Any]:
+    """Move each action before the first mapping that reads what it creates.
+
+    A sales order created by Create Sales Order then comes back to Salesforce in the same
+    run instead of the next one. Actions still run after the mappings they depend on.
+    """
+    ordered = [m for m in mappings if m["kind"] != "action"]
+    for action in (m for m in mappings if m["kind"] == "action"):
+        creates = (action["intacct"].get("object"), action["intacct"].get("docparid"))
+        needs = set(action.get("depends_on", ()))
+        position = len(ordered)
+        for index, mapping in enumerate(ordered):
+            reads = (mapping["intacct"].get("object"), mapping["intacct"].get("docparid"))
+            if reads == creates:
+                position = index
+                break
+        earliest = max((i + 1 for i, m in enumerate(ordered) if m["name"] in needs), default=0)
+        ordered.insert(max(position, earliest), action)
+    return ordered
+
+
 def run_plan(
     plan: Mapping[str, Any],
     intacct: IntacctAPI,
@@ -57,7 +78,7 @@ def run_plan(
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
     resolver = state.ref_resolver()
-    for mapping in selected(plan["mappings"], only):
+    for mapping in with_actions_first(selected(plan["mappings"], only)):
         if progress:
             progress(mapping["name"], None)
         try:

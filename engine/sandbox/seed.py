@@ -1382,6 +1382,7 @@ class DemoData:
             yield {"_key": f"SF-{number:04d}", "ProductCode": f"SF-{number:04d}",
                    "Name": f"{SF_ONLY_PRODUCTS[number % len(SF_ONLY_PRODUCTS)]} {number}",
                    "Family": "Services", "IsActive": True,
+                   "Intacct_Item_Type__c": "Non-Inventory Sales Only",
                    "Description": "Sold in Salesforce only; not yet an Intacct item"}
 
     def product_record(self, item: int) -> Record:
@@ -1464,6 +1465,8 @@ class DemoData:
             "Intacct_Bill_To__c": Ref("salesforce", "Contact", f"{company.customer_id}/0"),
             "Intacct_Ship_To__c": Ref("salesforce", "Contact", f"{company.customer_id}/0"),
             "NextStep": "Send order form" if stage == "Negotiation/Review" else None,
+            # A won deal whose Create Sales Order button was pressed: the next sync orders it.
+            "Intacct_Create_Sales_Order__c": stage == "Closed Won",
         }
 
     def _sf_opportunity_lines(self) -> Iterator[Record]:

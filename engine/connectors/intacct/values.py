@@ -92,7 +92,8 @@ def parse_date(text: str) -> dt.date:
     """MM/DD/YYYY (or ISO YYYY-MM-DD, as some platform objects send) to a date."""
     if "-" in text:
         return dt.date.fromisoformat(text[:10])
-    return dt.datetime.strptime(text, DATE_FORMAT).date()
+    # Some date fields (SODOCUMENT.WHENCREATED) come back with a time of day: keep the date.
+    return dt.datetime.strptime(text.split(" ", 1)[0], DATE_FORMAT).date()
 
 
 def parse_datetime(text: str) -> dt.datetime:
