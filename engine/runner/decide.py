@@ -210,6 +210,9 @@ class _PairDecider:
             self.remember(rule, "salesforce", cur_s)
             return
         winner: Side = self.newest() if self.policy == "newest" else self.policy
+        if first_link and (cur_i is None or cur_s is None or cur_i == [None] or cur_s == [None]):
+            # Linking two existing records fills blanks; it never erases a value.
+            winner = "salesforce" if cur_i in (None, [None]) else "intacct"
         if not first_link:
             self.out.conflicts.append(Conflict(rule.id, cur_i, cur_s, winner))
         self.push(rule, "salesforce" if winner == "intacct" else "intacct")

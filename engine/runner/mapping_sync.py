@@ -82,6 +82,14 @@ def _chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
+def _take_live(changes: dict[str, Record], sf_id: str) -> Record | None:
+    """Pop a changed Salesforce record to pair it, unless it was deleted (handled later)."""
+    record = changes.get(sf_id)
+    if record is None or record.get("IsDeleted"):
+        return None
+    return changes.pop(sf_id)
+
+
 def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -234,7 +242,7 @@ class MappingSync:
                 Pair(
                     key=key,
                     intacct=record,
-                    salesforce=sf_changes.pop(link.salesforce_id, None),
+                    salesforce=_take_live(sf_changes, link.salesforce_id),
                     sf_id=link.salesforce_id,
                     recordno=_text(record.get(self.m.intacct.record_id)),
                     shadow=Shadow.from_json(shadows.get(key)),
@@ -267,7 +275,7 @@ class MappingSync:
             recordno = _text(record.get(self.m.intacct.record_id))
             if partner is not None:
                 sf_id = str(partner["Id"])
-                partner = sf_changes.pop(sf_id, partner)
+                partner = _take_live(sf_changes, sf_id) or partner
                 pair = Pair(key, record, partner, sf_id, recordno, new_link=True)
                 pairs.append(pair)
                 continue
@@ -461,7 +469,15 @@ class MappingSync:
             self.drop_unwritable(decision)
             if pair.new_link:
                 batch.links.append(pair)
+                self.stamp_external_id(pair, decision)
             batch.updates.append((pair, decision))
+
+    def stamp_external_id(self, pair: Pair, decision: Decision) -> None:
+        """A record linked by natural key gets the Intacct key in its external id field."""
+        ext = self.m.salesforce.key
+        if pair.salesforce is not None and _text(pair.salesforce.get(ext)) != pair.key:
+            if ext not in self.m.salesforce.readonly and ext != self.m.salesforce.record_id:
+                decision.salesforce_patch[ext] = pair.key
 
     def drop_unwritable(self, decision: Decision) -> None:
         """Keys are never renamed by a sync, and read-only fields are never sent."""

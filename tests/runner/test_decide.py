@@ -135,3 +135,25 @@ def test_failing_rule_names_its_source_and_pending_ref_propagates() -> None:
         decide([rule("A", "B", "to_salesforce", boom)], {"A": 1}, None, Shadow())
     with pytest.raises(RefPending):
         decide([rule("A", "B", "to_salesforce", pending)], {"A": 1}, None, Shadow())
+
+
+@pytest.mark.parametrize("policy", ["intacct", "salesforce", "newest"])
+def test_first_link_fills_blanks_whatever_the_policy(policy: str) -> None:
+    filled = decide(
+        [CITY],
+        {"CITY": None},
+        {"BillingCity": "Rome"},
+        Shadow(),
+        policy=policy,
+        newest=lambda: "intacct",
+    )
+    assert filled.intacct_patch == {"CITY": "Rome"}
+    kept = decide(
+        [CITY],
+        {"CITY": "Paris"},
+        {"BillingCity": None},
+        Shadow(),
+        policy=policy,
+        newest=lambda: "salesforce",
+    )
+    assert kept.salesforce_patch == {"BillingCity": "Paris"}

@@ -1,0 +1,201 @@
+"""End-to-end sync against both sandboxes with the real clients and the standard rules.
+
+Each test starts both sandboxes on a fresh directory, writes the config `mapsync demo`
+writes, and runs the plan through the same code as `mapsync sync`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.commands._context import RunContext
+from engine.commands.demo import write_config
+from engine.resources import rules_dir
+from engine.runner.report import RunReport
+from engine.sandbox.launcher import Sandboxes
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Env:
+    """Two running sandboxes and a config file pointing at them."""
+
+    boxes: Sandboxes
+    config: Path
+
+    def sync(self, *only: str, **options: Any) -> RunReport:
+        with RunContext.open(self.config) as ctx:
+            return ctx.run(ctx.options(**options), only=list(only) or None)
+
+    def conflicts(self) -> list[Any]:
+        with RunContext.open(self.config) as ctx:
+            return ctx.state.conflicts()
+
+    @property
+    def intacct(self) -> Any:
+        return self.boxes.intacct.store
+
+    @property
+    def salesforce(self) -> Any:
+        return self.boxes.salesforce.store
+
+
+def start(
+    directory: Path, *, records: int = 10, profile: str = "none", rules: Path | None = None
+) -> Iterator[Env]:
+    with Sandboxes(directory, seed_profile=profile, records=records) as boxes:
+        config = write_config(directory, boxes.connection_info(), str(rules) if rules else None)
+        yield Env(boxes, config)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    yield from start(tmp_path / "sandboxes")
+
+
+def counts(report: RunReport, name: str) -> dict[str, Any]:
+    return next(m for m in report.to_dict()["mappings"] if m["name"] == name)
+
+
+def one(records: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    found = [r for r in records if all(r.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+def test_demo_company_syncs_every_mapping_then_a_second_run_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    for env in start(tmp_path / "demo", records=20, profile="demo"):
+        first = env.sync()
+        summary = first.to_dict()
+        assert first.fatal is None
+        assert [m["name"] for m in summary["mappings"] if m["failed"]] == []
+        idle = [
+            m["name"]
+            for m in summary["mappings"]
+            if m["kind"] != "action" and not (m["created"] or m["linked"])
+        ]
+        assert idle == []
+        # Sales documents arrive with their lines, matched to their headers.
+        orders = env.salesforce.list("Intacct_Sales_Order__c")
+        lines = env.salesforce.list("Intacct_Sales_Order_Line__c")
+        intacct_lines = [
+            r
+            for r in env.intacct.list("SODOCUMENTENTRY")
+            if r.get("DOCHDRID", "").startswith("Sales Order-")
+        ]
+        assert len(lines) == len(intacct_lines) > 0
+        assert {line["Sales_Order__c"] for line in lines} <= {o["Id"] for o in orders}
+        # The Create Sales Order button's opportunities became Intacct orders, linked back.
+        requested = [
+            o for o in env.salesforce.list("Opportunity") if o.get("Intacct_Sales_Order_ID__c")
+        ]
+        assert requested and not any(o["Intacct_Create_Sales_Order__c"] for o in requested)
+        for opportunity in requested:
+            assert env.intacct.find("SODOCUMENT", opportunity["Intacct_Sales_Order_ID__c"])
+        second = env.sync()
+        assert second.changes == 0 and second.failed == 0
+
+
+def test_changes_flow_each_way_and_echoes_stop(env: Env) -> None:
+    env.intacct.insert("ARTERM", {"NAME": "Net 30", "STATUS": "active"})
+    account = env.salesforce.insert("Account", {"Name": "Globex", "BillingCity": "Lyon"})
+    assert counts(env.sync("ARTerm", "Customer"), "Customer")["created"] == 1
+    customer = one(env.intacct.list("CUSTOMER"), NAME="Globex")
+    assert customer["DISPLAYCONTACT.MAILADDRESS.CITY"] == "Lyon"
+    assert env.salesforce.get("Account", account)["Intacct_ID__c"] == customer["CUSTOMERID"]
+
+    env.intacct.update(
+        "CUSTOMER",
+        int(customer["RECORDNO"]),
+        {"DISPLAYCONTACT.MAILADDRESS.CITY": "Paris", "TERMNAME": "Net 30"},
+    )
+    report = env.sync("ARTerm", "Customer")
+    assert counts(report, "Customer")["updated"] == 1
+    synced = env.salesforce.get("Account", account)
+    assert synced["BillingCity"] == "Paris"
+    term = one(env.salesforce.list("Intacct_AR_Term__c"), Name="Net 30")
+    assert synced["Intacct_Payment_Term__c"] == term["Id"]
+
+    env.salesforce.update("Account", account, {"Phone": "+33 1 23 45 67 89"})
+    assert counts(env.sync("Customer"), "Customer")["updated"] == 1
+    customer = one(env.intacct.list("CUSTOMER"), NAME="Globex")
+    assert customer["DISPLAYCONTACT.PHONE1"] == "+33 1 23 45 67 89"
+
+    quiet = env.sync("ARTerm", "Customer")
+    assert quiet.changes == 0
+
+
+def test_child_account_waits_for_its_parent_created_in_the_same_run(env: Env) -> None:
+    parent = env.salesforce.insert("Account", {"Name": "Initech Holding"})
+    env.salesforce.insert("Account", {"Name": "Initech France", "ParentId": parent})
+    report = env.sync("Customer")
+    assert counts(report, "Customer")["created"] == 2
+    assert counts(report, "Customer")["failed"] == 0
+    holding = one(env.intacct.list("CUSTOMER"), NAME="Initech Holding")
+    child = one(env.intacct.list("CUSTOMER"), NAME="Initech France")
+    assert child["PARENTID"] == holding["CUSTOMERID"]
+
+
+def test_matching_records_are_linked_not_duplicated(env: Env) -> None:
+    env.intacct.insert("ITEM", {"ITEMID": "WIDGET", "NAME": "Widget", "ITEMTYPE": "Inventory"})
+    product = env.salesforce.insert("Product2", {"Name": "Widget", "ProductCode": "WIDGET"})
+    report = counts(env.sync("Item"), "Item")
+    assert (report["linked"], report["created"]) == (1, 0)
+    assert len(env.intacct.list("ITEM")) == 1
+    assert len(env.salesforce.list("Product2")) == 1
+    assert env.salesforce.get("Product2", product)["Intacct_ID__c"] == "WIDGET"
+
+
+def test_deleted_product_deactivates_its_item(env: Env) -> None:
+    env.intacct.insert("ITEM", {"ITEMID": "OLD", "NAME": "Old kit", "ITEMTYPE": "Kit"})
+    env.sync("Item")
+    product = one(env.salesforce.list("Product2"), ProductCode="OLD")
+    env.salesforce.delete("Product2", product["Id"])
+    report = counts(env.sync("Item"), "Item")
+    assert report["deleted"] == 1
+    assert one(env.intacct.list("ITEM"), ITEMID="OLD")["STATUS"] == "inactive"
+
+
+def rules_with_conflict(tmp_path: Path, policy: str) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    customers = folder / "customers.map"
+    text = customers.read_text("utf-8").replace("conflict newest", f"conflict {policy}")
+    customers.write_text(text, "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("policy", "winner"),
+    [("intacct", "intacct"), ("salesforce", "salesforce"), ("newest", "salesforce")],
+)
+def test_both_sides_changed_the_same_field(tmp_path: Path, policy: str, winner: str) -> None:
+    rules = rules_with_conflict(tmp_path, policy)
+    for env in start(tmp_path / "sandboxes", rules=rules):
+        account = env.salesforce.insert("Account", {"Name": "Umbrella", "BillingCity": "Rome"})
+        env.sync("Customer")
+        customer = one(env.intacct.list("CUSTOMER"), NAME="Umbrella")
+        env.intacct.update(
+            "CUSTOMER", int(customer["RECORDNO"]), {"DISPLAYCONTACT.MAILADDRESS.CITY": "Milan"}
+        )
+        time.sleep(1.1)  # Salesforce stamps whole seconds: make its edit the newest
+        env.salesforce.update("Account", account, {"BillingCity": "Turin"})
+        report = counts(env.sync("Customer"), "Customer")
+        assert report["conflicts"] == 1
+        expected = "Milan" if winner == "intacct" else "Turin"
+        customer = one(env.intacct.list("CUSTOMER"), NAME="Umbrella")
+        assert customer["DISPLAYCONTACT.MAILADDRESS.CITY"] == expected
+        assert env.salesforce.get("Account", account)["BillingCity"] == expected
+        logged = env.conflicts()
+        assert [(c.winner, c.policy) for c in logged] == [(winner, policy)]
+        assert (logged[0].intacct_value, logged[0].salesforce_value) == (["Milan"], ["Turin"])
