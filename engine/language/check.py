@@ -85,7 +85,23 @@ class _Scope:
     kind: str
     intacct: ObjectInfo | None
     salesforce: ObjectInfo | None
-    lock: bool
+    master: _Master
+
+
+@dataclass(frozen=True, slots=True)
+class _Master:
+    """Which way a block's locked fields must flow, and the reason a message gives for it."""
+
+    to_intacct: bool
+    reason: str
+
+    @property
+    def arrows(self) -> tuple[str, ...]:
+        return ("<-", "<->") if self.to_intacct else ("->", "<->")
+
+    @property
+    def way(self) -> str:
+        return "to Intacct" if self.to_intacct else "from Intacct"
 
 
 @dataclass(slots=True)
@@ -212,7 +228,7 @@ class _Checker:
         intacct = self.resolve_object(block.kind, block.statements, "intacct", block.name_span)
         salesforce = self.resolve_object(block.kind, block.statements, "salesforce",
                                          block.name_span)
-        return _Scope(block.kind, intacct, salesforce, lock=_creates_intacct(block))
+        return _Scope(block.kind, intacct, salesforce, _master(block))
 
     def resolve_object(self, kind: str, statements: tuple[ast.Statement, ...],
                        system: ast.System, where: ast.Span) -> ObjectInfo | None:
@@ -375,11 +391,11 @@ class _Checker:
             intacct = self.resolve_object(block.kind, lines.statements, "intacct", lines.span)
             salesforce = self.resolve_object(block.kind, lines.statements, "salesforce",
                                              lines.span)
-            return _Scope(block.kind, intacct, salesforce, lock=parent.lock)
+            return _Scope(block.kind, intacct, salesforce, parent.master)
         intacct = self.action_child("intacct", parent.intacct, lines.name, lines.span)
         salesforce = self.action_child("salesforce", parent.salesforce,
                                        lines.relationship or "", lines.span)
-        return _Scope(block.kind, intacct, salesforce, lock=False)
+        return _Scope(block.kind, intacct, salesforce, parent.master)
 
     def action_child(self, system: ast.System, parent: ObjectInfo | None, hint: str,
                      span: ast.Span) -> ObjectInfo | None:
@@ -483,18 +499,28 @@ class _Checker:
         return False
 
     def check_lock(self, rule: ast.FieldRule, scope: _Scope) -> None:
-        if rule.locked and rule.arrow == "off":
-            self.error("locked-field", "a `locked` rule cannot be `off`", rule.arrow_span,
-                       ["keep its direction, or remove `locked`"])
-        if not scope.lock or scope.intacct is None or rule.arrow in ("<-", "<->"):
+        """A locked rule (marked `locked`, or its Intacct field required) keeps its direction."""
+        master = scope.master
+        if rule.arrow in master.arrows or rule.arrow not in _ALLOWED_ARROWS[scope.kind]:
+            return  # a disallowed arrow already has its own `not-allowed` error
+        required = self.required_paths(rule, scope)
+        if not required and not rule.locked:
             return
-        for ref in _refs(rule.intacct):
-            found = scope.intacct.field(ref.path)
-            if found is not None and found.required:
-                self.error("locked-field", f"Intacct requires `{ref.path}` on "
-                           f"{scope.intacct.name}, so its direction is locked to Intacct; "
-                           f"`{rule.arrow}` is not allowed", rule.arrow_span,
-                           ["write it with `<-` (or `<->`)"])
+        if not required and rule.arrow != "off" and not _refs(rule.intacct):
+            return  # a locked constant: `constant-side` decides its direction
+        allowed = [a for a in master.arrows if a in _ALLOWED_ARROWS[scope.kind]]
+        what = (f"`{required[0]}` is required by Intacct" if required
+                else f"`{_locked_name(rule, scope)}` is marked `locked`")
+        self.error("locked-field", f"{what} and {master.reason}, so it must flow "
+                   f"{master.way}: use {_arrows(allowed)}", rule.arrow_span,
+                   _lock_hints(rule, scope, bool(required)))
+
+    def required_paths(self, rule: ast.FieldRule, scope: _Scope) -> list[str]:
+        """`OBJECT.PATH` of each Intacct field of `rule` that the catalog requires."""
+        if scope.intacct is None:
+            return []
+        return [f"{scope.intacct.name}.{ref.path}" for ref in _refs(rule.intacct)
+                if (found := scope.intacct.field(ref.path)) is not None and found.required]
 
     def build_steps(self, rule: ast.FieldRule) -> tuple[tuple[str, st.Args], ...] | None:
         built: list[tuple[str, st.Args]] = []
@@ -680,12 +706,43 @@ class _Checker:
 # ---- helpers ----------------------------------------------------------------------------
 
 
-def _creates_intacct(block: ast.Block) -> bool:
-    """Whether a sync mapping may create Intacct records (then Intacct's required fields lock)."""
-    if block.kind != "mapping":
-        return False
+def _master(block: ast.Block) -> _Master:
+    """Locked fields flow to Intacct when the block may create Intacct records; otherwise
+    Intacct's records (and their required values) only ever come from Intacct itself."""
+    if block.kind == "action":
+        return _Master(True, "this action creates Intacct records")
+    if block.kind == "managed":
+        return _Master(False, "managed mappings create records only in Salesforce")
     decl = next(iter(ast.statements_of(block.statements, ast.CreateDecl)), None)
-    return decl is None or "intacct" in decl.sides
+    sides = ("intacct", "salesforce") if decl is None else decl.sides
+    if "intacct" in sides:
+        return _Master(True, "this mapping may create Intacct records")
+    if sides:
+        return _Master(False, "this mapping creates records only in Salesforce")
+    return _Master(False, "this mapping never creates Intacct records (`create none`)")
+
+
+def _lock_hints(rule: ast.FieldRule, scope: _Scope, required: bool) -> list[str]:
+    if required:
+        return ["a field Intacct requires cannot be switched off" if rule.arrow == "off"
+                else "`<->` sends it both ways (when its pipeline has an inverse)"]
+    if rule.arrow == "off":
+        return ["remove `locked` if this field may be switched off"]
+    right = "<-" if scope.master.to_intacct else "->"
+    return [f"to send it the other way too, keep `{_rule_text(rule, right)} ... locked` and "
+            f"add a second rule without `locked`: `{_rule_text(rule)} ...`",
+            "or remove `locked` if this field's direction may change"]
+
+
+def _locked_name(rule: ast.FieldRule, scope: _Scope) -> str:
+    refs = _refs(rule.intacct)
+    if not refs:
+        return _rule_text(rule)
+    return f"{scope.intacct.name}.{refs[0].path}" if scope.intacct else refs[0].path
+
+
+def _arrows(arrows: Sequence[str]) -> str:
+    return " or ".join(f"`{a}`" for a in arrows)
 
 
 def _filtered(block: ast.Block) -> bool:
@@ -843,8 +900,9 @@ def _side_source(side: ast.Side) -> str:
     return _literal(side.value)
 
 
-def _rule_text(rule: ast.FieldRule) -> str:
-    return f"{_side_source(rule.intacct)} {rule.arrow} {_side_source(rule.salesforce)}"
+def _rule_text(rule: ast.FieldRule, arrow: str | None = None) -> str:
+    return (f"{_side_source(rule.intacct)} {arrow or rule.arrow} "
+            f"{_side_source(rule.salesforce)}")
 
 
 def _step_text(step: ast.Step) -> str:

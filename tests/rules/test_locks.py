@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import Catalogs, ObjectInfo, load_catalogs
+from engine.catalog import Catalogs, ObjectInfo
 from engine.language import compile_paths, validate_paths
-from engine.plan import Plan, PlanField
+from engine.plan import Plan, PlanField, PlanMapping
 from engine.resources import rules_dir
 
-FLIP = {"<->": "->", "<-": "->", "->": "<-"}
 ARROW = re.compile(r"\s(<->|<-|->)\s")
+ARROW_OF = {"to_salesforce": "->", "to_intacct": "<-", "both": "<->", "off": "off"}
+KIND_ARROWS = {"sync": {"->", "<-", "<->", "off"}, "managed": {"->", "off"},
+               "action": {"<-", "off"}}
 
 
 def _plan() -> Plan:
@@ -27,7 +29,7 @@ def _field_sets(plan: Plan, catalogs: Catalogs):
     """(mapping, Intacct catalog object, fields, may the mapping create Intacct records)."""
     for mapping in plan.mappings:
         header = catalogs.get("intacct", mapping.intacct["object"])
-        creates = mapping.kind == "action" or "intacct" in mapping.create
+        creates = _creates_intacct(mapping)
         yield mapping.name, header, mapping.fields, creates
         for lines in mapping.lines:
             info = catalogs.get("intacct", lines.intacct["object"])
@@ -41,13 +43,30 @@ def _paths(field: PlanField) -> tuple[str, ...]:
     return (side,) if isinstance(side, str) else tuple(side)
 
 
-def _locked_rules() -> list[tuple[str, int, bool]]:
-    """(rule file, line, defended by the checker today) of every locked rule."""
+def _creates_intacct(mapping: PlanMapping) -> bool:
+    """Whether locked fields of `mapping` must flow to Intacct (it may create Intacct records)."""
+    return mapping.kind == "action" or (mapping.kind == "sync" and "intacct" in mapping.create)
+
+
+def _flips(arrow: str, to_intacct: bool) -> list[str]:
+    """The arrows that break the lock of a rule written with `arrow`; never an allowed one."""
+    allowed = {"<-", "<->"} if to_intacct else {"->", "<->"}
+    flipped = {"<->": "->" if to_intacct else "<-", "<-": "->", "->": "<-"}[arrow]
+    return [a for a in (flipped, "off") if a not in allowed]
+
+
+def _locked_flips() -> list[tuple[str, int, str, str, str]]:
+    """(rule file, line, arrow, flipped arrow, expected code) for every locked rule."""
     out = []
     for mapping in _plan().mappings:
-        defended = mapping.kind != "sync" or "intacct" in mapping.create
         fields = list(mapping.fields) + [f for lines in mapping.lines for f in lines.fields]
-        out += [(f.source.path, f.source.line, defended) for f in fields if f.locked]
+        for f in fields:
+            if not (f.locked or f.required):
+                continue
+            arrow = ARROW_OF[f.direction]
+            for flipped in _flips(arrow, _creates_intacct(mapping)):
+                code = "locked-field" if flipped in KIND_ARROWS[mapping.kind] else "not-allowed"
+                out.append((f.source.path, f.source.line, arrow, flipped, code))
     return sorted(set(out))
 
 
@@ -81,27 +100,31 @@ def _required(info: ObjectInfo, path: str) -> bool:
     return found is not None and found.required
 
 
-PARAMS = [pytest.param(path, line, id=f"{Path(path).name}:{line}",
-                       marks=() if defended else pytest.mark.xfail(
-                           strict=True,
-                           reason="the checker locks Intacct-required fields only in mappings "
-                                  "that may create Intacct records"))
-          for path, line, defended in _locked_rules()]
+FLIPS = _locked_flips()
 
 
-@pytest.mark.parametrize(("path", "line"), PARAMS)
-def test_flipping_a_locked_rule_is_rejected(path: str, line: int, tmp_path: Path) -> None:
-    source = rules_dir()
-    for file in source.glob("*.map"):
+def test_every_locked_rule_has_a_flip() -> None:
+    locked = {(f.source.path, f.source.line) for m in _plan().mappings
+              for f in [*m.fields, *(f for lines in m.lines for f in lines.fields)]
+              if f.locked or f.required}
+    assert {(path, line) for path, line, *_ in FLIPS} == locked
+    assert len(locked) > 40
+
+
+@pytest.mark.parametrize(("path", "line", "arrow", "flipped", "code"), FLIPS,
+                         ids=[f"{Path(p).name}:{n}:{a}:{b}" for p, n, a, b, _ in FLIPS])
+def test_flipping_a_locked_rule_is_rejected(path: str, line: int, arrow: str, flipped: str,
+                                            code: str, tmp_path: Path,
+                                            catalogs: Catalogs) -> None:
+    for file in rules_dir().glob("*.map"):
         shutil.copy(file, tmp_path / file.name)
     target = tmp_path / Path(path).name
     lines = target.read_text("utf-8").splitlines(keepends=True)
     found = ARROW.search(lines[line - 1])
-    assert found is not None, lines[line - 1]
-    arrow = found.group(1)
+    assert found is not None and found.group(1) == arrow, lines[line - 1]
     start, end = found.span(1)
-    lines[line - 1] = lines[line - 1][:start] + FLIP[arrow] + lines[line - 1][end:]
+    lines[line - 1] = lines[line - 1][:start] + flipped + lines[line - 1][end:]
     target.write_text("".join(lines), "utf-8")
-    errors = [d for d in validate_paths([tmp_path], load_catalogs()).diagnostics
-              if d.severity == "error"]
-    assert any(d.path.endswith(target.name) and d.line == line for d in errors), errors
+    errors = [(d.code, d.line) for d in validate_paths([tmp_path], catalogs).diagnostics
+              if d.severity == "error" and Path(d.path).name == target.name]
+    assert (code, line) in errors, errors
