@@ -104,6 +104,7 @@ class RunContext:
         return Options(
             overlap=dt.timedelta(seconds=self.config.options.overlap_seconds),
             timezone=ZoneInfo(self.config.intacct.timezone),
+            relationship=self.config.options.sales_document_relationship,
             **overrides,
         )
 
@@ -121,10 +122,12 @@ class RunContext:
     ) -> RunReport:
         """Run the plan with these options."""
         from engine.runner.run import run_plan
+        from engine.runner.settings import apply_options
 
+        mappings = apply_options(self.plan["mappings"], self.config.options)
         try:
             return run_plan(
-                self.plan,
+                {**self.plan, "mappings": mappings},
                 self.intacct,
                 self.salesforce,
                 self.state,

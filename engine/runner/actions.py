@@ -10,6 +10,7 @@ crashed after creating a document finds it instead of creating a second one.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,12 +90,18 @@ class ActionRunner:
         info = load_catalogs().get("salesforce", self.sf_object)
         if info is None or REQUEST_FIELD not in info.fields:
             return []
-        extra = [REQUEST_FIELD, *([self.result_field] if self.result_field else [])]
+        extra = [
+            REQUEST_FIELD,
+            "SystemModstamp",
+            *([self.result_field] if self.result_field else []),
+        ]
         fields = self.sf_fields(self.rules, extra)
         # A constant condition on a catalog field name: nothing user-supplied to escape.
         rows = self.salesforce.read_changed(
             self.sf_object, fields, None, where=f"{REQUEST_FIELD} = true"
         )
+        if self.options.relationship == "one-to-many":
+            return [r for r in rows if r.get(REQUEST_FIELD)]
         return [r for r in rows if r.get(REQUEST_FIELD) and not r.get(self.result_field or "")]
 
     def run(self) -> MappingReport:
@@ -127,9 +134,18 @@ class ActionRunner:
                 out.setdefault(str(row[parent]), []).append(row)
         return out
 
+    def request_id(self, record: Record) -> str:
+        """The document's EXTERNALID: the Opportunity Id, or with one-to-many documents the
+        Id plus the time the button was pressed, so each press makes exactly one document."""
+        if self.options.relationship != "one-to-many":
+            return str(record["Id"])
+        stamp = record.get("SystemModstamp")
+        text = stamp.strftime("%Y%m%d%H%M%S") if isinstance(stamp, dt.datetime) else str(stamp)
+        return f"{record['Id']}@{text}"
+
     def build(self, record: Record, items: list[Record]) -> tuple[dict[str, Any], list[Any]]:
         header = _intacct_values(self.rules, record)
-        header.setdefault(EXTERNAL_ID, str(record["Id"]))
+        header[EXTERNAL_ID] = self.request_id(record)
         if self.docparid:
             header.setdefault("DOCPARID", self.docparid)
         line_rules = self.lines[0][1] if self.lines else []
@@ -138,7 +154,9 @@ class ActionRunner:
 
     def process(self, requests: list[Record]) -> None:
         ids = [str(r["Id"]) for r in requests]
-        done = {} if self.options.dry_run else self.existing_documents(ids)
+        request_ids = {self.request_id(r): str(r["Id"]) for r in requests}
+        found = {} if self.options.dry_run else self.existing_documents(list(request_ids))
+        done = {request_ids[k]: v for k, v in found.items() if k in request_ids}
         items = self.line_items(ids)
         todo: list[tuple[Record, dict[str, Any], list[Any]]] = []
         for record in requests:

@@ -49,6 +49,7 @@ class Options:
     chunk: int = CHUNK
     retry_ids: frozenset[int] | None = None  # replay: these error ids (None = all open)
     replay: bool = False
+    relationship: str = "one-to-one"  # Opportunity -> sales documents (actions)
 
 
 @dataclass(slots=True)
