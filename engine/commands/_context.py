@@ -108,6 +108,12 @@ class RunContext:
             **overrides,
         )
 
+    def effective_plan(self) -> dict[str, Any]:
+        """The plan as the configuration's options shape it (what sync and reconcile use)."""
+        from engine.runner.settings import apply_options
+
+        return {**self.plan, "mappings": apply_options(self.plan["mappings"], self.config.options)}
+
     def only(self, names: Collection[str] | None) -> Collection[str] | None:
         """Mappings to run: the command line's, else the config's, else all."""
         return names or self.config.mappings
@@ -122,12 +128,10 @@ class RunContext:
     ) -> RunReport:
         """Run the plan with these options."""
         from engine.runner.run import run_plan
-        from engine.runner.settings import apply_options
 
-        mappings = apply_options(self.plan["mappings"], self.config.options)
         try:
             return run_plan(
-                {**self.plan, "mappings": mappings},
+                self.effective_plan(),
                 self.intacct,
                 self.salesforce,
                 self.state,

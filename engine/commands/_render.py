@@ -20,7 +20,9 @@ def _row(m: MappingReport) -> list[str]:
         i, s = getattr(m.intacct, count), getattr(m.salesforce, count)
         return f"{i} / {s}" if i or s else "-"
 
-    calls = f"{m.intacct.api_calls} / {m.salesforce.api_calls}"
+    planned = m.planned_write_calls
+    calls = (f"{m.intacct.api_calls + planned['intacct']} / "
+             f"{m.salesforce.api_calls + planned['salesforce']}")
     status = f"stopped: {m.fatal}" if m.fatal else ""
     return [
         m.name,

@@ -105,7 +105,7 @@ def handle(args: argparse.Namespace) -> int:
                 with Progress(enabled=not args.json) as progress:
                     progress.set_total(len(ctx.plan["mappings"]))
                     report = ctx.run(ctx.options(), progress=progress, command="demo")
-                check = reconcile(ctx.plan, ctx.intacct, ctx.salesforce, ctx.state,
+                check = reconcile(ctx.effective_plan(), ctx.intacct, ctx.salesforce, ctx.state,
                                   timezone=ctx.config.intacct.timezone)
         except ContextError as exc:
             print(f"mapsync: error: {exc}", file=sys.stderr)

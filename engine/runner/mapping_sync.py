@@ -660,6 +660,9 @@ class MappingSync:
     def send(self, system: str, op: str, payloads: list[dict[str, Any]]) -> list[WriteResult]:
         """Write through the connector (or pretend to, in a dry run)."""
         if self.options.dry_run:
+            client = self.salesforce if system == "salesforce" else self.intacct
+            size = max(1, int(getattr(client, "batch_size", 100)))
+            self.report.planned_write_calls[system] += -(-len(payloads) // size)
             return [
                 WriteResult(index=i, ok=True, record_id=f"(new {i})", key=None, created=True)
                 for i in range(len(payloads))

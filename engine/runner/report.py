@@ -39,6 +39,9 @@ class MappingReport:
     samples: list[dict[str, Any]] = field(default_factory=list)
     conflict_samples: list[dict[str, Any]] = field(default_factory=list)
     fatal: str | None = None
+    planned_write_calls: dict[str, int] = field(
+        default_factory=lambda: {"intacct": 0, "salesforce": 0}
+    )
 
     def side(self, name: str) -> SideCounts:
         """The counts of the side called `name`."""
@@ -67,6 +70,9 @@ class MappingReport:
         out["api_calls"] = {s: self.side(s).api_calls for s in SIDES}
         out["sides"] = {s: self.side(s).to_dict() for s in SIDES}
         out["read"] = dict(self.read)
+        if any(self.planned_write_calls.values()):
+            # Dry runs: the reads were made, the writes are what they would cost.
+            out["planned_write_calls"] = dict(self.planned_write_calls)
         if self.samples:
             out["samples"] = self.samples
         if self.conflict_samples:

@@ -1,0 +1,71 @@
+"""The run commands through the CLI entry point: demo, plan and sync, with their exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli import main
+from engine.commands.demo import write_config
+from engine.sandbox.launcher import Sandboxes
+
+pytestmark = pytest.mark.e2e
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
+    code = main(list(argv))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_demo_converges_then_finds_nothing_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = str(tmp_path / "demo")
+    code, first = run_json(capsys, "demo", "--dir", directory, "--records", "10", "--json")
+    assert code == 0
+    assert first["in_step"] is True and first["reconcile"]["in_step"] is True
+    assert first["sync"]["failed"] == 0 and first["sync"]["changes"] > 0
+    customer = next(m for m in first["sync"]["mappings"] if m["name"] == "Customer")
+    assert set(customer) >= {"created", "updated", "linked", "deleted", "skipped", "failed",
+                             "conflicts", "api_calls"}
+    code, second = run_json(capsys, "demo", "--dir", directory, "--json")
+    assert code == 0
+    assert second["sync"]["changes"] == 0 and second["in_step"] is True
+
+
+def test_plan_shows_changes_without_writing_then_sync_applies_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Sandboxes(tmp_path / "sb", seed_profile="none") as boxes:
+        config = str(write_config(tmp_path / "sb", boxes.connection_info(), None))
+        boxes.salesforce.store.insert("Account", {"Name": "Stark Industries"})
+        code, planned = run_json(capsys, "plan", "-c", config, "--only", "Customer", "--json")
+        assert code == 2
+        customer = planned["mappings"][0]
+        assert customer["created"] == 1
+        assert customer["planned_write_calls"]["intacct"] == 1
+        assert customer["samples"][0]["action"] == "create intacct"
+        assert boxes.intacct.store.list("CUSTOMER") == []  # a plan writes nothing
+
+        code, synced = run_json(capsys, "sync", "-c", config, "--only", "Customer", "--json")
+        assert code == 0
+        assert synced["mappings"][0]["created"] == 1
+        assert [c["NAME"] for c in boxes.intacct.store.list("CUSTOMER")] == ["Stark Industries"]
+
+        code, after = run_json(capsys, "plan", "-c", config, "--only", "Customer", "--json")
+        assert code == 0 and after["changes"] == 0
+
+
+def test_sync_reports_configuration_errors_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "mapsync.yaml"
+    config.write_text("version: 1\nconnections:\n  intacct:\n    sender_password: hunter2\n")
+    assert main(["sync", "-c", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "mapsync.yaml:4:" in err and "sender_password" in err
+    assert "hunter2" not in err and "Traceback" not in err
+    assert main(["sync", "-c", str(tmp_path / "missing.yaml")]) == 1
+    assert "mapsync init" in capsys.readouterr().err
