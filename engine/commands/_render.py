@@ -21,8 +21,10 @@ def _row(m: MappingReport) -> list[str]:
         return f"{i} / {s}" if i or s else "-"
 
     planned = m.planned_write_calls
-    calls = (f"{m.intacct.api_calls + planned['intacct']} / "
-             f"{m.salesforce.api_calls + planned['salesforce']}")
+    calls = (
+        f"{m.intacct.api_calls + planned['intacct']} / "
+        f"{m.salesforce.api_calls + planned['salesforce']}"
+    )
     status = f"stopped: {m.fatal}" if m.fatal else ""
     return [
         m.name,
@@ -83,26 +85,27 @@ def print_summary(report: RunReport, title: str = "sync", stream: TextIO | None 
 
 
 class Progress:
-    """Per-mapping progress: a rich status line on a terminal, log lines otherwise."""
+    """A progress bar per mapping on a terminal (rich); plain log lines otherwise."""
 
     def __init__(self, stream: TextIO | None = None, enabled: bool = True) -> None:
         self.out = stream or sys.stderr
         self.enabled = enabled
         self.tty = self.out.isatty()
         self._progress: Any = None
-        self._task: Any = None
+        self._tasks: dict[str, Any] = {}
 
     def __enter__(self) -> Progress:
         if self.enabled and self.tty:
-            from rich.progress import BarColumn, TextColumn
+            from rich.console import Console
+            from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
             self._progress = RichProgress(
+                SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                transient=True,
-                console=None,
+                TimeElapsedColumn(),
+                console=Console(file=self.out),
             )
             self._progress.start()
         return self
@@ -112,18 +115,29 @@ class Progress:
             self._progress.stop()
 
     def set_total(self, total: int) -> None:
-        """How many mappings the run has."""
-        if self._progress is not None:
-            self._task = self._progress.add_task("mapsync", total=total)
+        """How many mappings the run has (shown in plain mode)."""
+        self.total = total
 
     def __call__(self, name: str, outcome: MappingReport | None) -> None:
         if not self.enabled:
             return
-        if self._progress is not None and self._task is not None:
+        if self._progress is None:
             if outcome is None:
-                self._progress.update(self._task, description=f"syncing {name}")
+                self.out.write(f"mapsync: syncing {name}\n")
             else:
-                self._progress.advance(self._task)
-        elif outcome is None:
-            self.out.write(f"mapsync: syncing {name}\n")
+                self.out.write(
+                    f"mapsync: {name}: {outcome.changes} change(s), "
+                    f"{outcome.total('failed')} failed\n"
+                )
             self.out.flush()
+            return
+        if outcome is None:
+            self._tasks[name] = self._progress.add_task(f"{name}", total=None)
+            return
+        self._progress.update(
+            self._tasks[name],
+            total=1,
+            completed=1,
+            description=f"{name}: {outcome.changes} change(s)"
+            + (f", {outcome.total('failed')} failed" if outcome.total("failed") else ""),
+        )
