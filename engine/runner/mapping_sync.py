@@ -119,6 +119,7 @@ class MappingSync:
         self.report = MappingReport(mapping.name, mapping.kind)
         self.marks: dict[str, Watermark | None] = {"intacct": None, "salesforce": None}
         self.waiting: list[Pair] = []
+        self.seen_intacct: set[str] = set()
 
     # --- the run ------------------------------------------------------------------------
 
@@ -132,6 +133,7 @@ class MappingSync:
         for start in range(0, len(remaining), self.options.chunk):
             self.process_salesforce(remaining[start : start + self.options.chunk])
         self.retry_waiting()
+        self.propagate_intacct_deletes()
         self.commit_watermarks()
         self.report.intacct.api_calls = self.intacct.counter.total - calls_before[0]
         self.report.salesforce.api_calls = self.salesforce.counter.total - calls_before[1]
@@ -196,7 +198,7 @@ class MappingSync:
 
     def read_intacct_changes(self) -> Iterator[Record]:
         side = self.m.intacct
-        seen: set[str] = set()
+        seen = self.seen_intacct
         if not (self.options.replay and self.options.retry_ids is not None):
             for record in self.intacct.read_changed(
                 side.object, side.read_fields, self.since("intacct"), docparid=side.docparid
@@ -743,6 +745,38 @@ class MappingSync:
             self.state.unlink(self.m.name, link.intacct_key)
         else:
             self.fail("salesforce", sf_id, result.error, record)
+
+    def propagate_intacct_deletes(self) -> None:
+        """On a full read, linked records Intacct no longer has are deleted in Salesforce.
+
+        Intacct's WHENMODIFIED does not show deletions, so only `sync --full` (which reads
+        every record) can see them, and only for mappings that say `delete propagate` and
+        read their whole object (no `when` filter).
+        """
+        if (
+            not self.options.full
+            or self.options.replay
+            or self.options.dry_run
+            or self.m.delete.get("mode") != "propagate"
+            or self.m.intacct.filter is not None
+        ):
+            return
+        gone = [
+            link
+            for link in self.state.all_links(self.m.name)
+            if link.intacct_key not in self.seen_intacct
+        ]
+        if not gone:
+            return
+        results = self.salesforce.delete(
+            self.m.salesforce.object, [link.salesforce_id for link in gone]
+        )
+        for link, result in zip(gone, results, strict=True):
+            if result.ok:
+                self.report.salesforce.deleted += 1
+                self.state.unlink(self.m.name, link.intacct_key)
+            else:
+                self.fail("intacct", link.intacct_key, result.error, {"Id": link.salesforce_id})
 
     def wait(self, pair: Pair, exc: RefPending) -> None:
         """A record whose referenced parent is not linked yet: try again after the chunk."""

@@ -199,3 +199,34 @@ def test_both_sides_changed_the_same_field(tmp_path: Path, policy: str, winner: 
         logged = env.conflicts()
         assert [(c.winner, c.policy) for c in logged] == [(winner, policy)]
         assert (logged[0].intacct_value, logged[0].salesforce_value) == (["Milan"], ["Turin"])
+
+
+def test_propagated_deletes_reach_the_other_side(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    items = folder / "items.map"
+    items.write_text(
+        items.read_text("utf-8").replace('delete deactivate STATUS "inactive"', "delete propagate"),
+        "utf-8",
+    )
+    for env in start(tmp_path / "sandboxes", rules=folder):
+        for code in ("KEEP", "GONE-IN-INTACCT", "GONE-IN-SALESFORCE"):
+            env.intacct.insert("ITEM", {"ITEMID": code, "NAME": code, "ITEMTYPE": "Kit"})
+        env.sync("Item")
+        assert len(env.salesforce.list("Product2")) == 3
+
+        gone = one(env.intacct.list("ITEM"), ITEMID="GONE-IN-INTACCT")
+        env.intacct.delete("ITEM", int(gone["RECORDNO"]))
+        assert counts(env.sync("Item"), "Item")["deleted"] == 0  # invisible incrementally
+        report = counts(env.sync("Item", full=True), "Item")
+        assert report["sides"]["salesforce"]["deleted"] == 1
+        assert sorted(p["ProductCode"] for p in env.salesforce.list("Product2")) == [
+            "GONE-IN-SALESFORCE",
+            "KEEP",
+        ]
+
+        product = one(env.salesforce.list("Product2"), ProductCode="GONE-IN-SALESFORCE")
+        env.salesforce.delete("Product2", product["Id"])
+        report = counts(env.sync("Item"), "Item")
+        assert report["sides"]["intacct"]["deleted"] == 1
+        assert [i["ITEMID"] for i in env.intacct.list("ITEM")] == ["KEEP"]
