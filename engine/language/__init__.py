@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,10 +59,11 @@ def compile_rules(rule_set: RuleSet, catalogs: Catalogs | None = None) -> Plan:
 
 def validate_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None) -> Loaded:
     """Parse and check the rule files under `paths`; `.diagnostics` holds every problem."""
-    loaded = load_rule_set(paths)
-    if has_errors(loaded.diagnostics):
-        return loaded
-    problems = check(loaded.rule_set, catalogs)
+    with _gc_paused():
+        loaded = load_rule_set(paths)
+        if has_errors(loaded.diagnostics):
+            return loaded
+        problems = check(loaded.rule_set, catalogs)
     return dataclasses.replace(loaded, diagnostics=tuple(sort_diagnostics(problems)))
 
 
@@ -73,3 +76,21 @@ def compile_paths(paths: Sequence[str | Path],
     if has_errors(loaded.diagnostics):
         return None, loaded
     return _compile.build_plan(loaded.rule_set, catalogs or load_catalogs()), loaded
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while parsing and checking.
+
+    They build many small objects that all stay alive (tokens, AST nodes, catalog entries);
+    the collector's passes would only re-scan them, about a tenth of a cold `mapsync validate`.
+    Nothing is lost: the collector runs again as soon as the block ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

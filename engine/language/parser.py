@@ -65,7 +65,6 @@ def parse_text(text: str, path: str = "<text>", name: str | None = None) -> Rule
     """Parse one rule file's text; raises LanguageError with the first syntax error."""
     from lark.exceptions import UnexpectedInput
 
-    from engine.language.syntax import syntax_diagnostic
     from engine.language.transformer import current_path
 
     text = text.removeprefix("\ufeff")
@@ -75,6 +74,8 @@ def parse_text(text: str, path: str = "<text>", name: str | None = None) -> Rule
     try:
         items: list[Block | LanguagesDecl] = parser.parse(source)  # type: ignore[assignment]
     except UnexpectedInput as exc:
+        from engine.language.syntax import syntax_diagnostic  # only on the error path
+
         raise LanguageError([syntax_diagnostic(exc, parser, source, path)]) from None
     finally:
         current_path.reset(token)
