@@ -9,6 +9,7 @@ whatever the other commands import; help and usage errors register them all.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,9 @@ COMMAND_MODULES = (
     "demo",
     "package",
 )
+
+# Commands that only read files and print: nothing of theirs needs finalising at exit.
+READ_ONLY_COMMANDS = frozenset({"validate", "compile"})
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -60,7 +64,13 @@ def _register(subparsers: Any, name: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `mapsync` console script; returns the process exit code."""
+    """Entry point of the `mapsync` console script; returns the process exit code.
+
+    Without `argv` this call is the program itself (it reads `sys.argv`), so after a
+    command that only reads files and prints, the process is about to end: the objects
+    left are frozen so the collector's shutdown passes skip them (they are freed anyway).
+    """
+    program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -72,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    if program and args.command in READ_ONLY_COMMANDS:
+        gc.freeze()
     return code
 
 

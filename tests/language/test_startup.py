@@ -65,6 +65,15 @@ def test_the_parser_is_read_from_larks_cache_in_the_next_process(tmp_path: Path)
     assert "Saving grammar to cache" not in second
 
 
+def test_only_the_program_itself_freezes_what_is_left_before_exiting(tmp_path: Path) -> None:
+    probe = ("import gc, sys, cli\n{call}\n"
+             "print(gc.get_freeze_count() > 0)")
+    program = _python(probe.format(call="cli.main()"), "validate", str(rules_dir()))
+    assert program.stdout.split() == ["True"]
+    called = _python(probe.format(call="cli.main(sys.argv[1:])"), "validate", str(rules_dir()))
+    assert called.stdout.split() == ["False"]
+
+
 def test_a_named_command_registers_alone_and_help_lists_them_all() -> None:
     def commands(argv: list[str]) -> set[str]:
         parser = cli.build_parser(argv)
