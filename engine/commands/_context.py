@@ -14,15 +14,15 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from engine.config import Config, ConfigError, load_config
-from engine.connectors.intacct.client import IntacctClient
-from engine.connectors.salesforce.client import SalesforceClient
-from engine.runner.mapping_sync import Options
-from engine.runner.report import RunReport
-from engine.state import StateStore
+if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
+    from engine.config import Config
+    from engine.connectors.intacct.client import IntacctClient
+    from engine.connectors.salesforce.client import SalesforceClient
+    from engine.runner.mapping_sync import Options
+    from engine.runner.report import RunReport
+    from engine.state import StateStore
 
 DEFAULT_CONFIG = "mapsync.yaml"
 
@@ -67,7 +67,9 @@ class RunContext:
     @classmethod
     def open(cls, config_path: str | Path) -> RunContext:
         """Load and check everything a run needs; raises ContextError."""
+        from engine.config import ConfigError, load_config
         from engine.runner.connect import intacct_client, salesforce_client
+        from engine.state import StateStore
 
         path = Path(config_path)
         if not path.exists():
@@ -101,6 +103,10 @@ class RunContext:
 
     def options(self, **overrides: Any) -> Options:
         """Run options from the configuration, with command-line overrides."""
+        from zoneinfo import ZoneInfo
+
+        from engine.runner.mapping_sync import Options
+
         return Options(
             overlap=dt.timedelta(seconds=self.config.options.overlap_seconds),
             timezone=ZoneInfo(self.config.intacct.timezone),
