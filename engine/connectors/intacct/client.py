@@ -33,7 +33,7 @@ from .errors import SYSTEM, record_label
 from .gateway import DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, Gateway
 from .reads import Reader
 from .retry import RetryPolicy
-from .values import build_object, writable_items
+from .values import build_object, to_python, to_wire, writable_items
 from .writes import Planned, Writer, failure, rejected
 
 DEFAULT_BATCH_SIZE = 100  # functions per write request; see bench/connectors_intacct.py
@@ -375,7 +375,7 @@ class IntacctClient:
         return settled, resend
 
     def _verify_create(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
-        settled = {p.index: _unknown(p) for p in items if not (p.key and p.key_field)}
+        settled = {p.index: self._verify_unkeyed(p) for p in items if not (p.key and p.key_field)}
         keyed = [p for p in items if p.key and p.key_field]
         if not keyed:
             return settled, []
@@ -397,6 +397,36 @@ class IntacctClient:
                     created=True,
                 )
         return settled, [p for p in keyed if p.index not in settled]
+
+    def _verify_unkeyed(self, item: Planned) -> WriteResult:
+        """A create without a key (RECORDNO-keyed objects such as TASK) that already ran.
+
+        Its controlid is a digest of the values sent, so the earlier run sent exactly these
+        values: the one record holding all of them is that run's record. No such record, or
+        several, leave the outcome unknown; the create is never re-sent (no duplicates).
+        """
+        row = self._sole_match(item)
+        if row is None or not _str(row.get("RECORDNO")):
+            return _unknown(item)
+        record_id = _str(row.get("RECORDNO"))
+        return WriteResult(index=item.index, ok=True, record_id=record_id, created=True)
+
+    def _sole_match(self, item: Planned) -> Record | None:
+        info = self._info(item.obj)
+        record = item.record
+        if info is None or not info.name_field or not isinstance(record, Mapping):
+            return None
+        sent = {
+            path: value
+            for path, value in writable_items(record, info)
+            if value is not None and info.field(path) is not None
+        }
+        probe = sent.get(info.name_field)
+        if probe is None:
+            return None
+        rows = self.read_by_keys(item.obj, info.name_field, [to_wire(probe)], ["RECORDNO", *sent])
+        same = [row for row in rows if _holds(row, sent, info)]
+        return same[0] if len(same) == 1 else None
 
     def _verify_delete(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
         ids = [str(p.record_id) for p in items]
@@ -457,6 +487,13 @@ _VERIFIERS = {
     "create_sotransaction": IntacctClient._verify_document,
     "update_sotransaction": IntacctClient._verify_resend,
 }
+
+
+def _holds(row: Record, sent: Mapping[str, Any], info: ObjectInfo) -> bool:
+    """True when `row` has every value in `sent`, each typed as a read would type it."""
+    return all(
+        row.get(path) == to_python(to_wire(value), info.field(path)) for path, value in sent.items()
+    )
 
 
 def _unknown(item: Planned) -> WriteResult:

@@ -12,7 +12,9 @@ is not in the answer, so it is checked, not assumed:
 - create: the record is looked up by its key field (one readByQuery for all of a batch).
   Found -> success (created, with the RECORDNO found). Not found -> the first run failed,
   so the function is sent again under a fresh controlid and its real answer is reported.
-  No key to look up -> DuplicateRecord ("already executed; outcome unknown"), never a resend.
+  No key (RECORDNO-keyed objects) -> the one record holding every value sent is the first
+  run's (the controlid is a digest of those values); none or several -> DuplicateRecord
+  ("already executed; outcome unknown"), never a resend.
 - update / update_sotransaction: re-sent under a fresh controlid; an update sets the same
   values again, so this is harmless if the first run succeeded and reports the real error
   if it failed.
