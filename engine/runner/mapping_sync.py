@@ -30,7 +30,15 @@ from engine.connectors.base import IntacctAPI, Record, SalesforceAPI, Watermark,
 from engine.errors import SyncError, TransientError
 from engine.runner.canonical import jsonable
 from engine.runner.compiled import CompiledMapping, LineSet
-from engine.runner.decide import Decision, RefPending, RuleFailed, Shadow, creation, decide
+from engine.runner.decide import (
+    Decision,
+    FieldRule,
+    RefPending,
+    RuleFailed,
+    Shadow,
+    creation,
+    decide,
+)
 from engine.runner.report import MappingReport
 from engine.state import StateStore
 
@@ -119,6 +127,7 @@ class MappingSync:
         self.report = MappingReport(mapping.name, mapping.kind)
         self.marks: dict[str, Watermark | None] = {"intacct": None, "salesforce": None}
         self.waiting: list[Pair] = []
+        self.retried: set[str] = set()  # Intacct keys read again because they failed before
         self.seen_intacct: set[str] = set()
 
     # --- the run ------------------------------------------------------------------------
@@ -174,7 +183,17 @@ class MappingSync:
                 errors = [e for e in errors if e.id in self.options.retry_ids]
         else:
             errors = self.state.errors(mapping=self.m.name, transient=True)
-        return [e.record_key for e in errors if e.side == side and e.record_key]
+        own = [e.record_key for e in errors if e.side == side and e.record_key]
+        other = [e.record_key for e in errors if e.side != side and e.record_key]
+        # The linked partner is read too: the pair is decided from both records, not from
+        # one record and a shadow the failure never updated (a partner's change would be lost).
+        if side == "salesforce":
+            links = self.state.links_by_intacct_keys(self.m.name, other).values()
+            partners = [link.salesforce_id for link in links]
+        else:
+            links = self.state.links_by_salesforce_ids(self.m.name, other).values()
+            partners = [link.intacct_key for link in links]
+        return list(dict.fromkeys(own + partners))
 
     def read_salesforce_changes(self) -> dict[str, Record]:
         side = self.m.salesforce
@@ -198,6 +217,7 @@ class MappingSync:
 
     def read_intacct_changes(self) -> Iterator[Record]:
         side = self.m.intacct
+        self.retried = set(self.retry_keys("intacct"))
         seen = self.seen_intacct
         if not (self.options.replay and self.options.retry_ids is not None):
             for record in self.intacct.read_changed(
@@ -209,7 +229,7 @@ class MappingSync:
                     seen.add(key)
                 self.report.read["intacct"] += 1
                 yield record
-        retry = [k for k in self.retry_keys("intacct") if k not in seen]
+        retry = [k for k in self.retried if k not in seen]
         if retry:
             for record in self.intacct.read_by_keys(
                 side.object, side.key, retry, side.read_fields, docparid=side.docparid
@@ -509,7 +529,7 @@ class MappingSync:
         self.write_salesforce_creates(batch, links, shadows)
         self.write_intacct_creates(batch, links, shadows)
         self.write_updates(batch, shadows)
-        self.sync_lines(batch.with_lines)
+        lines_failed = self.sync_lines(batch.with_lines)
         if self.options.dry_run:
             return
         with self.state.transaction():
@@ -518,7 +538,8 @@ class MappingSync:
             if shadows:
                 self.state.save_shadows(self.m.name, shadows)
             for side, key in batch.resolved:
-                self.state.resolve_errors(self.m.name, side, [key])
+                if not (side == "intacct" and key in lines_failed):
+                    self.state.resolve_errors(self.m.name, side, [key])
 
     def sample(self, action: str, pair: Pair, decision: Decision) -> None:
         for rule_id, target, before, after in decision.changes[:3]:
@@ -648,7 +669,9 @@ class MappingSync:
             batch.resolved.append(("intacct", pair.key))
             if pair.sf_id:
                 batch.resolved.append(("salesforce", pair.sf_id))
-            if pair.intacct is not None and (decision.salesforce_patch or pair.new_link):
+            if pair.intacct is not None and (
+                decision.salesforce_patch or pair.new_link or pair.key in self.retried
+            ):
                 batch.with_lines.append(pair)
 
     def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
@@ -683,21 +706,26 @@ class MappingSync:
 
     # --- lines, deletes, waiting --------------------------------------------------------
 
-    def sync_lines(self, headers: list[Pair]) -> None:
+    def sync_lines(self, headers: list[Pair]) -> set[str]:
         """Upsert the lines of headers just written to Salesforce (Intacct -> Salesforce).
 
         One read of the lines of all headers of a chunk and one batched upsert per line set.
+        Returns the keys of headers with a failed line: their errors stay open (a header
+        written while a line failed is not synced), and their next try re-sends the lines.
         """
         headers = [p for p in headers if p.sf_id is not None]
+        failed: set[str] = set()
         if not self.m.lines or not headers or self.options.dry_run:
-            return
+            return failed
         for lines in self.m.lines:
-            self.sync_line_set(lines, {p.key: p for p in headers})
+            failed |= self.sync_line_set(lines, {p.key: p for p in headers})
+        return failed
 
-    def sync_line_set(self, lines: LineSet, headers: dict[str, Pair]) -> None:
+    def sync_line_set(self, lines: LineSet, headers: dict[str, Pair]) -> set[str]:
         i_side, s_side = lines.intacct, lines.salesforce
+        failed: set[str] = set()
         if i_side.parent is None or s_side.parent is None:
-            return
+            return failed
         rows = self.intacct.read_by_keys(
             i_side.object, i_side.parent, list(headers), i_side.read_fields
         )
@@ -709,8 +737,13 @@ class MappingSync:
                 continue
             try:
                 decision = creation(lines.rules, "intacct", row)
-            except (RefPending, RuleFailed) as exc:
-                self.fail("intacct", owner.key, exc, row)
+            except RefPending as exc:
+                failed.add(owner.key)
+                self.fail("intacct", owner.key, RefPendingError(str(exc)), row)
+                continue
+            except RuleFailed as exc:
+                failed.add(owner.key)
+                self.fail("intacct", owner.key, exc, row, rule=exc.source)
                 continue
             patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
             patch[s_side.key] = str(row[i_side.key])
@@ -718,11 +751,14 @@ class MappingSync:
             payloads.append(patch)
             owners.append(owner.key)
         if not payloads:
-            return
+            return failed
         results = self.salesforce.upsert(s_side.object, s_side.key, payloads)
         for result, payload, owner_key in zip(results, payloads, owners, strict=True):
             if not result.ok:
-                self.fail("intacct", owner_key, result.error, payload)
+                failed.add(owner_key)
+                rule = self.rule_of(result.error, "salesforce", lines.rules)
+                self.fail("intacct", owner_key, result.error, payload, rule=rule)
+        return failed
 
     def handle_salesforce_delete(self, record: Record, batch: Batch) -> None:
         sf_id = str(record["Id"])
@@ -833,9 +869,21 @@ class MappingSync:
             side,
             key,
             error,
-            rule=rule or self.m.source,
+            rule=rule or self.rule_of(error, target) or self.m.source,
             payload=jsonable(dict(payload or {})),
         )
+
+    def rule_of(
+        self, error: BaseException | None, target: str, rules: Sequence[FieldRule] | None = None
+    ) -> str | None:
+        """The position of the rule writing the field a service rejected, when it names one."""
+        name = getattr(error, "field", None)
+        if not name:
+            return None
+        for rule in self.m.rules if rules is None else rules:
+            if name in (rule.salesforce_fields if target == "salesforce" else rule.intacct_fields):
+                return rule.source
+        return None
 
     def log_conflict(self, pair: Pair, conflict: Any) -> None:
         self.report.conflicts += 1
