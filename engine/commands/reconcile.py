@@ -19,10 +19,10 @@ HEADERS = [
     "intacct",
     "salesforce",
     "linked",
-    "missing in SF",
-    "missing in Intacct",
+    "missing_in_sf",
+    "missing_in_intacct",
     "differences",
-    "not synced by rule",
+    "not_synced",
     "status",
 ]
 

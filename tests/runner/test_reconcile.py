@@ -100,7 +100,7 @@ def test_text_output_and_unknown_mappings(
     assert env.run("reconcile", "--only", "Nope") == 1
     assert main(["reconcile", "-c", str(env.config), "--only", "Customer"]) == 2
     text = capsys.readouterr().out
-    assert "Customer (sync): " in text and "[DIFFERS]" in text
+    assert "Customer (sync): " in text and "differences=1" in text and "[DIFFERS]" in text
     assert f"Customer {account['Intacct_ID__c']}: {CITY}" in text
     assert "'Elsewhere'" in text
     assert text.rstrip().endswith("reconcile: 1 mapping(s) out of step: Customer")
