@@ -133,6 +133,7 @@ class MappingSync:
         self.waiting: list[Pair] = []
         self.retried: set[str] = set()  # Intacct keys read again because they failed before
         self.seen_intacct: set[str] = set()
+        self.deferred: list[Pair] = []
 
     # --- the run ------------------------------------------------------------------------
 
@@ -144,6 +145,7 @@ class MappingSync:
                 self.process_intacct(chunk, sf_changes)
             for remaining in sf_changes.chunks(self.options.chunk):
                 self.process_salesforce(remaining)
+        self.create_deferred_copies()
         self.retry_waiting()
         self.propagate_intacct_deletes()
         self.commit_watermarks()
@@ -308,7 +310,11 @@ class MappingSync:
                 pairs.append(pair)
                 continue
             if "salesforce" in self.m.create:
-                self.plan_salesforce_create(Pair(key, record, None, None, recordno), batch)
+                pair = Pair(key, record, None, None, recordno)
+                if "intacct" in self.m.create:
+                    self.deferred.append(pair)
+                else:
+                    self.plan_salesforce_create(pair, batch)
             else:
                 self.report.salesforce.skipped += 1
         return pairs
@@ -795,6 +801,23 @@ class MappingSync:
             self.state.unlink(self.m.name, link.intacct_key)
         else:
             self.fail("salesforce", sf_id, result.error, record)
+
+    def create_deferred_copies(self) -> None:
+        """Create Salesforce copies of unlinked Intacct records, after the Salesforce side.
+
+        In mappings that create on both sides, an unlinked Intacct record may be the one a
+        crashed run created from a Salesforce record; the Salesforce pass links it again
+        (the connector finds it), so copying it before that pass would duplicate it.
+        """
+        deferred, self.deferred = self.deferred, []
+        for start in range(0, len(deferred), self.options.chunk):
+            chunk = deferred[start : start + self.options.chunk]
+            linked = self.state.links_by_intacct_keys(self.m.name, [p.key for p in chunk])
+            batch = Batch()
+            for pair in chunk:
+                if pair.key not in linked:
+                    self.plan_salesforce_create(pair, batch)
+            self.apply(batch)
 
     def propagate_intacct_deletes(self) -> None:
         """On a full read, linked records Intacct no longer has are deleted in Salesforce.

@@ -192,20 +192,11 @@ def run_in_process(directory: Path, records: int = 10) -> dict[str, Any]:
         return report
 
 
-# Known runner bug (Task, and any `create both` mapping without a natural key): the next run
-# reads the orphan Intacct record first, finds no partner by external id and copies it to
-# Salesforce as a new record before the Salesforce side links the original; see the report
-# in the fault-tests commit. Strict: this fails loudly once the runner is fixed.
-ECHOED_ORPHAN = pytest.mark.xfail(
-    strict=True, reason="an unlinked Intacct orphan of a killed run is created in Salesforce again"
-)
-
-
 @pytest.mark.parametrize(
     ("mapping", "sf_object", "intacct_object"),
     [
         ("Customer", "Account", "CUSTOMER"),
-        pytest.param("Task", "Intacct_Task__c", "TASK", marks=ECHOED_ORPHAN),
+        ("Task", "Intacct_Task__c", "TASK"),
     ],
 )
 def test_a_sync_killed_between_an_intacct_create_and_its_link_links_it_on_the_next_run(
