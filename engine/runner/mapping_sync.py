@@ -95,6 +95,14 @@ def _chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
+TOMBSTONE = "deleted:"
+
+
+def is_tombstone(salesforce_id: str) -> bool:
+    """True for the link of an Intacct record whose Salesforce partner was deleted."""
+    return salesforce_id.startswith(TOMBSTONE)
+
+
 def _take_live(changes: MutableMapping[str, Record], sf_id: str) -> Record | None:
     """Pop a changed Salesforce record to pair it, unless it was deleted (handled later)."""
     record = changes.get(sf_id)
@@ -248,9 +256,7 @@ class MappingSync:
         condition = self.m.intacct.filter if system == "intacct" else self.m.salesforce.filter
         return condition is None or bool(condition.test(record))
 
-    def process_intacct(
-        self, chunk: list[Record], sf_changes: MutableMapping[str, Record]
-    ) -> None:
+    def process_intacct(self, chunk: list[Record], sf_changes: MutableMapping[str, Record]) -> None:
         key_field = self.m.intacct.key
         records = []
         for record in chunk:
@@ -267,6 +273,9 @@ class MappingSync:
             link = links.get(key)
             if link is None:
                 unlinked.append(record)
+                continue
+            if is_tombstone(link.salesforce_id):
+                self.report.salesforce.skipped += 1  # its Salesforce record was deleted
                 continue
             pairs.append(
                 Pair(
@@ -798,7 +807,14 @@ class MappingSync:
         result = results[0]
         if result.ok:
             self.report.intacct.deleted += 1
-            self.state.unlink(self.m.name, link.intacct_key)
+            if mode == "propagate":
+                self.state.unlink(self.m.name, link.intacct_key)
+            else:
+                # The deactivated Intacct record stays linked to a tombstone, so it is not
+                # copied back to Salesforce as a new record by the next run.
+                self.state.link(
+                    self.m.name, link.intacct_key, TOMBSTONE + sf_id, link.intacct_recordno
+                )
         else:
             self.fail("salesforce", sf_id, result.error, record)
 

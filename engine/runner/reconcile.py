@@ -31,6 +31,7 @@ from engine.errors import AuthenticationError, LimitExceeded, SyncError
 from engine.runner.canonical import canonical
 from engine.runner.compiled import CompiledMapping, Side, compile_mapping
 from engine.runner.decide import FieldRule, RefPending, RuleFailed
+from engine.runner.mapping_sync import is_tombstone
 from engine.runner.reconcile_report import MappingCheck, ReconcileReport
 from engine.runner.run import selected
 from engine.state import StateStore
@@ -176,6 +177,9 @@ class _Comparison:
             if link is None:
                 self.unlinked_intacct(key)
                 continue
+            if is_tombstone(link.salesforce_id):
+                self.check.not_synced_by_rule["intacct"] += 1  # deleted in Salesforce
+                continue
             partner = unpaired.pop(link.salesforce_id, None)
             if partner is not None:
                 self.check.linked += 1
@@ -208,6 +212,8 @@ class _Comparison:
     def count_stale_links(self) -> None:
         """Links whose records are gone on both sides (nothing left to sync)."""
         for link in self.state.all_links(self.m.name):
+            if is_tombstone(link.salesforce_id):
+                continue
             gone_i = link.intacct_key not in self.intacct_seen
             if gone_i and link.salesforce_id not in self.salesforce_seen:
                 self.check.stale_links += 1

@@ -164,6 +164,10 @@ def test_deleted_product_deactivates_its_item(env: Env) -> None:
     report = counts(env.sync("Item"), "Item")
     assert report["deleted"] == 1
     assert one(env.intacct.list("ITEM"), ITEMID="OLD")["STATUS"] == "inactive"
+    # The deactivated item is not copied back to Salesforce as a new product.
+    again = counts(env.sync("Item", full=True), "Item")
+    assert again["created"] == 0
+    assert env.salesforce.list("Product2") == []
 
 
 def rules_with_conflict(tmp_path: Path, policy: str) -> Path:
