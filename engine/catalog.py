@@ -170,7 +170,10 @@ def validate_document(path: str, data: Mapping[str, Any]) -> None:
 
 @lru_cache(maxsize=1)
 def load_catalogs(validate: bool = False) -> Catalogs:
-    """Load every shipped catalog (once per process); `validate=True` checks each against the schema."""
+    """Load every shipped catalog (once per process).
+
+    `validate=True` checks each document against the catalog schema first.
+    """
     intacct: dict[str, ObjectInfo] = {}
     salesforce: dict[str, ObjectInfo] = {}
     for path, data in iter_catalog_documents():
