@@ -1,0 +1,429 @@
+"""Initial and incremental sync of customers with contacts through both sandboxes.
+
+    python bench/sync.py [--sizes 10000,100000] [--quick] [--contacts K] [--json]
+
+For each size N, a child process (fresh interpreter, so its peak RSS is its own) starts both
+sandboxes in a further process, loads N Salesforce Accounts with K Contacts each (no Intacct
+ID yet: the standard rules create their Intacct CUSTOMERs and CONTACTs) plus the managed lists
+they reference (AR terms, customer types, territories in Intacct; the AR terms already linked
+in Salesforce, as `mapsync init` leaves them), then runs the standard rules with
+`--only ARTerm CustomerType Territory Customer Contact` three times:
+
+1. the initial sync: records/s, and API calls per mapping and side as a ratio to the minimum
+   for the batch sizes in force (page sizes for the records read, batch sizes for the records
+   written, one call at least for each stream read), with the calls split by the runner phase
+   (MappingSync method) that made them;
+2. the run right after it: it reads the runner's own writes once (see "echoes" below);
+3. the run after that: the true no-op (target: one read per side per mapping).
+
+Peak memory is the child's peak RSS minus its RSS before the first run (imports, plan and
+connections), so the ratio 100k/10k shows whether the sync streams (target: flat).
+
+Baselines measured in the same child, against the same sandboxes, after the syncs: the
+production clients writing records directly (Intacct creates in batches of 100, Salesforce
+Collections updates of 200); the sync's records/s is printed as a ratio to that floor.
+Transform throughput: the compiled Customer mapping (rules/customers.map, both directions)
+against hand-written functions doing the same, using bench/transforms.py's timing helper.
+
+Echoes. A watermark only covers what a run read. The initial sync reads no Intacct record
+(they are all created by it) and reads the Salesforce records before writing their Intacct
+IDs back, so the next run reads every record once more on both sides, finds that the shadows
+already hold these values and writes nothing. The run after it reads nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ONLY = ("ARTerm", "CustomerType", "Territory", "Customer", "Contact")
+SIZES = "10000,100000"
+QUICK = "1000,10000"
+LOAD_BATCH = 2000
+BASELINE_RECORDS = 2000
+CITIES = (("Lyon", "ARA", "69002", "France"), ("Austin", "TX", "73301", "United States"),
+          ("Berlin", "BE", "10115", "Germany"), ("Seattle", "WA", "98101", "United States"))
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+def account(i: int, term_ids: list[str]) -> dict[str, Any]:
+    """Salesforce Account i: a customer known to sales, not yet in Intacct."""
+    city, state, zip_code, country = CITIES[i % len(CITIES)]
+    return {
+        "Name": f"Bench Customer {i:06d}", "AccountNumber": f"B-{i:06d}",
+        "BillingStreet": f"{i % 240 + 1} Main Street\nSuite {i % 30}",
+        "BillingCity": city, "BillingState": state, "BillingPostalCode": zip_code,
+        "BillingCountry": country, "Phone": f"+1 555 {i % 10000:04d}",
+        "Website": f"https://bench{i}.example.com", "Type": "Customer - Direct",
+        "Description": "Bench account" if i % 10 == 0 else None,
+        "Intacct_Payment_Term__c": term_ids[i % len(term_ids)],
+    }
+
+
+def contact(i: int, k: int, account_id: str) -> dict[str, Any]:
+    """Contact k of account i (names unique: Intacct keys contacts by name)."""
+    city, state, zip_code, country = CITIES[i % len(CITIES)]
+    return {
+        "AccountId": account_id, "FirstName": ("Ada", "Grace", "Alan", "Edsger")[k % 4],
+        "LastName": f"Bench{i:06d}x{k}", "Email": f"person{k}@bench{i}.example.com",
+        "Phone": f"+1 555 {i % 10000:04d}", "MailingCity": city, "MailingState": state,
+        "MailingPostalCode": zip_code, "MailingCountry": country,
+    }
+
+
+def load(boxes: Any, n: int, contacts: int) -> dict[str, int]:
+    """Managed lists in Intacct (AR terms linked in Salesforce), then N accounts + contacts."""
+    from engine.sandbox.seed import AR_TERMS, CUSTOMER_TYPES, TERRITORIES
+
+    intacct, salesforce = boxes.intacct.store, boxes.salesforce.store
+    intacct.insert_many("ARTERM", [dict(t) for t in AR_TERMS])
+    intacct.insert_many("CUSTTYPE", [dict(t) for t in CUSTOMER_TYPES])
+    intacct.insert_many("TERRITORY", [
+        {"TERRITORYID": t, "NAME": name, **({"PARENTID": parent} if parent else {})}
+        for t, name, parent in TERRITORIES
+    ])
+    term_ids = salesforce.insert_many("Intacct_AR_Term__c", [
+        {"Name": t["NAME"], "Intacct_ID__c": t["NAME"]} for t in AR_TERMS
+    ])
+    for start in range(0, n, LOAD_BATCH):
+        numbers = range(start, min(n, start + LOAD_BATCH))
+        ids = salesforce.insert_many("Account", [
+            {k: v for k, v in account(i, term_ids).items() if v is not None} for i in numbers
+        ])
+        salesforce.insert_many("Contact", [
+            contact(i, k, account_id) for i, account_id in zip(numbers, ids, strict=True)
+            for k in range(contacts)
+        ])
+    return {"Account": n, "Contact": n * contacts}
+
+
+def serve(directory: str, n: int, contacts: int, pipe: Any) -> None:
+    """Sandbox process: load, announce the connection info, answer stats until "stop"."""
+    from engine.sandbox.launcher import Sandboxes
+
+    with Sandboxes(directory, seed_profile="none") as boxes:
+        started = time.perf_counter()
+        loaded = load(boxes, n, contacts)
+        pipe.send({"info": boxes.connection_info(), "loaded": loaded,
+                   "load_seconds": time.perf_counter() - started})
+        while (command := pipe.recv()) != "stop":
+            pipe.send(boxes.stats() if command == "stats" else None)
+
+
+# -- metering ---------------------------------------------------------------------------------
+
+
+class Metered:
+    """Wraps a client: attributes each call to the MappingSync methods that caused it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.mapping = ""
+        self.phases: Counter[tuple[str, str]] = Counter()
+
+    @property
+    def counter(self) -> Any:
+        return self._client.counter
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._client, name)
+        if not callable(target):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            phase = f"{_caller()} {name}"
+            before = self._client.counter.total
+            result = target(*args, **kwargs)
+            self._add(phase, before)
+            if isinstance(result, Iterator):
+                return self._stream(phase, result)
+            return result
+
+        return call
+
+    def _add(self, phase: str, before: int) -> None:
+        spent = self._client.counter.total - before
+        if spent:
+            self.phases[(self.mapping, phase)] += spent
+
+    def _stream(self, phase: str, rows: Iterator[Any]) -> Iterator[Any]:
+        while True:
+            before = self._client.counter.total
+            try:
+                row = next(rows)
+            except StopIteration:
+                self._add(phase, before)
+                return
+            self._add(phase, before)
+            yield row
+
+
+def _caller() -> str:
+    """The chain of mapping_sync.py methods on the stack, innermost last ("a>b>send")."""
+    frame = sys._getframe(2)
+    chain: list[str] = []
+    while frame is not None and len(chain) < 3:
+        if frame.f_code.co_filename.endswith("mapping_sync.py"):
+            chain.append(frame.f_code.co_name)
+        elif chain:
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    return ">".join(reversed(chain)) or "?"
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- minimum calls ----------------------------------------------------------------------------
+
+
+def minimum(mapping: Mapping[str, Any], sizes: Mapping[str, int]) -> dict[str, int]:
+    """Fewest calls per side for what a mapping read and wrote, at the batch sizes in force.
+
+    Reads: the changed records in pages (one call at least: a stream is always asked).
+    Writes: creates, updates and deletes in batches; on Salesforce also the Intacct IDs
+    written back to the records whose Intacct partner was created (the runner does not
+    count these as updates). Lookups (existence before create, natural keys, read-back of
+    what Intacct computed) are not in the minimum: they are what the phases show as extra.
+    """
+    sides = mapping["sides"]
+    i_written = sum(sides["intacct"][c] for c in ("created", "updated", "deleted"))
+    s_written = sum(sides["salesforce"][c] for c in ("created", "updated", "deleted"))
+    s_written += sides["intacct"]["created"]
+    return {
+        "intacct": max(1, math.ceil(mapping["read"]["intacct"] / sizes["intacct_read"]))
+        + math.ceil(i_written / sizes["intacct_write"]),
+        "salesforce": max(1, math.ceil(mapping["read"]["salesforce"] / sizes["salesforce_read"]))
+        + math.ceil(s_written / sizes["salesforce_write"]),
+    }
+
+
+# -- one size (child process) -----------------------------------------------------------------
+
+
+def run_size(n: int, contacts: int) -> dict[str, Any]:
+    """Everything measured at one size; runs in its own process."""
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
+        spawn = mp.get_context("spawn")
+        ours, theirs = spawn.Pipe()
+        server = spawn.Process(target=serve, args=(str(Path(folder) / "boxes"), n, contacts,
+                                                   theirs))
+        server.start()
+        try:
+            hello = ours.recv()
+            out = measure(Path(folder), hello, ours, n)
+        finally:
+            ours.send("stop")
+            server.join(timeout=60)
+        out.update(size=n, contacts=contacts, loaded=hello["loaded"],
+                   load_seconds=hello["load_seconds"])
+        return out
+
+
+def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from engine.commands._context import RunContext
+    from engine.commands.demo import write_config
+    from engine.runner.run import run_plan
+
+    config = write_config(folder, hello["info"], None)
+    out: dict[str, Any] = {"runs": []}
+    with RunContext.open(config) as ctx:
+        ctx.intacct.open_session()
+        ctx.salesforce.connect()
+        out["batch_sizes"] = asdict(ctx.config.options.batch_sizes)
+        out["overlap_seconds"] = ctx.config.options.overlap_seconds
+        intacct, salesforce = Metered(ctx.intacct), Metered(ctx.salesforce)
+
+        def progress(name: str, _report: Any) -> None:
+            intacct.mapping = salesforce.mapping = name
+
+        rss_before = rss_mb()
+        for _number in range(3):
+            intacct.phases.clear()
+            salesforce.phases.clear()
+            stats_before = ask(pipe, "stats")
+            started = time.perf_counter()
+            report = run_plan(ctx.plan, intacct, salesforce, ctx.state, ctx.options(),
+                              only=ONLY, progress=progress,
+                              timezone=ctx.config.intacct.timezone)
+            seconds = time.perf_counter() - started
+            stats_after = ask(pipe, "stats")
+            out["runs"].append({
+                "seconds": seconds, "report": report.to_dict(),
+                "phases": _phases(intacct, salesforce),
+                "sandbox_calls": {s: _total(stats_after[s]) - _total(stats_before[s])
+                                  for s in ("intacct", "salesforce")},
+                "peak_rss_mb": rss_mb(),
+            })
+        out["rss_before_mb"] = rss_before
+        out["baseline"] = baseline(ctx)
+    return out
+
+
+def ask(pipe: Any, command: str) -> Any:
+    """A request to the sandbox process and its answer."""
+    pipe.send(command)
+    return pipe.recv()
+
+
+def _total(snapshot: Mapping[str, Any]) -> int:
+    return int(snapshot.get("total", {}).get("calls", 0))
+
+
+def _phases(*clients: Metered) -> dict[str, dict[str, dict[str, int]]]:
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for side, client in zip(("intacct", "salesforce"), clients, strict=True):
+        for (mapping, phase), calls in client.phases.items():
+            out.setdefault(mapping, {}).setdefault(side, {})[phase] = calls
+    return out
+
+
+def baseline(ctx: Any) -> dict[str, float]:
+    """Records/s of the same writes made directly with the clients (no runner)."""
+    payload = [{"CUSTOMERID": f"BASE-{i:05d}", "NAME": f"Baseline {i}",
+                "DISPLAYCONTACT.PRINTAS": f"Baseline {i}",
+                "DISPLAYCONTACT.MAILADDRESS.CITY": "Lyon", "TERMNAME": "Net 30"}
+               for i in range(BASELINE_RECORDS)]
+    started = time.perf_counter()
+    results = ctx.intacct.create("CUSTOMER", payload)
+    intacct_rate = len(payload) / (time.perf_counter() - started)
+    accounts = list(ctx.salesforce.read_by_keys(
+        "Account", "AccountNumber", [f"B-{i:06d}" for i in range(BASELINE_RECORDS)], ["Id"]))
+    updates = [{"Id": a["Id"], "Phone": "+1 555 0000"} for a in accounts]
+    started = time.perf_counter()
+    ctx.salesforce.update("Account", updates)
+    sf_rate = len(updates) / (time.perf_counter() - started)
+    if not all(r.ok for r in results):
+        raise SystemExit("baseline creates failed")
+    return {"intacct_create_per_s": intacct_rate, "salesforce_update_per_s": sf_rate,
+            "both_per_s": 1 / (1 / intacct_rate + 1 / sf_rate)}
+
+
+def child(n: int, contacts: int, queue: Any) -> None:
+    queue.put(run_size(n, contacts))
+
+
+# -- printing ---------------------------------------------------------------------------------
+
+
+def records_synced(run: Mapping[str, Any]) -> int:
+    return sum(m["created"] + m["updated"] + m["linked"] for m in run["report"]["mappings"])
+
+
+def print_size(result: Mapping[str, Any]) -> None:
+    n = result["size"]
+    first, second, third = result["runs"]
+    sizes = result["batch_sizes"]
+    synced = records_synced(first)
+    rate = synced / first["seconds"]
+    base = result["baseline"]
+    print(f"\n== {n:,} customers x {result['contacts']} contacts "
+          f"(loaded in {result['load_seconds']:.0f} s) ==")
+    print(f"initial sync: {synced:,} records in {first['seconds']:.1f} s = {rate:,.0f} records/s;"
+          f" direct client writes (Intacct create + Salesforce update) {base['both_per_s']:,.0f}"
+          f"/s; ratio sync/direct {rate / base['both_per_s']:.2f}")
+    print(f"  {'mapping':<13}{'side':<11}{'read':>8}{'created':>9}{'calls':>7}"
+          f"{'minimum':>9}{'ratio':>7}")
+    for mapping in first["report"]["mappings"]:
+        floor = minimum(mapping, sizes)
+        for side in ("intacct", "salesforce"):
+            calls = mapping["api_calls"][side]
+            print(f"  {mapping['name']:<13}{side:<11}{mapping['read'][side]:>8}"
+                  f"{mapping['sides'][side]['created']:>9}{calls:>7}{floor[side]:>9}"
+                  f"{calls / floor[side]:>7.2f}")
+    print("  calls by runner phase (mapping side: MappingSync method chain and client call):")
+    for mapping, by_side in first["phases"].items():
+        for side, phases in by_side.items():
+            for phase, calls in sorted(phases.items(), key=lambda p: -p[1]):
+                print(f"    {mapping:<13}{side:<11}{calls:>6}  {phase}")
+    for label, run in (("second run (reads the initial sync's echoes)", second),
+                       ("third run (no-op)", third)):
+        calls = [m["api_calls"] for m in run["report"]["mappings"]]
+        total = sum(c["intacct"] + c["salesforce"] for c in calls)
+        changes = run["report"]["changes"]
+        print(f"{label}: {total} calls for {len(calls)} mappings (target {2 * len(calls)}), "
+              f"{changes} writes, {run['seconds']:.1f} s")
+        for mapping in run["report"]["mappings"]:
+            calls, read = mapping["api_calls"], mapping["read"]
+            print(f"  {mapping['name']:<13} intacct {calls['intacct']:>4} "
+                  f"(read {read['intacct']:>7})  salesforce "
+                  f"{calls['salesforce']:>4} (read {read['salesforce']:>7})")
+    grown = first["peak_rss_mb"] - result["rss_before_mb"]
+    print(f"(overlap window {result['overlap_seconds']} s: the no-op re-reads what changed in "
+          "the last seconds before the newest watermark)")
+    print(f"peak memory: RSS {first['peak_rss_mb']:.0f} MB, {grown:.0f} MB above the "
+          f"{result['rss_before_mb']:.0f} MB before the first run")
+
+
+def print_memory(results: list[dict[str, Any]]) -> None:
+    if len(results) < 2:
+        return
+    small, large = results[0], results[-1]
+    grown = [r["runs"][0]["peak_rss_mb"] - r["rss_before_mb"] for r in (small, large)]
+    print(f"\nmemory {large['size']:,}/{small['size']:,}: peak RSS ratio "
+          f"{large['runs'][0]['peak_rss_mb'] / small['runs'][0]['peak_rss_mb']:.2f}, growth "
+          f"during the sync ratio {grown[1] / max(grown[0], 1.0):.2f} "
+          f"(records ratio {large['size'] / small['size']:.0f}; target: flat)")
+
+
+# -- transforms -------------------------------------------------------------------------------
+
+
+def transform_figures(records: int, repeat: int) -> dict[str, float]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import customer_transforms  # bench/customer_transforms.py
+
+    figures: dict[str, float] = customer_transforms.measure(records, repeat)
+    print(f"\ntransforms, compiled Customer mapping vs hand-written ({records:,} records, "
+          f"best of {repeat}):")
+    customer_transforms.report(figures)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=SIZES, help=f"customers per run (default {SIZES})")
+    parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK}")
+    parser.add_argument("--contacts", type=int, default=1, help="contacts per customer")
+    parser.add_argument("--transform-records", type=int, default=20_000)
+    parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in (QUICK if args.quick else args.sizes).split(",")]
+    results = []
+    spawn = mp.get_context("spawn")
+    for n in sizes:
+        queue = spawn.Queue()
+        process = spawn.Process(target=child, args=(n, args.contacts, queue))
+        process.start()
+        result = queue.get()
+        process.join()
+        results.append(result)
+        print_size(result)
+    print_memory(results)
+    figures = transform_figures(args.transform_records, 5)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"sizes": results, "transforms": figures},
+                                              indent=2, default=str), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
