@@ -6,13 +6,21 @@ Built once per run from the plan JSON (docs/language.md, "Plan JSON") and the ca
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalog import Catalogs, ObjectInfo
 from engine.expr import Condition, compile_condition
 from engine.runner.decide import FieldRule, RefPending
-from engine.transforms import FieldTransform, Flow, Pending, RefResolver, compile_field
+from engine.transforms import (
+    FieldTransform,
+    Flow,
+    Pending,
+    RecordTransform,
+    RefResolver,
+    compile_field,
+    compile_fields,
+)
 
 Record = Mapping[str, Any]
 
@@ -58,6 +66,11 @@ class CompiledMapping:
     lines: tuple[LineSet, ...]
     source: str
     plan: Mapping[str, Any]
+    programs: Mapping[str, RecordTransform] = field(default_factory=dict)
+
+    def program(self, target: str) -> RecordTransform | None:
+        """The whole-record program that builds a new `target` record (creates)."""
+        return self.programs.get(target)
 
     def rule_by_id(self, rule_id: str) -> FieldRule | None:
         """The rule with this id, or None."""
@@ -84,6 +97,17 @@ def _source(position: Mapping[str, Any]) -> str:
 
 
 def _runner(transform: FieldTransform) -> Callable[[Record], dict[str, Any]]:
+    target, read = transform.target, transform.read
+    if isinstance(target, str):
+
+        def run_one(record: Record) -> dict[str, Any]:
+            value = read(record)
+            if value.__class__ is Pending:
+                raise RefPending(value.mapping, value.value)
+            return {target: value}
+
+        return run_one
+
     def run(record: Record) -> dict[str, Any]:
         out: dict[str, Any] = {}
         value = transform.write(record, out)
@@ -244,4 +268,16 @@ def compile_mapping(
         lines=_lines(mapping, catalogs, resolver, timezone),
         source=_source(mapping.get("source", {})),
         plan=mapping,
+        programs=_programs(mapping, resolver, timezone),
     )
+
+
+def _programs(
+    mapping: Mapping[str, Any], resolver: RefResolver, timezone: str
+) -> dict[str, RecordTransform]:
+    """One compiled program per target side, for building whole records at creation."""
+    fields = mapping["fields"]
+    return {
+        "salesforce": compile_fields(fields, "to_salesforce", resolver, timezone=timezone),
+        "intacct": compile_fields(fields, "to_intacct", resolver, timezone=timezone),
+    }

@@ -245,9 +245,17 @@ def decide(
     return decider.out
 
 
-def creation(rules: Sequence[FieldRule], source: Side, record: Record) -> Decision:
-    """Values for creating the other side's record from `record`, and the shadow to store."""
+def creation(
+    rules: Sequence[FieldRule], source: Side, record: Record, program: Any = None
+) -> Decision:
+    """Values for creating the other side's record from `record`, and the shadow to store.
+
+    `program` (a `transforms.RecordTransform` for the target side) builds the whole record
+    in one pass, the fast path for large creates; without it each rule runs on its own.
+    """
     target: Side = "salesforce" if source == "intacct" else "intacct"
+    if program is not None:
+        return _create_with_program(rules, source, target, record, program)
     wanted = {"to_salesforce", "both"} if target == "salesforce" else {"to_intacct", "both"}
     intacct = record if source == "intacct" else None
     salesforce = record if source == "salesforce" else None
@@ -256,3 +264,39 @@ def creation(rules: Sequence[FieldRule], source: Side, record: Record) -> Decisi
         if rule.direction in wanted and _applies(rule, intacct, salesforce):
             decider.push(rule, target)
     return decider.out
+
+
+def _create_with_program(
+    rules: Sequence[FieldRule], source: Side, target: Side, record: Record, program: Any
+) -> Decision:
+    from engine.transforms import PendingReferences, TransformError
+
+    try:
+        payload = program.apply(record)
+    except PendingReferences as exc:
+        first = exc.pending[0]
+        raise RefPending(first.mapping, first.value) from exc
+    except TransformError as exc:
+        raise RuleFailed(str(exc.field or "?"), exc.rule, exc) from exc
+    out = Decision()
+    wanted = {"to_salesforce", "both"} if target == "salesforce" else {"to_intacct", "both"}
+    source_store = out.shadow.intacct if source == "intacct" else out.shadow.salesforce
+    target_store = out.shadow.salesforce if target == "salesforce" else out.shadow.intacct
+    patch = out.salesforce_patch if target == "salesforce" else out.intacct_patch
+    for rule in rules:
+        if rule.direction not in wanted:
+            continue
+        fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
+        if not fields or fields[0] not in payload:
+            continue  # its `when` left it out
+        expected = canonical([payload.get(f) for f in fields])
+        source_store[rule.id] = (
+            rule.intacct_value(record) if source == "intacct" else rule.salesforce_value(record)
+        )
+        target_store[rule.id] = expected
+        # Empty values are sent too: a new record must not fall back to a field default
+        # (a checkbox defaulting to true) when the rule says the value is empty.
+        patch.update((f, payload.get(f)) for f in fields)
+        if expected != [None] * len(fields):
+            out.changes.append((rule.id, target, None, expected))
+    return out

@@ -466,7 +466,8 @@ class MappingSync:
         """Values to create the partner of `record`, or None when a rule failed (recorded)."""
         key = _text(record.get(self.m.intacct.key if source == "intacct" else "Id")) or "?"
         try:
-            return creation(self.m.rules, source, record)
+            target = "salesforce" if source == "intacct" else "intacct"
+            return creation(self.m.rules, source, record, self.m.program(target))
         except RefPending as exc:
             self.wait(
                 Pair(
