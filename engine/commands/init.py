@@ -48,7 +48,7 @@ options:
     intacct_write: 100
     salesforce_read: 2000
     salesforce_write: 200
-    bulk_threshold: 2000                         # Bulk API 2.0 from this many records
+    bulk_threshold: 3600                         # Bulk API 2.0 from this many records
 
 state:
   path: .mapsync/state.db                        # or url: postgresql://host/db
