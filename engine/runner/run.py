@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.catalog import Catalogs, load_catalogs
 from engine.connectors.base import IntacctAPI, SalesforceAPI
-from engine.errors import AuthenticationError, LimitExceeded, SyncError
+from engine.errors import AuthenticationError, LimitExceeded, SyncError, TransientError
 from engine.runner.actions import ActionRunner
 from engine.runner.compiled import compile_mapping
 from engine.runner.mapping_sync import MappingSync, Options
@@ -25,6 +25,7 @@ from engine.state import StateStore
 log = logging.getLogger("mapsync.run")
 
 FATAL = (AuthenticationError, LimitExceeded)
+UNREACHABLE_LIMIT = 2  # whole mappings failing transiently in a row before the run stops
 Progress = Callable[[str, MappingReport | None], None]
 
 
@@ -78,6 +79,7 @@ def run_plan(
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
     resolver = state.ref_resolver()
+    unreachable = 0
     for mapping in with_actions_first(selected(plan["mappings"], only)):
         if progress:
             progress(mapping["name"], None)
@@ -104,9 +106,17 @@ def run_plan(
             log.warning("mapping %s stopped: %s", mapping["name"], exc)
             outcome = MappingReport(mapping["name"], mapping["kind"], fatal=str(exc))
             outcome.intacct.failed += 1
+            unreachable = unreachable + 1 if isinstance(exc, TransientError) else 0
+        else:
+            unreachable = 0
         report.mappings.append(outcome)
         if progress:
             progress(mapping["name"], outcome)
+        if unreachable >= UNREACHABLE_LIMIT:
+            # A service that failed whole mappings in a row after their retries is down:
+            # stop instead of retrying every remaining mapping; the next run resumes.
+            log.warning("stopping the run: %s", report.mappings[-1].fatal)
+            break
     if run_id is not None:
         status = "failed" if report.fatal else ("partial" if report.failed else "ok")
         state.finish_run(run_id, status, report.to_dict())
