@@ -6,13 +6,13 @@
         store.save_shadows("Customer", {"C1": {"i": {...}, "s": {...}}})
         store.set_watermark("Customer", "intacct", Watermark(modified, "12"))
 
-Tables (schema version 1; `schema_version` holds the version, `MIGRATIONS` upgrades):
+Tables (schema version 2; `schema_version` holds the version, `MIGRATIONS` upgrades):
 
     xref        mapping, intacct_key, intacct_recordno, salesforce_id, linked_at
                 one row per linked pair; unique per mapping on each side's identifier
     shadow      mapping, intacct_key, values_json, synced_at
                 last synced values of a pair (JSON, as the runner gives them)
-    watermark   mapping, side, modified, record_id, updated_at
+    watermark   mapping, side, modified, record_id, updated_at, window_read_at (v2)
                 incremental read position per mapping and side
     run         id, command, started_at, ended_at, status, counts_json
     error       id, run_id, mapping, side, rule, record_key, error_type, error_code,
@@ -186,7 +186,13 @@ _SCHEMA_1 = """
         """
 
 
-MIGRATIONS: tuple[Migration, ...] = (_migrate_1,)
+def _migrate_2(conn: sqlite3.Connection) -> None:
+    # When a read last covered the overlap window below the watermark, late enough that
+    # nothing older can still appear; from then on reads start at the watermark itself.
+    conn.execute("ALTER TABLE watermark ADD COLUMN window_read_at TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_migrate_1, _migrate_2)
 """Schema upgrades in order: MIGRATIONS[n] takes a store from version n to n + 1."""
 
 
@@ -382,13 +388,27 @@ class StateStore:
         modified = dt.datetime.fromisoformat(row[0]) if row[0] else None
         return Watermark(modified=modified, record_id=row[1])
 
-    def set_watermark(self, mapping: str, side: Side, mark: Watermark) -> None:
-        """Move a watermark; call inside the transaction of the writes it covers."""
+    def set_watermark(self, mapping: str, side: Side, mark: Watermark,
+                      *, window_read_at: dt.datetime | None = None) -> None:
+        """Move a watermark; call inside the transaction of the writes it covers.
+
+        `window_read_at`: when a read covered the overlap window below `mark` late enough
+        to be final (see `window_read_at()`); None while it is not.
+        """
         modified = mark.modified.isoformat() if mark.modified else None
+        settled = window_read_at.isoformat() if window_read_at else None
         with self.transaction():
             self._conn.execute(
-                "INSERT OR REPLACE INTO watermark VALUES (?, ?, ?, ?, ?)",
-                (mapping, side, modified, mark.record_id, _now()))
+                "INSERT OR REPLACE INTO watermark (mapping, side, modified, record_id, "
+                "updated_at, window_read_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (mapping, side, modified, mark.record_id, _now(), settled))
+
+    def window_read_at(self, mapping: str, side: Side) -> dt.datetime | None:
+        """When a read last covered the overlap window below the watermark for good."""
+        row = self._conn.execute(
+            "SELECT window_read_at FROM watermark WHERE mapping = ? AND side = ?",
+            (mapping, side)).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def reset_watermarks(self, mapping: str | None = None) -> None:
         """Forget watermarks (of one mapping or all) so the next run reads everything."""

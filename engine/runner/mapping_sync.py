@@ -141,6 +141,9 @@ class MappingSync:
         self.waiting: list[Pair] = []
         self.retried: set[str] = set()  # Intacct keys read again because they failed before
         self.seen_intacct: set[str] = set()
+        self.previous: dict[str, Watermark] = {}
+        self.read_started: dict[str, dt.datetime] = {}
+        self.window_read: set[str] = set()
         self.deferred: list[Pair] = []
 
     # --- the run ------------------------------------------------------------------------
@@ -164,12 +167,30 @@ class MappingSync:
     # --- reading ------------------------------------------------------------------------
 
     def since(self, side: str) -> Watermark | None:
+        """Where this run reads `side` from.
+
+        Normally the overlap window below the watermark is read again, for records that
+        were committed late with an earlier timestamp. Once a read has covered that window
+        at least `overlap` after the watermark, nothing older can still appear, and reads
+        start at the watermark itself (a quiet org then costs one read per side).
+        """
         if self.options.full or self.options.replay:
             return None
         mark = self.state.watermark(self.m.name, side)  # type: ignore[arg-type]
         if mark is None or mark.modified is None:
             return mark
+        self.previous[side] = mark
+        self.read_started[side] = dt.datetime.now(dt.UTC)
+        if self.state.window_read_at(self.m.name, side) is not None:  # type: ignore[arg-type]
+            return mark
+        self.window_read.add(side)
         return Watermark(mark.modified - self.options.overlap, None)
+
+    def utc(self, stamp: dt.datetime) -> dt.datetime:
+        """A service timestamp in UTC (Intacct's carry no zone: the company's is configured)."""
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=self.options.timezone)
+        return stamp.astimezone(dt.UTC)
 
     def advance(self, side: str, record: Record, modified_field: str, id_field: str) -> None:
         stamp = record.get(modified_field)
@@ -968,8 +989,28 @@ class MappingSync:
             return
         with self.state.transaction():
             for side, mark in self.marks.items():
-                if mark is not None:
-                    self.state.set_watermark(self.m.name, side, mark)  # type: ignore[arg-type]
+                self.commit_watermark(side, mark)
+
+    def commit_watermark(self, side: str, mark: Watermark | None) -> None:
+        previous = self.previous.get(side)
+        unmoved = previous is not None and (mark is None or mark.modified == previous.modified)
+        if previous is None or not unmoved:
+            if mark is not None:
+                self.state.set_watermark(self.m.name, side, mark)  # type: ignore[arg-type]
+            return
+        assert previous.modified is not None
+        settled = self.state.window_read_at(self.m.name, side)  # type: ignore[arg-type]
+        started = self.read_started[side]
+        if side in self.window_read and started - self.utc(previous.modified) >= (
+            self.options.overlap
+        ):
+            settled = started
+        self.state.set_watermark(
+            self.m.name,
+            side,  # type: ignore[arg-type]
+            mark or previous,
+            window_read_at=settled,
+        )
 
 
 class RefPendingError(TransientError):

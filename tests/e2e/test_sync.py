@@ -234,3 +234,36 @@ def test_propagated_deletes_reach_the_other_side(tmp_path: Path) -> None:
         report = counts(env.sync("Item"), "Item")
         assert report["sides"]["intacct"]["deleted"] == 1
         assert [i["ITEMID"] for i in env.intacct.list("ITEM")] == ["KEEP"]
+
+
+def test_a_quiet_org_costs_one_read_per_side_once_the_overlap_has_passed(env: Env) -> None:
+    for name in ("Soylent", "Tyrell", "Wayne Enterprises"):
+        env.salesforce.insert("Account", {"Name": name})
+    assert counts(env.sync("Customer"), "Customer")["created"] == 3
+    assert env.sync("Customer").changes == 0  # reads its own writes back once
+    time.sleep(2.2)  # the demo config's overlap window is 2 seconds
+    assert env.sync("Customer").changes == 0  # reads the window one last time
+    with RunContext.open(env.config) as ctx:
+        assert ctx.state.window_read_at("Customer", "intacct") is not None
+        assert ctx.state.window_read_at("Customer", "salesforce") is not None
+    with RunContext.open(env.config) as ctx:
+        quiet = counts(ctx.run(ctx.options(), only=["Customer"]), "Customer")
+        calls = {
+            "intacct": dict(ctx.intacct.counter.calls),
+            "salesforce": dict(ctx.salesforce.counter.calls),
+        }
+    # One read per side, plus each side's login of this new process.
+    assert calls == {
+        "intacct": {"getAPISession": 1, "readByQuery": 1},
+        "salesforce": {"login.oauth": 1, "query": 1},
+    }
+    assert quiet["api_calls"] == {"intacct": 2, "salesforce": 2}
+    assert quiet["read"]["intacct"] == 0
+
+    account = one(env.salesforce.list("Account"), Name="Tyrell")
+    env.salesforce.update("Account", account["Id"], {"BillingCity": "Los Angeles"})
+    assert counts(env.sync("Customer"), "Customer")["updated"] == 1
+    assert (
+        one(env.intacct.list("CUSTOMER"), NAME="Tyrell")["DISPLAYCONTACT.MAILADDRESS.CITY"]
+        == "Los Angeles"
+    )

@@ -38,11 +38,12 @@ def tables(path: Path) -> set[str]:
 def test_open_creates_the_schema_from_empty(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "state.db"
     with StateStore.open(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 1
+        assert store.schema_version == len(MIGRATIONS) == 2
         mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
-    assert {"schema_version", "xref", "shadow", "watermark", "run", "error",
-            "conflict"} <= tables(path)
+    assert {"schema_version", "xref", "shadow", "watermark", "run", "error", "conflict"} <= tables(
+        path
+    )
 
 
 def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
     with StateStore.open(path) as store:
         store.link("Customer", "C1", "001A", "12")
     with StateStore.open(path) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
         assert store.links_by_intacct_keys("Customer", ["C1"])["C1"].salesforce_id == "001A"
         count = store._conn.execute("SELECT count(*) FROM schema_version").fetchone()[0]
     assert count == 1
@@ -65,11 +66,31 @@ def test_a_later_migration_upgrades_an_existing_store(tmp_path: Path) -> None:
         conn.execute("ALTER TABLE xref ADD COLUMN note TEXT")
 
     with StateStore.open(path, migrations=(*MIGRATIONS, add_note)) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == len(MIGRATIONS) + 1
         assert store._conn.execute("SELECT intacct_key, note FROM xref").fetchall() == [
-            ("C1", None)]
+            ("C1", None)
+        ]
     with pytest.raises(StateError, match="newer than this mapsync knows"):
         StateStore.open(path)
+
+
+def test_a_version_1_store_is_upgraded_and_keeps_its_watermarks(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with StateStore.open(path, migrations=MIGRATIONS[:1]) as store:
+        store._conn.execute(
+            "INSERT INTO watermark VALUES ('Customer', 'intacct', '2026-01-02T03:04:05', '7', "
+            "'2026-01-02T03:05:00+00:00')"
+        )
+        store._conn.commit()
+        assert store.schema_version == 1
+    with StateStore.open(path) as store:
+        assert store.schema_version == 2
+        mark = store.watermark("Customer", "intacct")
+        assert mark is not None and mark.record_id == "7"
+        assert store.window_read_at("Customer", "intacct") is None
+        when = dt.datetime(2026, 1, 2, 4, 0, tzinfo=dt.UTC)
+        store.set_watermark("Customer", "intacct", mark, window_read_at=when)
+        assert store.window_read_at("Customer", "intacct") == when
 
 
 def test_a_failing_migration_leaves_the_old_version(tmp_path: Path) -> None:
@@ -83,7 +104,7 @@ def test_a_failing_migration_leaves_the_old_version(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         StateStore.open(path, migrations=(*MIGRATIONS, broken))
     with StateStore.open(path) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
     assert "half_done" not in tables(path)
 
 
@@ -93,8 +114,9 @@ def test_links_both_ways_and_relinking(store: StateStore) -> None:
     assert store.links_by_recordnos("Customer", ["12"])["12"].intacct_key == "C1"
     store.link("Customer", "C1", "001Z")  # the Salesforce record was recreated
     store.link("Customer", "C3", "001B")  # and an Id moved to another key
-    assert {(x.intacct_key, x.intacct_recordno, x.salesforce_id)
-            for x in store.all_links("Customer")} == {("C1", "12", "001Z"), ("C3", None, "001B")}
+    assert {
+        (x.intacct_key, x.intacct_recordno, x.salesforce_id) for x in store.all_links("Customer")
+    } == {("C1", "12", "001Z"), ("C3", None, "001B")}
     assert store.count_links("Customer") == 2
     assert store.count_links("Contact") == 0
     store.unlink("Customer", "C1")
@@ -108,8 +130,10 @@ def test_lookups_of_many_keys_are_chunked(store: StateStore) -> None:
 
 
 def test_shadows_round_trip_json(store: StateStore) -> None:
-    shadow = {"i": {"NAME|Name": "Acme", "CREDITLIMIT|Credit__c": "10.5"},
-              "s": {"NAME|Name": "Acme"}}
+    shadow = {
+        "i": {"NAME|Name": "Acme", "CREDITLIMIT|Credit__c": "10.5"},
+        "s": {"NAME|Name": "Acme"},
+    }
     store.save_shadows("Customer", {"C1": shadow, "C2": {"i": {}, "s": {}}})
     assert store.shadows("Customer", ["C1", "C9"]) == {"C1": shadow}
     store.save_shadows("Customer", {"C1": {"i": {"x": Decimal("1.50")}, "s": {}}})
@@ -178,8 +202,9 @@ def test_killed_process_mid_batch_loses_only_the_open_batch(tmp_path: Path) -> N
             store.set_watermark("Customer", "intacct", Watermark(None, "400"))
             os._exit(9)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=60, check=False
+    )
     assert done.returncode == 9, done.stderr
     with StateStore.open(path) as store:
         assert store.count_links("Customer") == 200
@@ -197,17 +222,37 @@ def test_runs_and_interrupted_runs(store: StateStore) -> None:
 
 def test_errors_are_stored_once_per_record_and_resolved(store: StateStore) -> None:
     run = store.start_run("sync")
-    first = store.record_error(run, "Customer", "salesforce", "C1", error_type="ValidationFailed",
-                               message="bad phone", code="INVALID", rule="rules/c.map:9:5",
-                               payload={"Phone": "x"})
-    again = store.record_exception(run, "Customer", "salesforce", "C1",
-                                   RateLimited("slow down", code="429"), payload={"Phone": "y"})
-    other = store.record_exception(run, "Customer", "intacct", "C2",
-                                   ValidationFailed("NAME required", code="BL01001973"))
+    first = store.record_error(
+        run,
+        "Customer",
+        "salesforce",
+        "C1",
+        error_type="ValidationFailed",
+        message="bad phone",
+        code="INVALID",
+        rule="rules/c.map:9:5",
+        payload={"Phone": "x"},
+    )
+    again = store.record_exception(
+        run,
+        "Customer",
+        "salesforce",
+        "C1",
+        RateLimited("slow down", code="429"),
+        payload={"Phone": "y"},
+    )
+    other = store.record_exception(
+        run, "Customer", "intacct", "C2", ValidationFailed("NAME required", code="BL01001973")
+    )
     assert first == again != other
     (c1,) = store.errors(mapping="Customer", transient=True)
     assert (c1.attempts, c1.error_type, c1.error_code, c1.payload, c1.rule) == (
-        2, "RateLimited", "429", {"Phone": "y"}, "rules/c.map:9:5")
+        2,
+        "RateLimited",
+        "429",
+        {"Phone": "y"},
+        "rules/c.map:9:5",
+    )
     assert [e.record_key for e in store.errors(transient=False)] == ["C2"]
     store.resolve_errors("Customer", "salesforce", ["C1"])
     store.resolve_error(other)
@@ -218,24 +263,43 @@ def test_errors_are_stored_once_per_record_and_resolved(store: StateStore) -> No
 
 
 def test_transform_errors_keep_their_rule(store: StateStore) -> None:
-    rt = compile_fields([plan_field("S", "T", "to_salesforce",
-                                    step("map", table={"a": "A"}, **{"else": {"mode": "fail"}}),
-                                    line=7)], "to_salesforce")
+    rt = compile_fields(
+        [
+            plan_field(
+                "S",
+                "T",
+                "to_salesforce",
+                step("map", table={"a": "A"}, **{"else": {"mode": "fail"}}),
+                line=7,
+            )
+        ],
+        "to_salesforce",
+    )
     with pytest.raises(TransformError) as caught:
         rt.apply({"S": "b"})
     store.record_exception(None, "Customer", "salesforce", "C1", caught.value)
     (err,) = store.errors()
     assert (err.rule, err.error_type, err.error_code, err.transient) == (
-        "rules/customer.map:7:5", "TransformError", "TRANSFORM", False)
+        "rules/customer.map:7:5",
+        "TransformError",
+        "TRANSFORM",
+        False,
+    )
 
 
 def test_conflicts_are_logged_with_both_values(store: StateStore) -> None:
     run = store.start_run("sync")
-    store.log_conflict(run, "Customer", "C1", "BillingCity", "Paris", "Lyon", "salesforce",
-                       "newest")
+    store.log_conflict(
+        run, "Customer", "C1", "BillingCity", "Paris", "Lyon", "salesforce", "newest"
+    )
     (c,) = store.conflicts(run_id=run)
     assert (c.field, c.intacct_value, c.salesforce_value, c.winner, c.policy) == (
-        "BillingCity", "Paris", "Lyon", "salesforce", "newest")
+        "BillingCity",
+        "Paris",
+        "Lyon",
+        "salesforce",
+        "newest",
+    )
     assert store.conflicts(mapping="Contact") == []
 
 
