@@ -690,27 +690,10 @@ class MappingSync:
         failed: set[str] = set()
         if sf_items:
             payloads = [{**d.salesforce_patch, "Id": p.sf_id} for p, d in sf_items]
-            for (pair, decision), result in zip(
-                sf_items, self.send("salesforce", "update", payloads), strict=True
-            ):
-                if result.ok:
-                    self.report.salesforce.updated += count
-                    self.sample("update salesforce", pair, decision)
-                else:
-                    failed.add(pair.key)
-                    self.fail("intacct", pair.key, result.error, decision.salesforce_patch)
+            failed |= self.update_side("salesforce", sf_items, payloads, count)
         if i_items:
             payloads = [self.intacct_update_payload(p, d) for p, d in i_items]
-            for (pair, decision), result in zip(
-                i_items, self.send("intacct", "update", payloads), strict=True
-            ):
-                if result.ok:
-                    self.report.intacct.updated += count
-                    self.sample("update intacct", pair, decision)
-                else:
-                    failed.add(pair.key)
-                    key = self.error_key(pair, "salesforce")
-                    self.fail("salesforce", key, result.error, decision.intacct_patch)
+            failed |= self.update_side("intacct", i_items, payloads, count)
         for pair, decision in batch.updates:
             if pair.key in failed:
                 continue
@@ -724,6 +707,27 @@ class MappingSync:
                 decision.salesforce_patch or pair.new_link or pair.key in self.retried
             ):
                 batch.with_lines.append(pair)
+
+    def update_side(
+        self,
+        target: str,
+        items: list[tuple[Pair, Decision]],
+        payloads: list[dict[str, Any]],
+        count: bool,
+    ) -> set[str]:
+        """Send one side's updates; the keys of the pairs that failed."""
+        source = "intacct" if target == "salesforce" else "salesforce"
+        failed: set[str] = set()
+        results = self.send(target, "update", payloads)
+        for (pair, decision), result in zip(items, results, strict=True):
+            if result.ok:
+                self.report.side(target).updated += count
+                self.sample(f"update {target}", pair, decision)
+                continue
+            failed.add(pair.key)
+            patch = decision.salesforce_patch if target == "salesforce" else decision.intacct_patch
+            self.fail(source, self.error_key(pair, source), result.error, patch)
+        return failed
 
     def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
         payload = dict(decision.intacct_patch)
