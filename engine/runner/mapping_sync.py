@@ -246,8 +246,14 @@ class MappingSync:
         if retry:
             for record in self.salesforce.read_by_keys(side.object, "Id", retry, side.read_fields):
                 changes[str(record["Id"])] = record
+            self.forget_gone("salesforce", [k for k in retry if k not in changes])
         self.report.read["salesforce"] += len(changes)
         return changes
+
+    def forget_gone(self, side: str, keys: list[str]) -> None:
+        """Close the errors of records that no longer exist: there is nothing to retry."""
+        if keys and not self.options.dry_run:
+            self.state.resolve_errors(self.m.name, side, keys)
 
     def read_intacct_changes(self) -> Iterator[Record]:
         side = self.m.intacct
@@ -265,11 +271,14 @@ class MappingSync:
                 yield record
         retry = [k for k in self.retried if k not in seen]
         if retry:
+            found: set[str] = set()
             for record in self.intacct.read_by_keys(
                 side.object, side.key, retry, side.read_fields, docparid=side.docparid
             ):
                 self.report.read["intacct"] += 1
+                found.add(str(record.get(side.key)))
                 yield record
+            self.forget_gone("intacct", [k for k in retry if k not in found])
 
     # --- pairing ------------------------------------------------------------------------
 

@@ -267,3 +267,16 @@ def test_a_quiet_org_costs_one_read_per_side_once_the_overlap_has_passed(env: En
         one(env.intacct.list("CUSTOMER"), NAME="Tyrell")["DISPLAYCONTACT.MAILADDRESS.CITY"]
         == "Los Angeles"
     )
+
+
+def test_the_error_of_a_record_deleted_since_it_failed_is_closed_by_replay(env: Env) -> None:
+    bad = env.salesforce.insert("Account", {"Name": "Consolidated " * 10})  # NAME holds 100
+    assert counts(env.sync("Customer"), "Customer")["failed"] == 1
+    with RunContext.open(env.config) as ctx:
+        assert [e.record_key for e in ctx.state.errors()] == [bad]
+    env.salesforce.delete("Account", bad)
+    replayed = env.sync("Customer", replay=True)
+    assert replayed.failed == 0
+    with RunContext.open(env.config) as ctx:
+        assert ctx.state.errors() == []
+    assert env.intacct.list("CUSTOMER") == []
