@@ -42,6 +42,8 @@ class FieldInfo:
     references: tuple[str, ...] = ()
     relationship_name: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+    precision: int | None = field(default=None, compare=False)
+    description: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ def _field_from_json(name: str, data: Mapping[str, Any]) -> FieldInfo:
         references=tuple(data.get("references", ())),
         relationship_name=data.get("relationship_name"),
         labels=dict(data.get("labels", {})),
+        precision=data.get("precision"),
+        description=data.get("description", ""),
     )
 
 
