@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
     from engine.config import Config
     from engine.connectors.intacct.client import IntacctClient
     from engine.connectors.salesforce.client import SalesforceClient
-    from engine.runner.mapping_sync import Options
+    from engine.runner.pairing import Options
     from engine.runner.report import RunReport
     from engine.state import StateStore
 
@@ -105,7 +105,7 @@ class RunContext:
         """Run options from the configuration, with command-line overrides."""
         from zoneinfo import ZoneInfo
 
-        from engine.runner.mapping_sync import Options
+        from engine.runner.pairing import Options
 
         return Options(
             overlap=dt.timedelta(seconds=self.config.options.overlap_seconds),

@@ -20,7 +20,7 @@ from engine.errors import SyncError
 from engine.runner.canonical import jsonable
 from engine.runner.compiled import compile_rule
 from engine.runner.decide import FieldRule, RefPending, RuleFailed
-from engine.runner.mapping_sync import Options
+from engine.runner.pairing import Options
 from engine.runner.report import MappingReport
 from engine.state import StateStore
 

@@ -21,138 +21,33 @@ derived from the Salesforce Id) and is looked up by that key before any create.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any
+from collections.abc import Collection, MutableMapping
 
-from engine.connectors.base import IntacctAPI, Record, SalesforceAPI, Watermark, WriteResult
-from engine.errors import SyncError, TransientError
-from engine.runner.canonical import jsonable
-from engine.runner.compiled import CompiledMapping, LineSet
-from engine.runner.decide import (
-    Decision,
-    FieldRule,
-    RefPending,
-    RuleFailed,
-    Shadow,
-    creation,
-    decide,
+from engine.connectors.base import Record
+from engine.runner.decide import Decision, RefPending, RuleFailed, Shadow, creation, decide
+from engine.runner.pairing import (
+    TOMBSTONE,
+    Batch,
+    Pair,
+    RefPendingError,
+    chunks,
+    is_tombstone,
+    take_live,
+    text,
 )
+from engine.runner.reading import Reading
 from engine.runner.report import MappingReport
-from engine.runner.spill import SpillingRecords
-from engine.state import StateStore
-
-# Records per chunk: a multiple of the write batches (Salesforce Collections 200, Intacct
-# 100 functions) and of the IN-list lookups (200 / 100 keys), so no call of a chunk is
-# partly empty (500 cost ceil(500/200) = 3 Collections calls: 20% more than the minimum).
-CHUNK = 1000
-SAMPLES = 5
+from engine.runner.writing import Writing
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
-    """How a run behaves."""
-
-    full: bool = False
-    dry_run: bool = False
-    overlap: dt.timedelta = dt.timedelta(seconds=60)
-    timezone: dt.tzinfo = dt.UTC
-    chunk: int = CHUNK
-    retry_ids: frozenset[int] | None = None  # replay: these error ids (None = all open)
-    replay: bool = False
-    relationship: str = "one-to-one"  # Opportunity -> sales documents (actions)
-
-
-@dataclass(slots=True)
-class Pair:
-    """One Intacct record and its Salesforce partner, either of which may be unknown."""
-
-    key: str
-    intacct: Record | None
-    salesforce: Record | None
-    sf_id: str | None
-    recordno: str | None
-    shadow: Shadow = field(default_factory=Shadow)
-    new_link: bool = False
-
-
-@dataclass(slots=True)
-class Batch:
-    """Writes collected for one chunk, applied together."""
-
-    sf_creates: list[tuple[Pair, Decision]] = field(default_factory=list)
-    with_lines: list[Pair] = field(default_factory=list)
-    intacct_creates: list[tuple[Pair, Decision]] = field(default_factory=list)
-    updates: list[tuple[Pair, Decision]] = field(default_factory=list)
-    links: list[Pair] = field(default_factory=list)
-    resolved: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-TOMBSTONE = "deleted:"
-
-
-def is_tombstone(salesforce_id: str) -> bool:
-    """True for the link of an Intacct record whose Salesforce partner was deleted."""
-    return salesforce_id.startswith(TOMBSTONE)
-
-
-def _take_live(changes: MutableMapping[str, Record], sf_id: str) -> Record | None:
-    """Pop a changed Salesforce record to pair it, unless it was deleted (handled later)."""
-    record = changes.get(sf_id)
-    if record is None or record.get("IsDeleted"):
-        return None
-    return changes.pop(sf_id)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-class MappingSync:
+class MappingSync(Reading, Writing):
     """Runs one compiled mapping against both services and the state store."""
-
-    def __init__(
-        self,
-        mapping: CompiledMapping,
-        intacct: IntacctAPI,
-        salesforce: SalesforceAPI,
-        state: StateStore,
-        *,
-        run_id: int | None,
-        options: Options,
-    ) -> None:
-        self.m = mapping
-        self.intacct = intacct
-        self.salesforce = salesforce
-        self.state = state
-        self.run_id = run_id
-        self.options = options
-        self.report = MappingReport(mapping.name, mapping.kind)
-        self.marks: dict[str, Watermark | None] = {"intacct": None, "salesforce": None}
-        self.waiting: list[Pair] = []
-        self.retried: set[str] = set()  # Intacct keys read again because they failed before
-        self.seen_intacct: set[str] = set()
-        self.previous: dict[str, Watermark] = {}
-        self.read_started: dict[str, dt.datetime] = {}
-        self.window_read: set[str] = set()
-        self.deferred: list[Pair] = []
-
-    # --- the run ------------------------------------------------------------------------
 
     def run(self) -> MappingReport:
         """Sync the mapping; failures of single records are recorded, not raised."""
         calls_before = (self.intacct.counter.total, self.salesforce.counter.total)
         with self.read_salesforce_changes() as sf_changes:
-            for chunk in _chunks(self.read_intacct_changes(), self.options.chunk):
+            for chunk in chunks(self.read_intacct_changes(), self.options.chunk):
                 self.process_intacct(chunk, sf_changes)
             for remaining in sf_changes.chunks(self.options.chunk):
                 self.process_salesforce(remaining)
@@ -164,124 +59,6 @@ class MappingSync:
         self.report.salesforce.api_calls = self.salesforce.counter.total - calls_before[1]
         return self.report
 
-    # --- reading ------------------------------------------------------------------------
-
-    def since(self, side: str) -> Watermark | None:
-        """Where this run reads `side` from.
-
-        Normally the overlap window below the watermark is read again, for records that
-        were committed late with an earlier timestamp. Once a read has covered that window
-        at least `overlap` after the watermark, nothing older can still appear, and reads
-        start at the watermark itself (a quiet org then costs one read per side).
-        """
-        if self.options.full or self.options.replay:
-            return None
-        mark = self.state.watermark(self.m.name, side)  # type: ignore[arg-type]
-        if mark is None or mark.modified is None:
-            return mark
-        self.previous[side] = mark
-        self.read_started[side] = dt.datetime.now(dt.UTC)
-        if self.state.window_read_at(self.m.name, side) is not None:  # type: ignore[arg-type]
-            return mark
-        self.window_read.add(side)
-        return Watermark(mark.modified - self.options.overlap, None)
-
-    def utc(self, stamp: dt.datetime) -> dt.datetime:
-        """A service timestamp in UTC (Intacct's carry no zone: the company's is configured)."""
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=self.options.timezone)
-        return stamp.astimezone(dt.UTC)
-
-    def advance(self, side: str, record: Record, modified_field: str, id_field: str) -> None:
-        stamp = record.get(modified_field)
-        if not isinstance(stamp, dt.datetime):
-            return
-        current = self.marks[side]
-        position = (stamp, str(record.get(id_field) or ""))
-        if (
-            current is None
-            or current.modified is None
-            or position
-            > (
-                current.modified,
-                current.record_id or "",
-            )
-        ):
-            self.marks[side] = Watermark(stamp, position[1])
-
-    def retry_keys(self, side: str) -> list[str]:
-        """Record keys of this mapping's open errors to try again on `side`."""
-        if self.options.replay:
-            errors = self.state.errors(mapping=self.m.name)
-            if self.options.retry_ids is not None:
-                errors = [e for e in errors if e.id in self.options.retry_ids]
-        else:
-            errors = self.state.errors(mapping=self.m.name, transient=True)
-        own = [e.record_key for e in errors if e.side == side and e.record_key]
-        other = [e.record_key for e in errors if e.side != side and e.record_key]
-        # The linked partner is read too: the pair is decided from both records, not from
-        # one record and a shadow the failure never updated (a partner's change would be lost).
-        if side == "salesforce":
-            links = self.state.links_by_intacct_keys(self.m.name, other).values()
-            partners = [link.salesforce_id for link in links]
-        else:
-            links = self.state.links_by_salesforce_ids(self.m.name, other).values()
-            partners = [link.intacct_key for link in links]
-        return list(dict.fromkeys(own + partners))
-
-    def read_salesforce_changes(self) -> SpillingRecords:
-        side = self.m.salesforce
-        changes = SpillingRecords()  # on disk past a few thousand: memory stays flat
-        if not (self.options.replay and self.options.retry_ids is not None):
-            include_deleted = self.m.delete.get("mode", "ignore") != "ignore"
-            for record in self.salesforce.read_changed(
-                side.object,
-                side.read_fields,
-                self.since("salesforce"),
-                include_deleted=include_deleted,
-            ):
-                self.advance("salesforce", record, side.modified, "Id")
-                changes[str(record["Id"])] = record
-        retry = [k for k in self.retry_keys("salesforce") if k not in changes]
-        if retry:
-            for record in self.salesforce.read_by_keys(side.object, "Id", retry, side.read_fields):
-                changes[str(record["Id"])] = record
-            self.forget_gone("salesforce", [k for k in retry if k not in changes])
-        self.report.read["salesforce"] += len(changes)
-        return changes
-
-    def forget_gone(self, side: str, keys: list[str]) -> None:
-        """Close the errors of records that no longer exist: there is nothing to retry."""
-        if keys and not self.options.dry_run:
-            self.state.resolve_errors(self.m.name, side, keys)
-
-    def read_intacct_changes(self) -> Iterator[Record]:
-        side = self.m.intacct
-        self.retried = set(self.retry_keys("intacct"))
-        seen = self.seen_intacct
-        if not (self.options.replay and self.options.retry_ids is not None):
-            for record in self.intacct.read_changed(
-                side.object, side.read_fields, self.since("intacct"), docparid=side.docparid
-            ):
-                self.advance("intacct", record, side.modified, side.record_id)
-                key = _text(record.get(side.key))
-                if key is not None:
-                    seen.add(key)
-                self.report.read["intacct"] += 1
-                yield record
-        retry = [k for k in self.retried if k not in seen]
-        if retry:
-            found: set[str] = set()
-            for record in self.intacct.read_by_keys(
-                side.object, side.key, retry, side.read_fields, docparid=side.docparid
-            ):
-                self.report.read["intacct"] += 1
-                found.add(str(record.get(side.key)))
-                yield record
-            self.forget_gone("intacct", [k for k in retry if k not in found])
-
-    # --- pairing ------------------------------------------------------------------------
-
     def accepts(self, system: str, record: Record) -> bool:
         condition = self.m.intacct.filter if system == "intacct" else self.m.salesforce.filter
         return condition is None or bool(condition.test(record))
@@ -290,7 +67,7 @@ class MappingSync:
         key_field = self.m.intacct.key
         records = []
         for record in chunk:
-            if _text(record.get(key_field)) is None or not self.accepts("intacct", record):
+            if text(record.get(key_field)) is None or not self.accepts("intacct", record):
                 self.report.intacct.skipped += 1
                 continue
             records.append(record)
@@ -311,9 +88,9 @@ class MappingSync:
                 Pair(
                     key=key,
                     intacct=record,
-                    salesforce=_take_live(sf_changes, link.salesforce_id),
+                    salesforce=take_live(sf_changes, link.salesforce_id),
                     sf_id=link.salesforce_id,
-                    recordno=_text(record.get(self.m.intacct.record_id)),
+                    recordno=text(record.get(self.m.intacct.record_id)),
                     shadow=Shadow.from_json(shadows.get(key)),
                 )
             )
@@ -341,10 +118,10 @@ class MappingSync:
         pairs: list[Pair] = []
         for record, key in zip(records, keys, strict=True):
             partner = by_ext.get(key) or matched.get(key)
-            recordno = _text(record.get(self.m.intacct.record_id))
+            recordno = text(record.get(self.m.intacct.record_id))
             if partner is not None:
                 sf_id = str(partner["Id"])
-                partner = _take_live(sf_changes, sf_id) or partner
+                partner = take_live(sf_changes, sf_id) or partner
                 pair = Pair(key, record, partner, sf_id, recordno, new_link=True)
                 pairs.append(pair)
                 continue
@@ -364,7 +141,7 @@ class MappingSync:
         side = self.m.salesforce
         for i_path, s_field in self.m.match:
             todo = [r for r in records if str(r[self.m.intacct.key]) not in found]
-            values = {str(r.get(i_path)): r for r in todo if _text(r.get(i_path))}
+            values = {str(r.get(i_path)): r for r in todo if text(r.get(i_path))}
             if not values:
                 continue
             candidates = self.salesforce.read_by_keys(
@@ -410,13 +187,13 @@ class MappingSync:
 
         None when the mapping's Intacct key is the system RECORDNO, which Intacct assigns.
         """
-        ext = _text(record.get(self.m.salesforce.key))
+        ext = text(record.get(self.m.salesforce.key))
         if ext:
             return ext
         if self.m.intacct.key == self.m.intacct.record_id:
             return None
         if decision is not None:
-            mapped = _text(decision.intacct_patch.get(self.m.intacct.key))
+            mapped = text(decision.intacct_patch.get(self.m.intacct.key))
             if mapped:
                 return mapped
         return f"SF-{str(record['Id'])[:15]}"
@@ -448,7 +225,7 @@ class MappingSync:
             partner = (by_key.get(key) if key is not None else None) or matched.get(sf_id)
             if partner is not None:
                 found = str(partner[side.key])
-                recordno = _text(partner.get(side.record_id))
+                recordno = text(partner.get(side.record_id))
                 pairs.append(Pair(found, partner, record, sf_id, recordno, new_link=True))
                 continue
             decision = plans[sf_id]
@@ -473,7 +250,7 @@ class MappingSync:
         side = self.m.intacct
         for i_path, s_field in self.m.match:
             todo = [r for r in records if str(r["Id"]) not in found]
-            values = {str(r.get(s_field)): r for r in todo if _text(r.get(s_field))}
+            values = {str(r.get(s_field)): r for r in todo if text(r.get(s_field))}
             if i_path == side.key:
                 values = {v: r for v, r in values.items() if v not in absent}
             if not values:
@@ -490,11 +267,9 @@ class MappingSync:
                     found.setdefault(str(record["Id"]), candidate)
         return found
 
-    # --- deciding -----------------------------------------------------------------------
-
     def creation_plan(self, source: str, record: Record) -> Decision | None:
         """Values to create the partner of `record`, or None when a rule failed (recorded)."""
-        key = _text(record.get(self.m.intacct.key if source == "intacct" else "Id")) or "?"
+        key = text(record.get(self.m.intacct.key if source == "intacct" else "Id")) or "?"
         try:
             target = "salesforce" if source == "intacct" else "intacct"
             return creation(self.m.rules, source, record, self.m.program(target))
@@ -558,7 +333,7 @@ class MappingSync:
     def stamp_external_id(self, pair: Pair, decision: Decision) -> None:
         """A record linked by natural key gets the Intacct key in its external id field."""
         ext = self.m.salesforce.key
-        if pair.salesforce is not None and _text(pair.salesforce.get(ext)) != pair.key:
+        if pair.salesforce is not None and text(pair.salesforce.get(ext)) != pair.key:
             if ext not in self.m.salesforce.readonly and ext != self.m.salesforce.record_id:
                 decision.salesforce_patch[ext] = pair.key
 
@@ -570,259 +345,6 @@ class MappingSync:
         for name in list(decision.salesforce_patch):
             if name == self.m.salesforce.key or name in self.m.salesforce.readonly:
                 del decision.salesforce_patch[name]
-
-    def error_key(self, pair: Pair, side: str) -> str:
-        if side == "salesforce" and pair.sf_id:
-            return pair.sf_id
-        return pair.key
-
-    # --- writing ------------------------------------------------------------------------
-
-    def apply(self, batch: Batch) -> None:
-        """Write a chunk's changes, then store links, shadows and errors in one transaction."""
-        shadows: dict[str, Any] = {}
-        links: list[tuple[str, str | None, str]] = []
-        for pair in batch.links:
-            if pair.sf_id:
-                links.append((pair.key, pair.recordno, pair.sf_id))
-                self.report.salesforce.linked += 1
-        self.write_salesforce_creates(batch, links, shadows)
-        self.write_intacct_creates(batch, links, shadows)
-        self.write_updates(batch, shadows)
-        lines_failed = self.sync_lines(batch.with_lines)
-        if self.options.dry_run:
-            return
-        with self.state.transaction():
-            if links:
-                self.state.link_many(self.m.name, links)
-            if shadows:
-                self.state.save_shadows(self.m.name, shadows)
-            for side, key in batch.resolved:
-                if not (side == "intacct" and key in lines_failed):
-                    self.state.resolve_errors(self.m.name, side, [key])
-
-    def sample(self, action: str, pair: Pair, decision: Decision) -> None:
-        for rule_id, target, before, after in decision.changes[:3]:
-            self.report.sample(
-                SAMPLES,
-                action=action,
-                key=pair.key,
-                rule=rule_id,
-                target=target,
-                before=before,
-                after=after,
-            )
-
-    def write_salesforce_creates(
-        self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
-    ) -> None:
-        if not batch.sf_creates:
-            return
-        payloads = [d.salesforce_patch for _, d in batch.sf_creates]
-        results = self.send("salesforce", "upsert", payloads)
-        for (pair, decision), result in zip(batch.sf_creates, results, strict=True):
-            if not result.ok:
-                self.fail("intacct", pair.key, result.error, decision.salesforce_patch)
-                continue
-            self.sample("create salesforce", pair, decision)
-            pair.sf_id = result.record_id
-            links.append((pair.key, pair.recordno, str(result.record_id)))
-            shadows[pair.key] = decision.shadow.to_json()
-            self.report.salesforce.created += 1
-            batch.resolved.append(("intacct", pair.key))
-            batch.with_lines.append(pair)
-
-    def write_intacct_creates(
-        self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
-    ) -> None:
-        if not batch.intacct_creates:
-            return
-        payloads = [d.intacct_patch for _, d in batch.intacct_creates]
-        results = self.send("intacct", "create", payloads)
-        created: list[tuple[Pair, Decision]] = []
-        for (pair, decision), result in zip(batch.intacct_creates, results, strict=True):
-            if not result.ok:
-                self.fail(
-                    "salesforce", pair.sf_id or pair.key, result.error, decision.intacct_patch
-                )
-                continue
-            self.sample("create intacct", pair, decision)
-            pair.recordno = result.record_id
-            if self.m.intacct.key == self.m.intacct.record_id:
-                pair.key = str(result.record_id)
-            else:
-                pair.key = result.key or pair.key
-            assert pair.sf_id is not None
-            links.append((pair.key, pair.recordno, pair.sf_id))
-            shadows[pair.key] = decision.shadow.to_json()
-            self.report.intacct.created += 1
-            batch.resolved.append(("salesforce", pair.sf_id))
-            created.append((pair, decision))
-        self.complete_intacct_creates(created, shadows)
-
-    def complete_intacct_creates(
-        self, created: list[tuple[Pair, Decision]], shadows: dict[str, Any]
-    ) -> None:
-        """Read created Intacct records back and send what Intacct computed to Salesforce."""
-        if not created or self.options.dry_run:
-            return
-        side = self.m.intacct
-        fresh = {
-            str(r[side.key]): r
-            for r in self.intacct.read_by_keys(
-                side.object,
-                side.key,
-                [p.key for p, _ in created],
-                side.read_fields,
-                docparid=side.docparid,
-            )
-        }
-        follow_ups: list[tuple[Pair, Decision]] = []
-        for pair, decision in created:
-            record = fresh.get(pair.key)
-            if record is None:
-                continue
-            pair.intacct = record
-            pair.shadow = decision.shadow
-            try:
-                update = decide(self.m.rules, record, None, decision.shadow, policy="intacct")
-            except (RefPending, RuleFailed):
-                continue  # the next change of this record retries these fields
-            update.salesforce_patch[self.m.salesforce.key] = pair.key
-            update.intacct_patch.clear()
-            follow_ups.append((pair, update))
-        self.write_updates(Batch(updates=follow_ups), shadows, count=False)
-
-    def write_updates(self, batch: Batch, shadows: dict[str, Any], *, count: bool = True) -> None:
-        sf_items = [(p, d) for p, d in batch.updates if d.salesforce_patch and p.sf_id]
-        i_items = [(p, d) for p, d in batch.updates if d.intacct_patch]
-        failed: set[str] = set()
-        if sf_items:
-            payloads = [{**d.salesforce_patch, "Id": p.sf_id} for p, d in sf_items]
-            failed |= self.update_side("salesforce", sf_items, payloads, count)
-        if i_items:
-            payloads = [self.intacct_update_payload(p, d) for p, d in i_items]
-            failed |= self.update_side("intacct", i_items, payloads, count)
-        for pair, decision in batch.updates:
-            if pair.key in failed:
-                continue
-            shadows[pair.key] = decision.shadow.to_json()
-            for conflict in decision.conflicts:
-                self.log_conflict(pair, conflict)
-            batch.resolved.append(("intacct", pair.key))
-            if pair.sf_id:
-                batch.resolved.append(("salesforce", pair.sf_id))
-            if pair.intacct is not None and (
-                decision.salesforce_patch or pair.new_link or pair.key in self.retried
-            ):
-                batch.with_lines.append(pair)
-
-    def update_side(
-        self,
-        target: str,
-        items: list[tuple[Pair, Decision]],
-        payloads: list[dict[str, Any]],
-        count: bool,
-    ) -> set[str]:
-        """Send one side's updates; the keys of the pairs that failed."""
-        source = "intacct" if target == "salesforce" else "salesforce"
-        failed: set[str] = set()
-        results = self.send(target, "update", payloads)
-        for (pair, decision), result in zip(items, results, strict=True):
-            if result.ok:
-                self.report.side(target).updated += count
-                self.sample(f"update {target}", pair, decision)
-                continue
-            failed.add(pair.key)
-            patch = decision.salesforce_patch if target == "salesforce" else decision.intacct_patch
-            self.fail(source, self.error_key(pair, source), result.error, patch)
-        return failed
-
-    def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
-        payload = dict(decision.intacct_patch)
-        if pair.recordno:
-            payload[self.m.intacct.record_id] = pair.recordno
-        else:
-            payload[self.m.intacct.key] = pair.key
-        return payload
-
-    def send(self, system: str, op: str, payloads: list[dict[str, Any]]) -> list[WriteResult]:
-        """Write through the connector (or pretend to, in a dry run)."""
-        if self.options.dry_run:
-            client = self.salesforce if system == "salesforce" else self.intacct
-            size = max(1, int(getattr(client, "batch_size", 100)))
-            self.report.planned_write_calls[system] += -(-len(payloads) // size)
-            return [
-                WriteResult(index=i, ok=True, record_id=f"(new {i})", key=None, created=True)
-                for i in range(len(payloads))
-            ]
-        obj = self.m.salesforce.object if system == "salesforce" else self.m.intacct.object
-        try:
-            if system == "salesforce":
-                if op == "upsert":
-                    return self.salesforce.upsert(obj, self.m.salesforce.key, payloads)
-                return self.salesforce.update(obj, payloads)
-            if op == "create":
-                return self.intacct.create(obj, payloads)
-            return self.intacct.update(obj, payloads)
-        except SyncError as exc:
-            return [WriteResult(index=i, ok=False, error=exc) for i in range(len(payloads))]
-
-    # --- lines, deletes, waiting --------------------------------------------------------
-
-    def sync_lines(self, headers: list[Pair]) -> set[str]:
-        """Upsert the lines of headers just written to Salesforce (Intacct -> Salesforce).
-
-        One read of the lines of all headers of a chunk and one batched upsert per line set.
-        Returns the keys of headers with a failed line: their errors stay open (a header
-        written while a line failed is not synced), and their next try re-sends the lines.
-        """
-        headers = [p for p in headers if p.sf_id is not None]
-        failed: set[str] = set()
-        if not self.m.lines or not headers or self.options.dry_run:
-            return failed
-        for lines in self.m.lines:
-            failed |= self.sync_line_set(lines, {p.key: p for p in headers})
-        return failed
-
-    def sync_line_set(self, lines: LineSet, headers: dict[str, Pair]) -> set[str]:
-        i_side, s_side = lines.intacct, lines.salesforce
-        failed: set[str] = set()
-        if i_side.parent is None or s_side.parent is None:
-            return failed
-        rows = self.intacct.read_by_keys(
-            i_side.object, i_side.parent, list(headers), i_side.read_fields
-        )
-        payloads: list[dict[str, Any]] = []
-        owners: list[str] = []
-        for row in rows:
-            owner = headers.get(str(row.get(i_side.parent)))
-            if owner is None:
-                continue
-            try:
-                decision = creation(lines.rules, "intacct", row)
-            except RefPending as exc:
-                failed.add(owner.key)
-                self.fail("intacct", owner.key, RefPendingError(str(exc)), row)
-                continue
-            except RuleFailed as exc:
-                failed.add(owner.key)
-                self.fail("intacct", owner.key, exc, row, rule=exc.source)
-                continue
-            patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
-            patch[s_side.key] = str(row[i_side.key])
-            patch[s_side.parent] = owner.sf_id
-            payloads.append(patch)
-            owners.append(owner.key)
-        if not payloads:
-            return failed
-        results = self.salesforce.upsert(s_side.object, s_side.key, payloads)
-        for result, payload, owner_key in zip(results, payloads, owners, strict=True):
-            if not result.ok:
-                failed.add(owner_key)
-                rule = self.rule_of(result.error, "salesforce", lines.rules)
-                self.fail("intacct", owner_key, result.error, payload, rule=rule)
-        return failed
 
     def handle_salesforce_delete(self, record: Record, batch: Batch) -> None:
         sf_id = str(record["Id"])
@@ -933,103 +455,3 @@ class MappingSync:
             reason = RefPendingError(str(self.pending_reason))
             self.fail(side, self.error_key(pair, side), reason, record)
         self.waiting = []
-
-    # --- bookkeeping --------------------------------------------------------------------
-
-    def fail(
-        self,
-        side: str,
-        key: str,
-        exc: BaseException | None,
-        payload: Mapping[str, Any] | None,
-        *,
-        rule: str | None = None,
-    ) -> None:
-        """Record a failed record (the run goes on)."""
-        target = "salesforce" if side == "intacct" else "intacct"
-        self.report.side(target).failed += 1
-        if self.options.dry_run:
-            return
-        error = exc or SyncError("unknown failure")
-        self.state.record_exception(
-            self.run_id,
-            self.m.name,
-            side,
-            key,
-            error,
-            rule=rule or self.rule_of(error, target) or self.m.source,
-            payload=jsonable(dict(payload or {})),
-        )
-
-    def rule_of(
-        self, error: BaseException | None, target: str, rules: Sequence[FieldRule] | None = None
-    ) -> str | None:
-        """The position of the rule writing the field a service rejected, when it names one."""
-        name = getattr(error, "field", None)
-        if not name:
-            return None
-        for rule in self.m.rules if rules is None else rules:
-            if name in (rule.salesforce_fields if target == "salesforce" else rule.intacct_fields):
-                return rule.source
-        return None
-
-    def log_conflict(self, pair: Pair, conflict: Any) -> None:
-        self.report.conflicts += 1
-        if len(self.report.conflict_samples) < SAMPLES:
-            self.report.conflict_samples.append(
-                {
-                    "key": pair.key,
-                    "rule": conflict.rule_id,
-                    "intacct": conflict.intacct_value,
-                    "salesforce": conflict.salesforce_value,
-                    "winner": conflict.winner,
-                }
-            )
-        if not self.options.dry_run:
-            self.state.log_conflict(
-                self.run_id,
-                self.m.name,
-                pair.key,
-                conflict.rule_id,
-                conflict.intacct_value,
-                conflict.salesforce_value,
-                conflict.winner,
-                self.m.conflict,
-            )
-
-    def commit_watermarks(self) -> None:
-        if self.options.dry_run or (self.options.replay and self.options.retry_ids is not None):
-            return
-        with self.state.transaction():
-            for side, mark in self.marks.items():
-                self.commit_watermark(side, mark)
-
-    def commit_watermark(self, side: str, mark: Watermark | None) -> None:
-        previous = self.previous.get(side)
-        unmoved = previous is not None and (mark is None or mark.modified == previous.modified)
-        if previous is None or not unmoved:
-            if mark is not None:
-                self.state.set_watermark(self.m.name, side, mark)  # type: ignore[arg-type]
-            return
-        assert previous.modified is not None
-        settled = self.state.window_read_at(self.m.name, side)  # type: ignore[arg-type]
-        started = self.read_started[side]
-        if side in self.window_read and started - self.utc(previous.modified) >= (
-            self.options.overlap
-        ):
-            settled = started
-        self.state.set_watermark(
-            self.m.name,
-            side,  # type: ignore[arg-type]
-            mark or previous,
-            window_read_at=settled,
-        )
-
-
-class RefPendingError(TransientError):
-    """A record refers to a record not synced yet; it is retried by the next run."""
-
-
-def pairs_of(values: Sequence[Any]) -> list[Any]:
-    """Identity helper kept for readability of call sites."""
-    return list(values)

@@ -31,7 +31,7 @@ from engine.errors import AuthenticationError, LimitExceeded, SyncError
 from engine.runner.canonical import canonical
 from engine.runner.compiled import CompiledMapping, Side, compile_mapping
 from engine.runner.decide import FieldRule, RefPending, RuleFailed
-from engine.runner.mapping_sync import is_tombstone
+from engine.runner.pairing import is_tombstone
 from engine.runner.reconcile_report import MappingCheck, ReconcileReport
 from engine.runner.run import selected
 from engine.state import StateStore

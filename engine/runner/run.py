@@ -18,7 +18,8 @@ from engine.connectors.base import IntacctAPI, SalesforceAPI
 from engine.errors import AuthenticationError, LimitExceeded, SyncError, TransientError
 from engine.runner.actions import ActionRunner
 from engine.runner.compiled import compile_mapping
-from engine.runner.mapping_sync import MappingSync, Options
+from engine.runner.mapping_sync import MappingSync
+from engine.runner.pairing import Options
 from engine.runner.report import MappingReport, RunReport
 from engine.state import StateStore
 

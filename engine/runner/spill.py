@@ -86,9 +86,13 @@ class SpillingRecords(MutableMapping[str, Record]):
             return
         last = 0
         while True:
-            rows = self._conn().execute(
-                "SELECT seq, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (last, size)
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT seq, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (last, size)
+                )
+                .fetchall()
+            )
             if not rows:
                 return
             last = rows[-1][0]
