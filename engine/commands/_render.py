@@ -52,7 +52,7 @@ HEADERS = [
     "failed",
     "conflicts",
     "api calls",
-    "",
+    "status",
 ]
 
 
