@@ -10,6 +10,7 @@ the mapping's filters set aside, and the rest joined through the cross-reference
 - an Intacct record without a link is missing in Salesforce when the mapping creates
   Salesforce records, and "not synced by rule" otherwise; the same the other way;
 - a link whose record is gone on one side is missing on that side;
+- the lines of linked headers are matched by their Intacct key and compared the same way;
 - for a linked pair, every rule that runs is evaluated on its source record and compared,
   canonically, with the target record's value (`to_intacct` rules from Salesforce, the
   others from Intacct); a rule that cannot run (a `ref` not linked, a failing pipeline)
@@ -29,7 +30,7 @@ from engine.catalog import Catalogs, load_catalogs
 from engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from engine.errors import AuthenticationError, LimitExceeded, SyncError
 from engine.runner.canonical import canonical
-from engine.runner.compiled import CompiledMapping, Side, compile_mapping
+from engine.runner.compiled import CompiledMapping, LineSet, Side, compile_mapping
 from engine.runner.decide import FieldRule, RefPending, RuleFailed
 from engine.runner.pairing import is_tombstone
 from engine.runner.reconcile_report import MappingCheck, ReconcileReport
@@ -126,6 +127,7 @@ class _Comparison:
         self.check = check
         self.intacct_seen: set[str] = set()
         self.salesforce_seen: set[str] = set()
+        self.headers: dict[str, str] = {}  # linked headers: Intacct key -> Salesforce Id
 
     def run(self) -> None:
         """Read both sides, join them, compare the pairs, then look for links left behind."""
@@ -134,6 +136,8 @@ class _Comparison:
             self.compare_intacct(chunk, unpaired)
         self.compare_salesforce(unpaired)
         self.count_stale_links()
+        for lines in self.m.lines:
+            self.compare_lines(lines)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -184,6 +188,8 @@ class _Comparison:
             if partner is not None:
                 self.check.linked += 1
                 self.compare_pair(key, record, partner)
+                if self.m.lines:
+                    self.headers[key] = link.salesforce_id
             elif link.salesforce_id not in self.salesforce_seen:
                 self.check.missing_in_salesforce.add(key)
             # else the partner is outside the Salesforce filter: the pair is not compared
@@ -217,6 +223,38 @@ class _Comparison:
             gone_i = link.intacct_key not in self.intacct_seen
             if gone_i and link.salesforce_id not in self.salesforce_seen:
                 self.check.stale_links += 1
+
+    def compare_lines(self, lines: LineSet) -> None:
+        """The lines of linked headers, matched by the line's Intacct key (as a sync upserts
+        them): lines missing in Salesforce, lines Intacct no longer has, differing values.
+        Line keys are reported as `header/line`."""
+        i_side, s_side = lines.intacct, lines.salesforce
+        if not self.headers or i_side.parent is None or s_side.parent is None:
+            return
+        by_key: dict[str, Record] = {}
+        for row in self.salesforce.read_by_keys(
+            s_side.object, s_side.parent, list(self.headers.values()), s_side.read_fields
+        ):
+            key = _text(row.get(s_side.key))
+            if key is not None:
+                by_key[key] = row
+        owner = {sf_id: key for key, sf_id in self.headers.items()}
+        for row in self.intacct.read_by_keys(
+            i_side.object, i_side.parent, list(self.headers), i_side.read_fields
+        ):
+            line_key = f"{row.get(i_side.parent)}/{row.get(i_side.key)}"
+            partner = by_key.pop(str(row.get(i_side.key)), None)
+            if partner is None:
+                self.check.missing_in_salesforce.add(line_key)
+                continue
+            for rule in lines.rules:
+                if rule.direction in ("to_salesforce", "both") and _writable(
+                    s_side, rule.salesforce_fields
+                ):
+                    self.compare_rule(line_key, rule, "salesforce", row, partner)
+        for row in by_key.values():
+            header = owner.get(str(row.get(s_side.parent)), "?")
+            self.check.missing_in_intacct.add(f"{header}/{row.get('Id')}")
 
     # --- comparing ----------------------------------------------------------------------
 

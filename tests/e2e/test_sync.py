@@ -280,3 +280,34 @@ def test_the_error_of_a_record_deleted_since_it_failed_is_closed_by_replay(env: 
     with RunContext.open(env.config) as ctx:
         assert ctx.state.errors() == []
     assert env.intacct.list("CUSTOMER") == []
+
+
+def test_reconcile_compares_the_lines_of_linked_documents(tmp_path: Path) -> None:
+    from engine.runner.reconcile import reconcile
+
+    def check(env: Env) -> dict[str, Any]:
+        with RunContext.open(env.config) as ctx:
+            report = reconcile(
+                ctx.effective_plan(), ctx.intacct, ctx.salesforce, ctx.state, only=["SalesInvoice"]
+            )
+        return report.to_dict()["mappings"][0]
+
+    for env in start(tmp_path / "demo", records=10, profile="demo"):
+        env.sync()
+        assert check(env)["in_step"] is True
+        edited, deleted = [
+            r
+            for r in env.intacct.list("SODOCUMENTENTRY")
+            if r.get("DOCHDRID", "").startswith("Sales Invoice-")
+        ][:2]
+        env.intacct.update("SODOCUMENTENTRY", int(edited["RECORDNO"]), {"MEMO": "changed"})
+        copy = one(
+            env.salesforce.list("Intacct_Sales_Invoice_Line__c"), Intacct_ID__c=deleted["RECORDNO"]
+        )
+        env.salesforce.delete("Intacct_Sales_Invoice_Line__c", copy["Id"])
+        found = check(env)
+        assert found["in_step"] is False
+        assert found["missing_in_salesforce"] == [f"{deleted['DOCHDRID']}/{deleted['RECORDNO']}"]
+        assert [(d["key"], d["rule"], d["expected"]) for d in found["differences"]] == [
+            (f"{edited['DOCHDRID']}/{edited['RECORDNO']}", "MEMO|Memo__c", "changed")
+        ]
