@@ -237,11 +237,12 @@ def _with_default(labels: Labels, label: str) -> dict[str, str]:
 
 def _mapping_labels(plan: Mapping[str, Any], obj: str) -> Labels:
     """A custom object's plural labels as the mapping that fills it names it."""
+    if not _is_custom(obj):
+        return {}  # "Customers" names the Customer mapping, not Salesforce's Account object
     for mapping in plan.get("mappings", ()):
         if mapping["kind"] != "action" and mapping["salesforce"]["object"] == obj:
             labels: Labels = mapping.get("labels") or {}
-            if _is_custom(obj):
-                return labels
+            return labels
     return {}
 
 
