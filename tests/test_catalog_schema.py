@@ -22,3 +22,16 @@ def test_catalogs_load_both_systems() -> None:
     assert catalogs.get("intacct", "CUSTOMER") is not None
     assert catalogs.get("salesforce", "Account") is not None
     assert "NAME" in catalogs.intacct["CUSTOMER"].required_fields()
+
+
+def test_salesforce_field_labels_fit_salesforce_limit() -> None:
+    # Salesforce refuses field labels (and their translations) over 40 characters.
+    too_long = [
+        (data["object"], name, lang, label)
+        for _, data in DOCUMENTS
+        if data["system"] == "salesforce"
+        for name, field in data["fields"].items()
+        for lang, label in {"": field.get("label", ""), **field.get("labels", {})}.items()
+        if len(label) > 40
+    ]
+    assert too_long == []
