@@ -132,6 +132,8 @@ class SalesforceSettings:
     session_id: Secret | None = None
     ca_bundle: Path | None = None
     timeout_seconds: float = 60.0
+    daily_api_budget: int | None = None
+    api_reserve: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +437,8 @@ def _salesforce(section: Mapping[str, Any], base: Path) -> SalesforceSettings:
         session_id=_secret(section, "salesforce", "session_id", base),
         ca_bundle=_path(section.get("ca_bundle"), base),
         timeout_seconds=float(section.get("timeout_seconds", 60.0)),
+        daily_api_budget=section.get("daily_api_budget"),
+        api_reserve=int(section.get("api_reserve", 0)),
     )
 
 

@@ -34,6 +34,8 @@ connections:
     # password: username, password_env, security_token_env (client_id/secret optional)
     # session:  instance_url, session_id_env
     # ca_bundle: certs/ca.pem                    # trust this CA instead of the system store
+    # daily_api_budget: 90000                    # stop before the org's 24-hour usage reaches this
+    # api_reserve: 5000                          # calls always left to the org's other apps
 
 # rules: rules/                                  # default: the standard rules of mapsync
 # mappings: [ARTerm, Customer, Contact, Item]    # default: every mapping of the rules

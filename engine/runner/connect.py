@@ -24,6 +24,7 @@ from engine.connectors.salesforce.auth import (
     UsernamePassword,
 )
 from engine.connectors.salesforce.client import DEFAULT_VERSION, SalesforceClient
+from engine.connectors.salesforce.limits import ApiBudget
 
 
 def _missing(key: str, message: str) -> ConfigError:
@@ -109,6 +110,7 @@ def salesforce_client(
         version=settings.api_version or DEFAULT_VERSION,
         ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
         timeout=(10.0, settings.timeout_seconds),
+        budget=ApiBudget(daily_calls=settings.daily_api_budget, reserve=settings.api_reserve),
         batch_size=sizes.salesforce_write,
         bulk_threshold=sizes.bulk_threshold,
     )

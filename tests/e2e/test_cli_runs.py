@@ -69,3 +69,22 @@ def test_sync_reports_configuration_errors_without_a_traceback(
     assert "hunter2" not in err and "Traceback" not in err
     assert main(["sync", "-c", str(tmp_path / "missing.yaml")]) == 1
     assert "mapsync init" in capsys.readouterr().err
+
+
+def test_a_daily_api_budget_stops_the_run_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    with Sandboxes(tmp_path / "sb", records=10) as boxes:
+        config = write_config(tmp_path / "sb", boxes.connection_info(), None)
+        data = yaml.safe_load(config.read_text("utf-8"))
+        data["connections"]["salesforce"]["daily_api_budget"] = 5
+        config.write_text(yaml.safe_dump(data), "utf-8")
+        boxes.salesforce.stats.reset()
+        code, report = run_json(capsys, "sync", "-c", str(config), "--json")
+        calls = boxes.salesforce.stats_snapshot()["calls"]
+    assert code == 1
+    assert "budget" in report["fatal"].lower()
+    # Logins do not count against Salesforce's API usage; everything else stays in budget.
+    assert sum(n for op, n in calls.items() if not op.startswith("login")) <= 5
