@@ -427,7 +427,7 @@ class MappingSync(Reading, Writing):
     def wait(self, pair: Pair, exc: RefPending) -> None:
         """A record whose referenced parent is not linked yet: try again after the chunk."""
         self.waiting.append(pair)
-        self.pending_reason = exc
+        self.waiting_for[id(pair)] = str(exc)
 
     def retry_waiting(self) -> None:
         """Give records that waited for a parent one more chance, then record them."""
@@ -452,6 +452,7 @@ class MappingSync(Reading, Writing):
         for pair in self.waiting:
             side = "intacct" if pair.intacct is not None else "salesforce"
             record = pair.intacct if pair.intacct is not None else pair.salesforce
-            reason = RefPendingError(str(self.pending_reason))
+            reason = RefPendingError(self.waiting_for.get(id(pair), "waiting for a parent"))
             self.fail(side, self.error_key(pair, side), reason, record)
         self.waiting = []
+        self.waiting_for.clear()

@@ -38,6 +38,7 @@ class SyncBase:
         self.report = MappingReport(mapping.name, mapping.kind)
         self.marks: dict[str, Watermark | None] = {"intacct": None, "salesforce": None}
         self.waiting: list[Pair] = []
+        self.waiting_for: dict[int, str] = {}  # why each waiting pair waits, by id(pair)
         self.retried: set[str] = set()  # Intacct keys read again because they failed before
         self.seen_intacct: set[str] = set()
         self.previous: dict[str, Watermark] = {}
