@@ -311,3 +311,32 @@ def test_reconcile_compares_the_lines_of_linked_documents(tmp_path: Path) -> Non
         assert [(d["key"], d["rule"], d["expected"]) for d in found["differences"]] == [
             (f"{edited['DOCHDRID']}/{edited['RECORDNO']}", "MEMO|Memo__c", "changed")
         ]
+
+
+def test_random_edits_on_both_sides_converge_to_reconciled_data(tmp_path: Path) -> None:
+    import random
+
+    from engine.runner.reconcile import reconcile
+
+    rng = random.Random(7)
+    for env in start(tmp_path / "demo", records=20, profile="demo"):
+        env.sync()
+        for round_ in range(3):
+            for c in rng.sample(env.intacct.list("CUSTOMER"), 5):
+                field = rng.choice(["DISPLAYCONTACT.MAILADDRESS.CITY", "DISPLAYCONTACT.PHONE1"])
+                env.intacct.update(
+                    "CUSTOMER", int(c["RECORDNO"]), {field: f"I{round_}-{rng.randint(0, 99)}"}
+                )
+            for a in rng.sample(env.salesforce.list("Account"), 5):
+                field = rng.choice(["BillingCity", "Phone", "Description"])
+                env.salesforce.update("Account", a["Id"], {field: f"S{round_}"})
+            for p in rng.sample(env.salesforce.list("Product2"), 3):
+                env.salesforce.update("Product2", p["Id"], {"Description": f"P{round_}"})
+            for i in rng.sample(env.intacct.list("ITEM"), 3):
+                env.intacct.update("ITEM", int(i["RECORDNO"]), {"SODESCRIPTION": f"Q{round_}"})
+            report = env.sync()
+            assert report.failed == 0 and report.changes > 0
+        assert env.sync().changes == 0
+        with RunContext.open(env.config) as ctx:
+            check = reconcile(ctx.effective_plan(), ctx.intacct, ctx.salesforce, ctx.state)
+        assert check.to_dict()["in_step"] is True
