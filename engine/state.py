@@ -235,7 +235,8 @@ class StateStore:
             if version > len(migrations):
                 raise StateError(
                     f"{self.path} has schema version {version}, newer than this mapsync "
-                    f"knows ({len(migrations)}): upgrade mapsync")
+                    f"knows ({len(migrations)}): upgrade mapsync"
+                )
             for number in range(version, len(migrations)):
                 migrations[number](self._conn)
             self._conn.execute("DELETE FROM schema_version")
@@ -267,8 +268,11 @@ class StateStore:
             begin, commit, rollback = "BEGIN IMMEDIATE", ("COMMIT",), ("ROLLBACK",)
         else:
             name = f"sp{self._depth}"
-            begin, commit, rollback = f"SAVEPOINT {name}", (f"RELEASE {name}",), (
-                f"ROLLBACK TO {name}", f"RELEASE {name}")
+            begin, commit, rollback = (
+                f"SAVEPOINT {name}",
+                (f"RELEASE {name}",),
+                (f"ROLLBACK TO {name}", f"RELEASE {name}"),
+            )
         self._conn.execute(begin)
         self._depth += 1
         try:
@@ -286,26 +290,32 @@ class StateStore:
 
     # --- cross-reference ----------------------------------------------------------------
 
-    def link(self, mapping: str, intacct_key: str, salesforce_id: str,
-             intacct_recordno: str | None = None) -> None:
+    def link(
+        self,
+        mapping: str,
+        intacct_key: str,
+        salesforce_id: str,
+        intacct_recordno: str | None = None,
+    ) -> None:
         """Record that two records are the same (replacing either's previous link)."""
         self.link_many(mapping, [(intacct_key, intacct_recordno, salesforce_id)])
 
-    def link_many(self, mapping: str,
-                  links: Iterable[tuple[str, str | None, str]]) -> None:
+    def link_many(self, mapping: str, links: Iterable[tuple[str, str | None, str]]) -> None:
         """Link many pairs given as (intacct_key, intacct_recordno, salesforce_id)."""
         now = _now()
         rows = [(mapping, key, recordno, sf_id, now) for key, recordno, sf_id in links]
         with self.transaction():
             self._conn.executemany(
                 "DELETE FROM xref WHERE mapping = ? AND salesforce_id = ? AND intacct_key <> ?",
-                [(m, sf_id, key) for m, key, _, sf_id, _ in rows])
+                [(m, sf_id, key) for m, key, _, sf_id, _ in rows],
+            )
             self._conn.executemany(
                 """INSERT INTO xref VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (mapping, intacct_key) DO UPDATE SET
                    intacct_recordno = coalesce(excluded.intacct_recordno, intacct_recordno),
                    salesforce_id = excluded.salesforce_id, linked_at = excluded.linked_at""",
-                rows)
+                rows,
+            )
 
     def unlink(self, mapping: str, intacct_key: str) -> None:
         """Forget a pair and its shadow (after a delete was propagated)."""
@@ -313,7 +323,8 @@ class StateStore:
             for table in ("xref", "shadow"):
                 self._conn.execute(
                     f"DELETE FROM {table} WHERE mapping = ? AND intacct_key = ?",
-                    (mapping, intacct_key))
+                    (mapping, intacct_key),
+                )
 
     def links_by_intacct_keys(self, mapping: str, keys: Iterable[str]) -> dict[str, Link]:
         """The links of the given Intacct keys that exist, by key."""
@@ -331,14 +342,19 @@ class StateStore:
     def _links(self, mapping: str, column: str, values: Iterable[str]) -> Iterator[Link]:
         for chunk in _chunks(values):
             marks = ",".join("?" * len(chunk))
-            yield from (Link(*row) for row in self._conn.execute(
-                f"SELECT * FROM xref WHERE mapping = ? AND {column} IN ({marks})",
-                (mapping, *chunk)))
+            yield from (
+                Link(*row)
+                for row in self._conn.execute(
+                    f"SELECT * FROM xref WHERE mapping = ? AND {column} IN ({marks})",
+                    (mapping, *chunk),
+                )
+            )
 
     def all_links(self, mapping: str) -> Iterator[Link]:
         """Every link of a mapping, by Intacct key."""
         rows = self._conn.execute(
-            "SELECT * FROM xref WHERE mapping = ? ORDER BY intacct_key", (mapping,))
+            "SELECT * FROM xref WHERE mapping = ? ORDER BY intacct_key", (mapping,)
+        )
         return (Link(*row) for row in rows)
 
     def count_links(self, mapping: str) -> int:
@@ -362,8 +378,7 @@ class StateStore:
         now = _now()
         rows = [(mapping, key, _dumps(values), now) for key, values in shadows.items()]
         with self.transaction():
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO shadow VALUES (?, ?, ?, ?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO shadow VALUES (?, ?, ?, ?)", rows)
 
     def shadows(self, mapping: str, keys: Iterable[str]) -> dict[str, Any]:
         """The stored shadows of the given Intacct keys (absent keys have none)."""
@@ -371,8 +386,10 @@ class StateStore:
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             for key, text in self._conn.execute(
-                    f"SELECT intacct_key, values_json FROM shadow WHERE mapping = ? "
-                    f"AND intacct_key IN ({marks})", (mapping, *chunk)):
+                f"SELECT intacct_key, values_json FROM shadow WHERE mapping = ? "
+                f"AND intacct_key IN ({marks})",
+                (mapping, *chunk),
+            ):
                 found[key] = json.loads(text)
         return found
 
@@ -382,14 +399,21 @@ class StateStore:
         """Where the last committed incremental read of a mapping's side ended, if any."""
         row = self._conn.execute(
             "SELECT modified, record_id FROM watermark WHERE mapping = ? AND side = ?",
-            (mapping, side)).fetchone()
+            (mapping, side),
+        ).fetchone()
         if row is None:
             return None
         modified = dt.datetime.fromisoformat(row[0]) if row[0] else None
         return Watermark(modified=modified, record_id=row[1])
 
-    def set_watermark(self, mapping: str, side: Side, mark: Watermark,
-                      *, window_read_at: dt.datetime | None = None) -> None:
+    def set_watermark(
+        self,
+        mapping: str,
+        side: Side,
+        mark: Watermark,
+        *,
+        window_read_at: dt.datetime | None = None,
+    ) -> None:
         """Move a watermark; call inside the transaction of the writes it covers.
 
         `window_read_at`: when a read covered the overlap window below `mark` late enough
@@ -401,13 +425,14 @@ class StateStore:
             self._conn.execute(
                 "INSERT OR REPLACE INTO watermark (mapping, side, modified, record_id, "
                 "updated_at, window_read_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (mapping, side, modified, mark.record_id, _now(), settled))
+                (mapping, side, modified, mark.record_id, _now(), settled),
+            )
 
     def window_read_at(self, mapping: str, side: Side) -> dt.datetime | None:
         """When a read last covered the overlap window below the watermark for good."""
         row = self._conn.execute(
-            "SELECT window_read_at FROM watermark WHERE mapping = ? AND side = ?",
-            (mapping, side)).fetchone()
+            "SELECT window_read_at FROM watermark WHERE mapping = ? AND side = ?", (mapping, side)
+        ).fetchone()
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def reset_watermarks(self, mapping: str | None = None) -> None:
@@ -423,11 +448,11 @@ class StateStore:
     def start_run(self, command: str) -> int:
         """Record a run starting; runs left `running` by a crash become `interrupted`."""
         with self.transaction():
-            self._conn.execute(
-                "UPDATE run SET status = 'interrupted' WHERE status = 'running'")
+            self._conn.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
             cursor = self._conn.execute(
                 "INSERT INTO run (command, started_at, status) VALUES (?, ?, 'running')",
-                (command, _now()))
+                (command, _now()),
+            )
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, counts: Any = None) -> None:
@@ -435,13 +460,23 @@ class StateStore:
         with self.transaction():
             self._conn.execute(
                 "UPDATE run SET ended_at = ?, status = ?, counts_json = ? WHERE id = ?",
-                (_now(), status, _dumps(counts), run_id))
+                (_now(), status, _dumps(counts), run_id),
+            )
 
     def runs(self, limit: int = 20) -> list[Run]:
         """The latest runs, newest first."""
         rows = self._conn.execute("SELECT * FROM run ORDER BY id DESC LIMIT ?", (limit,))
-        return [Run(id=row[0], command=row[1], started_at=row[2], ended_at=row[3],
-                    status=row[4], counts=_loads(row[5])) for row in rows]
+        return [
+            Run(
+                id=row[0],
+                command=row[1],
+                started_at=row[2],
+                ended_at=row[3],
+                status=row[4],
+                counts=_loads(row[5]),
+            )
+            for row in rows
+        ]
 
     # --- errors -----------------------------------------------------------------------------
 
@@ -461,8 +496,20 @@ class StateStore:
     ) -> int:
         """Store a failed record; a record that fails again bumps `attempts` of its open error."""
         now = _now()
-        row = (run_id, mapping, side, rule, record_key, error_type, code, message,
-               _dumps(payload), int(transient), now, now)
+        row = (
+            run_id,
+            mapping,
+            side,
+            rule,
+            record_key,
+            error_type,
+            code,
+            message,
+            _dumps(payload),
+            int(transient),
+            now,
+            now,
+        )
         with self.transaction():
             cursor = self._conn.execute(
                 """INSERT INTO error (run_id, mapping, side, rule, record_key, error_type,
@@ -474,22 +521,46 @@ class StateStore:
                        message = excluded.message, payload_json = excluded.payload_json,
                        transient = excluded.transient, attempts = attempts + 1,
                        updated_at = excluded.updated_at
-                   RETURNING id""", row)
+                   RETURNING id""",
+                row,
+            )
             return int(cursor.fetchone()[0])
 
-    def record_exception(self, run_id: int | None, mapping: str, side: str,
-                         record_key: str | None, exc: BaseException, *,
-                         rule: str | None = None, payload: Any = None) -> int:
+    def record_exception(
+        self,
+        run_id: int | None,
+        mapping: str,
+        side: str,
+        record_key: str | None,
+        exc: BaseException,
+        *,
+        rule: str | None = None,
+        payload: Any = None,
+    ) -> int:
         """`record_error` for an exception (a SyncError gives its code and transient flag)."""
         to_dict = getattr(exc, "to_dict", None)
         info: Mapping[str, Any] = to_dict() if callable(to_dict) else {}
         return self.record_error(
-            run_id, mapping, side, record_key, error_type=type(exc).__name__,
-            message=str(exc), code=info.get("code"), rule=rule or getattr(exc, "rule", None),
-            payload=payload, transient=bool(getattr(exc, "transient", False)))
+            run_id,
+            mapping,
+            side,
+            record_key,
+            error_type=type(exc).__name__,
+            message=str(exc),
+            code=info.get("code"),
+            rule=rule or getattr(exc, "rule", None),
+            payload=payload,
+            transient=bool(getattr(exc, "transient", False)),
+        )
 
-    def errors(self, *, status: str | None = "open", ids: Iterable[int] | None = None,
-               mapping: str | None = None, transient: bool | None = None) -> list[ErrorRecord]:
+    def errors(
+        self,
+        *,
+        status: str | None = "open",
+        ids: Iterable[int] | None = None,
+        mapping: str | None = None,
+        transient: bool | None = None,
+    ) -> list[ErrorRecord]:
         """Stored errors, oldest first, filtered by status, ids, mapping and transience."""
         where, params = _filters(status=status, mapping=mapping, transient=transient)
         if ids is not None:
@@ -506,35 +577,66 @@ class StateStore:
             self._conn.executemany(
                 "UPDATE error SET status = 'resolved', updated_at = ? WHERE mapping = ? "
                 "AND side = ? AND record_key = ? AND status = 'open'",
-                [(_now(), mapping, side, key) for key in record_keys])
+                [(_now(), mapping, side, key) for key in record_keys],
+            )
 
     def resolve_error(self, error_id: int) -> None:
         """Close one error by id."""
         with self.transaction():
             self._conn.execute(
                 "UPDATE error SET status = 'resolved', updated_at = ? WHERE id = ?",
-                (_now(), error_id))
+                (_now(), error_id),
+            )
 
     # --- conflicts --------------------------------------------------------------------------
 
-    def log_conflict(self, run_id: int | None, mapping: str, record_key: str, field: str,
-                     intacct_value: Any, salesforce_value: Any, winner: str,
-                     policy: str) -> None:
+    def log_conflict(
+        self,
+        run_id: int | None,
+        mapping: str,
+        record_key: str,
+        field: str,
+        intacct_value: Any,
+        salesforce_value: Any,
+        winner: str,
+        policy: str,
+    ) -> None:
         """Record a `<->` conflict with both values and the policy's decision."""
         with self.transaction():
             self._conn.execute(
                 "INSERT INTO conflict (run_id, mapping, record_key, field, intacct_value, "
                 "salesforce_value, winner, policy, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, mapping, record_key, field, _dumps(intacct_value),
-                 _dumps(salesforce_value), winner, policy, _now()))
+                (
+                    run_id,
+                    mapping,
+                    record_key,
+                    field,
+                    _dumps(intacct_value),
+                    _dumps(salesforce_value),
+                    winner,
+                    policy,
+                    _now(),
+                ),
+            )
 
-    def conflicts(self, *, run_id: int | None = None,
-                  mapping: str | None = None) -> list[ConflictRecord]:
+    def conflicts(
+        self, *, run_id: int | None = None, mapping: str | None = None
+    ) -> list[ConflictRecord]:
         """Logged conflicts, oldest first."""
         where, params = _filters(run_id=run_id, mapping=mapping)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._conn.execute(f"SELECT * FROM conflict {clause} ORDER BY id", params)
         return [_conflict_record(row) for row in rows]
+
+
+TOMBSTONE = "deleted:"
+"""Prefix of the Salesforce side of a link whose Salesforce record was deleted on purpose
+(the Intacct record was deactivated): the pair stays linked so it is not copied back."""
+
+
+def is_tombstone(salesforce_id: str) -> bool:
+    """True for the link of an Intacct record whose Salesforce partner was deleted."""
+    return salesforce_id.startswith(TOMBSTONE)
 
 
 class RefCache(Mapping[str, str]):
@@ -556,7 +658,11 @@ class RefCache(Mapping[str, str]):
         missing = [v for v in values if v not in self._known]
         if self._side == "salesforce":
             found = self._store.links_by_intacct_keys(self._mapping, missing)
-            self._known.update((k, link.salesforce_id) for k, link in found.items())
+            # A reference to a record deleted in Salesforce resolves to empty (no lookup).
+            self._known.update(
+                (k, "" if is_tombstone(link.salesforce_id) else link.salesforce_id)
+                for k, link in found.items()
+            )
         else:
             by_id = self._store.links_by_salesforce_ids(self._mapping, missing)
             self._known.update((k, link.intacct_key) for k, link in by_id.items())

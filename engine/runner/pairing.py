@@ -11,6 +11,9 @@ from typing import Any
 from engine.connectors.base import Record
 from engine.errors import TransientError
 from engine.runner.decide import Decision, Shadow
+from engine.state import TOMBSTONE, is_tombstone
+
+__all__ = ["TOMBSTONE", "is_tombstone"]
 
 # Records per chunk: a multiple of the write batches (Salesforce Collections 200, Intacct
 # 100 functions) and of the IN-list lookups (200 / 100 keys), so no call of a chunk is
@@ -62,14 +65,6 @@ def chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-TOMBSTONE = "deleted:"
-
-
-def is_tombstone(salesforce_id: str) -> bool:
-    """True for the link of an Intacct record whose Salesforce partner was deleted."""
-    return salesforce_id.startswith(TOMBSTONE)
 
 
 def take_live(changes: MutableMapping[str, Record], sf_id: str) -> Record | None:

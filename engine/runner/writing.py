@@ -16,6 +16,12 @@ from engine.runner.pairing import Batch, Pair, RefPendingError
 from engine.runner.sync_base import SyncBase
 
 
+def salesforce_payload(record: dict[str, Any]) -> dict[str, Any]:
+    """Empty text becomes null: Salesforce clears a field with null, and a reference to a
+    record deleted in Salesforce resolves to empty."""
+    return {k: None if v == "" else v for k, v in record.items()}
+
+
 class Writing(SyncBase):
     """Sends a chunk's writes through the connectors and remembers what succeeded."""
 
@@ -188,6 +194,7 @@ class Writing(SyncBase):
         obj = self.m.salesforce.object if system == "salesforce" else self.m.intacct.object
         try:
             if system == "salesforce":
+                payloads = [salesforce_payload(p) for p in payloads]
                 if op == "upsert":
                     return self.salesforce.upsert(obj, self.m.salesforce.key, payloads)
                 return self.salesforce.update(obj, payloads)
@@ -243,7 +250,9 @@ class Writing(SyncBase):
             owners.append(owner.key)
         if not payloads:
             return failed
-        results = self.salesforce.upsert(s_side.object, s_side.key, payloads)
+        results = self.salesforce.upsert(
+            s_side.object, s_side.key, [salesforce_payload(p) for p in payloads]
+        )
         for result, payload, owner_key in zip(results, payloads, owners, strict=True):
             if not result.ok:
                 failed.add(owner_key)

@@ -318,3 +318,14 @@ def test_ref_resolver_reads_links_for_transforms(store: StateStore) -> None:
     cache = resolve("ARTerm", "salesforce")
     cache.prefetch(["Net 30", "Net 60", "Net 90"])
     assert dict(cache) == {"Net 30": "a0B1", "Net 60": "a0B2"}
+
+
+def test_a_reference_to_a_record_deleted_in_salesforce_resolves_to_empty(
+    store: StateStore,
+) -> None:
+    from engine.state import TOMBSTONE
+
+    store.link("Item", "OLD", TOMBSTONE + "01tX")
+    store.link("Item", "NEW", "01tY")
+    lookup = store.ref_resolver()("Item", "salesforce")
+    assert (lookup.get("OLD"), lookup.get("NEW"), lookup.get("NONE")) == ("", "01tY", None)

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.catalog import FieldInfo
 from engine.sandbox.salesforce import derived, values
-from engine.sandbox.salesforce.db import Database
+from engine.sandbox.salesforce.db import Database, quote
 from engine.sandbox.salesforce.errors import ApiError, BodyError
 from engine.sandbox.salesforce.ids import is_id, to18
 from engine.sandbox.salesforce.schema import SObject
@@ -250,7 +250,31 @@ class Writer:
         return UpsertOutcome(self.insert_prepared(obj, row, stamp), True)
 
     def delete(self, obj: SObject, record_id: str, stamp: str) -> str:
-        """Soft-delete one record (it stays visible to queryAll); returns its Id."""
+        """Soft-delete one record (it stays visible to queryAll); returns its Id.
+
+        As in Salesforce, records that point to it are updated too: an optional lookup is
+        cleared, and a record whose required reference points to it (master-detail) is
+        deleted with it.
+        """
         stored = self._live(obj, record_id)
         self.db.soft_delete(obj, stored["Id"], stamp)
+        self._release_references(obj, str(stored["Id"]), stamp)
         return str(stored["Id"])
+
+    def _release_references(self, parent: SObject, record_id: str, stamp: str) -> None:
+        for child in self.db.schema.objects.values():
+            for field in child.fields.values():
+                if field.type != "reference" or parent.name not in field.references:
+                    continue
+                table, column = quote(child.name), quote(field.name)
+                rows = self.db.conn.execute(
+                    f"SELECT Id FROM {table} WHERE {column} = ? AND IsDeleted = 0", (record_id,)
+                ).fetchall()
+                for (child_id,) in rows:
+                    if field.required:
+                        self.delete(child, str(child_id), stamp)
+                    else:
+                        self.db.conn.execute(
+                            f"UPDATE {table} SET {column} = NULL, SystemModstamp = ? WHERE Id = ?",
+                            (stamp, child_id),
+                        )
