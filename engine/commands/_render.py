@@ -56,20 +56,25 @@ HEADERS = [
 ]
 
 
+def print_table(title: str, headers: list[str], rows: list[list[str]], out: TextIO) -> None:
+    """A rich table on a terminal stream."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*row)
+    Console(file=out).print(table)
+
+
 def print_summary(report: RunReport, title: str = "sync", stream: TextIO | None = None) -> None:
     """The per-mapping table (counts as Intacct / Salesforce) and a one-line total."""
     out = stream or sys.stdout
     rows = [_row(m) for m in report.mappings]
     if out.isatty():
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"mapsync {title} (Intacct / Salesforce)")
-        for header in HEADERS:
-            table.add_column(header)
-        for row in rows:
-            table.add_row(*row)
-        Console(file=out).print(table)
+        print_table(f"mapsync {title} (Intacct / Salesforce)", HEADERS, rows, out)
     else:
         for row in rows:
             cells = [

@@ -102,15 +102,9 @@ def print_report(summary: dict[str, Any], stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
     rows = [_row(m) for m in summary["mappings"]]
     if out.isatty():
-        from rich.console import Console
-        from rich.table import Table
+        from engine.commands._render import print_table
 
-        table = Table(title="mapsync reconcile")
-        for header in HEADERS:
-            table.add_column(header)
-        for row in rows:
-            table.add_row(*row)
-        Console(file=out).print(table)
+        print_table("mapsync reconcile", HEADERS, rows, out)
     else:
         for row in rows:
             cells = [f"{h}={c}" for h, c in zip(HEADERS[2:-1], row[2:-1], strict=True) if c != "-"]

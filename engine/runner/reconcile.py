@@ -22,8 +22,7 @@ reads: nothing is written to either service or to the state store.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from itertools import islice
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from engine.catalog import Catalogs, load_catalogs
@@ -32,7 +31,7 @@ from engine.errors import AuthenticationError, LimitExceeded, SyncError
 from engine.runner.canonical import canonical
 from engine.runner.compiled import CompiledMapping, LineSet, Side, compile_mapping
 from engine.runner.decide import FieldRule, RefPending, RuleFailed
-from engine.runner.pairing import is_tombstone
+from engine.runner.pairing import chunks, is_tombstone, text
 from engine.runner.reconcile_report import MappingCheck, ReconcileReport
 from engine.runner.run import selected
 from engine.state import StateStore
@@ -78,18 +77,6 @@ def reconcile(
     return report
 
 
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    iterator = iter(records)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def _shown(value: Any) -> Any:
     """A rule's canonical value for people: a one-field rule's value without its list."""
     if isinstance(value, list) and len(value) == 1:
@@ -132,7 +119,7 @@ class _Comparison:
     def run(self) -> None:
         """Read both sides, join them, compare the pairs, then look for links left behind."""
         unpaired = self.read_salesforce()
-        for chunk in _chunks(self.read_intacct(), CHUNK):
+        for chunk in chunks(self.read_intacct(), CHUNK):
             self.compare_intacct(chunk, unpaired)
         self.compare_salesforce(unpaired)
         self.count_stale_links()
@@ -161,7 +148,7 @@ class _Comparison:
         for record in self.intacct.read_changed(
             side.object, side.read_fields, None, docparid=side.docparid
         ):
-            key = _text(record.get(side.key))
+            key = text(record.get(side.key))
             if key is not None:
                 self.intacct_seen.add(key)
             if key is None or (side.filter is not None and not side.filter.test(record)):
@@ -235,7 +222,7 @@ class _Comparison:
         for row in self.salesforce.read_by_keys(
             s_side.object, s_side.parent, list(self.headers.values()), s_side.read_fields
         ):
-            key = _text(row.get(s_side.key))
+            key = text(row.get(s_side.key))
             if key is not None:
                 by_key[key] = row
         owner = {sf_id: key for key, sf_id in self.headers.items()}
