@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.catalog import load_catalogs  # noqa: E402
-from engine.language import compile_rules, load_rule_set  # noqa: E402
-from engine.language.parser import get_parser, parse_text  # noqa: E402
-from engine.resources import rules_dir  # noqa: E402
+from mapsync.engine.catalog import load_catalogs  # noqa: E402
+from mapsync.engine.language import compile_rules, load_rule_set  # noqa: E402
+from mapsync.engine.language.parser import get_parser, parse_text  # noqa: E402
+from mapsync.engine.resources import rules_dir  # noqa: E402
 
 
 def best_of(repeat: int, action: Callable[[], object]) -> float:
@@ -61,7 +61,7 @@ def cold_ratio() -> tuple[float, float, float]:
     without any bytecode cache is printed too, since it is what a run here pays.
     """
     bare = best_of(7, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
-    command = [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())",  # as the script
+    command = [sys.executable, "-c", "import sys; from mapsync import cli; sys.exit(cli.main())",  # as the script
                "validate", str(rules_dir())]
     with tempfile.TemporaryDirectory() as prefix:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -105,7 +105,7 @@ def main() -> None:
         Path(folder, "big.map").write_text(big_file(), "utf-8")
         start = time.perf_counter()
         loaded = load_rule_set([folder])
-        from engine.language import check
+        from mapsync.engine.language import check
 
         check(loaded.rule_set)
         print(f"parse+check 10,000-rule file from disk: "

@@ -38,15 +38,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.connectors.intacct import (  # noqa: E402
+from mapsync.engine.connectors.intacct import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
     IntacctClient,
     RetryPolicy,
     SenderCredentials,
     UserLogin,
 )
-from engine.sandbox.faults import FaultPlan  # noqa: E402
-from engine.sandbox.intacct import IntacctSandbox  # noqa: E402
+from mapsync.engine.sandbox.faults import FaultPlan  # noqa: E402
+from mapsync.engine.sandbox.intacct import IntacctSandbox  # noqa: E402
 
 BATCH_SIZES = (1, 10, 25, 50, 100, 200, 500)
 KEEP = 0.90  # share of the best throughput the default must keep ...

@@ -41,14 +41,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.connectors.salesforce import (  # noqa: E402
+from mapsync.engine.connectors.salesforce import (  # noqa: E402
     DEFAULT_BULK_THRESHOLD,
     ClientCredentials,
     SalesforceClient,
     soql,
 )
-from engine.sandbox.faults import FaultPlan  # noqa: E402
-from engine.sandbox.salesforce import SalesforceSandbox  # noqa: E402
+from mapsync.engine.sandbox.faults import FaultPlan  # noqa: E402
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox  # noqa: E402
 
 NEVER = 10**9
 CROSSOVER_SIZES = (400, 800, 1600, 3200, 6400)

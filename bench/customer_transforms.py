@@ -157,8 +157,8 @@ def accounts(records: list[Record]) -> list[Record]:
 
 def customer_plan() -> dict[str, Any]:
     """The Customer mapping of the compiled standard rules (plan JSON)."""
-    from engine.commands._context import load_plan
-    from engine.resources import rules_dir
+    from mapsync.engine.commands._context import load_plan
+    from mapsync.engine.resources import rules_dir
 
     plan = load_plan(rules_dir())
     return next(m for m in plan["mappings"] if m["name"] == "Customer")
@@ -167,8 +167,8 @@ def customer_plan() -> dict[str, Any]:
 def compiled(flow: str) -> Callable[[Mapping[str, Any]], Record]:
     """The Customer mapping as the runner runs it: one compiled rule after another, each
     returning its fields (decide() needs them rule by rule), merged into one payload."""
-    from engine.catalog import load_catalogs
-    from engine.runner.compiled import compile_mapping
+    from mapsync.engine.catalog import load_catalogs
+    from mapsync.engine.runner.compiled import compile_mapping
 
     rules = compile_mapping(customer_plan(), load_catalogs(), resolver).rules
     wanted = {flow, "both"}
@@ -185,7 +185,7 @@ def compiled(flow: str) -> Callable[[Mapping[str, Any]], Record]:
 
 def program(flow: str) -> Callable[[Mapping[str, Any]], Record]:
     """The same fields as one record program (`engine.transforms.compile_fields`)."""
-    from engine.transforms import compile_fields
+    from mapsync.engine.transforms import compile_fields
 
     return compile_fields(customer_plan()["fields"], flow, resolver).apply  # type: ignore[arg-type]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 TARGET = 5000.0
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

@@ -18,7 +18,7 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 TARGET = 5000.0
 BATCH = 200

@@ -87,7 +87,7 @@ def contact(i: int, k: int, account_id: str) -> dict[str, Any]:
 
 def load(boxes: Any, n: int, contacts: int) -> dict[str, int]:
     """Managed lists in Intacct (AR terms linked in Salesforce), then N accounts + contacts."""
-    from engine.sandbox.seed_data import AR_TERMS, CUSTOMER_TYPES, TERRITORIES
+    from mapsync.engine.sandbox.seed_data import AR_TERMS, CUSTOMER_TYPES, TERRITORIES
 
     intacct, salesforce = boxes.intacct.store, boxes.salesforce.store
     intacct.insert_many("ARTERM", [dict(t) for t in AR_TERMS])
@@ -113,7 +113,7 @@ def load(boxes: Any, n: int, contacts: int) -> dict[str, int]:
 
 def serve(directory: str, n: int, contacts: int, pipe: Any) -> None:
     """Sandbox process: load, announce the connection info, answer stats until "stop"."""
-    from engine.sandbox.launcher import Sandboxes
+    from mapsync.engine.sandbox.launcher import Sandboxes
 
     with Sandboxes(directory, seed_profile="none") as boxes:
         started = time.perf_counter()
@@ -239,9 +239,9 @@ def run_size(n: int, contacts: int) -> dict[str, Any]:
 def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[str, Any]:
     from dataclasses import asdict
 
-    from engine.commands._context import RunContext
-    from engine.commands.demo import write_config
-    from engine.runner.run import run_plan
+    from mapsync.engine.commands._context import RunContext
+    from mapsync.engine.commands.demo import write_config
+    from mapsync.engine.runner.run import run_plan
 
     config = write_config(folder, hello["info"], None)
     out: dict[str, Any] = {"runs": []}

@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.transforms import Pending, PendingReferences, compile_fields  # noqa: E402
+from mapsync.engine.transforms import Pending, PendingReferences, compile_fields  # noqa: E402
 
 STATUS = {"active": "Active", "inactive": "Inactive"}
 COUNTRY = {"United States": "US", "France": "FR", "Germany": "DE"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.catalog import iter_catalog_documents, load_catalogs, validate_document
+from mapsync.engine.catalog import iter_catalog_documents, load_catalogs, validate_document
 
 DOCUMENTS = list(iter_catalog_documents())
 

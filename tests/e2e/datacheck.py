@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.catalog import load_catalogs
-from engine.commands._context import RunContext
-from engine.commands.demo import write_config
-from engine.runner.reconcile import reconcile
-from engine.sandbox.launcher import Sandboxes
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.commands._context import RunContext
+from mapsync.engine.commands.demo import write_config
+from mapsync.engine.runner.reconcile import reconcile
+from mapsync.engine.sandbox.launcher import Sandboxes
 
 EXTERNAL_ID = "Intacct_ID__c"
 # Written by the sandbox or by the sync on every write, so they differ between any two runs.

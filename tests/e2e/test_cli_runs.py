@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
-from engine.commands.demo import write_config
-from engine.sandbox.launcher import Sandboxes
+from mapsync.cli import main
+from mapsync.engine.commands.demo import write_config
+from mapsync.engine.sandbox.launcher import Sandboxes
 
 pytestmark = pytest.mark.e2e
 

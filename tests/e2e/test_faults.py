@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-import cli
-from engine.commands._context import RunContext
-from engine.commands.demo import write_config
-from engine.sandbox.launcher import Sandboxes
-from engine.state import StateStore
+from mapsync import cli
+from mapsync.engine.commands._context import RunContext
+from mapsync.engine.commands.demo import write_config
+from mapsync.engine.sandbox.launcher import Sandboxes
+from mapsync.engine.state import StateStore
 
 from .datacheck import differences, inspect, raw
 
@@ -86,7 +86,7 @@ def sandbox_calls(boxes: Sandboxes) -> int:
 
 
 def sync_command(config: Path) -> list[str]:
-    return [sys.executable, "-m", "cli", "sync", "-c", str(config), "--json"]
+    return [sys.executable, "-m", "mapsync", "sync", "-c", str(config), "--json"]
 
 
 def sync_killed_after(boxes: Sandboxes, config: Path, calls: int) -> bool:

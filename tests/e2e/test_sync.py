@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from engine.commands._context import RunContext
-from engine.commands.demo import write_config
-from engine.resources import rules_dir
-from engine.runner.report import RunReport
-from engine.sandbox.launcher import Sandboxes
+from mapsync.engine.commands._context import RunContext
+from mapsync.engine.commands.demo import write_config
+from mapsync.engine.resources import rules_dir
+from mapsync.engine.runner.report import RunReport
+from mapsync.engine.sandbox.launcher import Sandboxes
 
 pytestmark = pytest.mark.e2e
 
@@ -283,7 +283,7 @@ def test_the_error_of_a_record_deleted_since_it_failed_is_closed_by_replay(env: 
 
 
 def test_reconcile_compares_the_lines_of_linked_documents(tmp_path: Path) -> None:
-    from engine.runner.reconcile import reconcile
+    from mapsync.engine.runner.reconcile import reconcile
 
     def check(env: Env) -> dict[str, Any]:
         with RunContext.open(env.config) as ctx:
@@ -316,7 +316,7 @@ def test_reconcile_compares_the_lines_of_linked_documents(tmp_path: Path) -> Non
 def test_random_edits_on_both_sides_converge_to_reconciled_data(tmp_path: Path) -> None:
     import random
 
-    from engine.runner.reconcile import reconcile
+    from mapsync.engine.runner.reconcile import reconcile
 
     rng = random.Random(7)
     for env in start(tmp_path / "demo", records=20, profile="demo"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from mapsync import cli
 
 VALID = Path(__file__).parent / "cases" / "valid"
 ERRORS = Path(__file__).parent / "cases" / "errors"
@@ -62,7 +62,7 @@ def test_folder_without_rule_files(capsys: pytest.CaptureFixture[str], tmp_path:
 
 def test_unreadable_file_is_a_diagnostic(capsys: pytest.CaptureFixture[str],
                                          tmp_path: Path) -> None:
-    from engine.language import load_rule_set
+    from mapsync.engine.language import load_rule_set
 
     link = tmp_path / "gone.map"
     link.symlink_to(tmp_path / "nowhere.map")

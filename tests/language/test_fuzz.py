@@ -8,12 +8,12 @@ from functools import lru_cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as strat
 
-from engine.catalog import load_catalogs
-from engine.diagnostics import Diagnostic, render
-from engine.language import LanguageError, check, parse_text
-from engine.language.ast import RuleFile, RuleSet
-from engine.language.parser import decode_source
-from engine.resources import rules_dir
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.diagnostics import Diagnostic, render
+from mapsync.engine.language import LanguageError, check, parse_text
+from mapsync.engine.language.ast import RuleFile, RuleSet
+from mapsync.engine.language.parser import decode_source
+from mapsync.engine.resources import rules_dir
 
 RULE_FILES = sorted(rules_dir().glob("*.map"))
 NOISE = strat.sampled_from([b"{", b"}", b"(", b")", b'"', b"\\", b"|", b"->", b"<-", b"<->",

@@ -9,13 +9,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.catalog import load_catalogs
-from engine.diagnostics import Diagnostic, render
-from engine.language import LanguageError, check, compile_rules, parse_text
-from engine.language.ast import RuleSet
-from engine.language.parser import decode_source
-from engine.plan import dump, load
-from engine.resources import schema_file
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.diagnostics import Diagnostic, render
+from mapsync.engine.language import LanguageError, check, compile_rules, parse_text
+from mapsync.engine.language.ast import RuleSet
+from mapsync.engine.language.parser import decode_source
+from mapsync.engine.plan import dump, load
+from mapsync.engine.resources import schema_file
 
 CASES = Path(__file__).parent / "cases"
 ERROR_CASES = sorted((CASES / "errors").glob("*.map"))

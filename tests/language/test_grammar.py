@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from lark import Lark, Tree
 
-from engine.language.parser import get_parser
-from engine.language.transformer import Builder
-from engine.resources import grammar_file
+from mapsync.engine.language.parser import get_parser
+from mapsync.engine.language.transformer import Builder
+from mapsync.engine.resources import grammar_file
 
 
 def test_grammar_builds_in_strict_mode() -> None:

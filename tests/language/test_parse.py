@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.language import LanguageError, ast, parse_text
+from mapsync.engine.language import LanguageError, ast, parse_text
 
 HEADER = "mapping Customer {\n    intacct CUSTOMER key CUSTOMERID\n    salesforce Account\n"
 

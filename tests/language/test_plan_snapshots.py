@@ -10,10 +10,10 @@ from functools import lru_cache
 import jsonschema
 import pytest
 
-from engine.diagnostics import render
-from engine.language import compile_paths
-from engine.plan import Plan, dump, dumps_json, load
-from engine.resources import rules_dir, schema_file
+from mapsync.engine.diagnostics import render
+from mapsync.engine.language import compile_paths
+from mapsync.engine.plan import Plan, dump, dumps_json, load
+from mapsync.engine.resources import rules_dir, schema_file
 
 RULE_FILES = sorted(p.name for p in rules_dir().glob("*.map"))
 

@@ -11,17 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cli
-from engine.resources import rules_dir
+from mapsync import cli
+from mapsync.engine.resources import rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 # Modules only other commands need: the service clients, the runner, configuration.
 NOT_FOR_VALIDATE = ("httpx", "jsonschema", "yaml", "simple_salesforce", "requests", "lxml",
-                    "engine.connectors", "engine.runner", "engine.state", "engine.sandbox",
-                    "engine.config", "engine.plan", "engine.language.compile",
-                    "engine.language.syntax")
+                    "mapsync.engine.connectors", "mapsync.engine.runner", "mapsync.engine.state", "mapsync.engine.sandbox",
+                    "mapsync.engine.config", "mapsync.engine.plan", "mapsync.engine.language.compile",
+                    "mapsync.engine.language.syntax")
 CACHE_PROBE = ("import logging, lark; lark.logger.setLevel(logging.DEBUG); "
-               "from engine.language.parser import get_parser; get_parser()")
+               "from mapsync.engine.language.parser import get_parser; get_parser()")
 
 
 def _python(code: str, *args: str, env: dict[str, str] | None = None) \
@@ -42,17 +42,17 @@ def _imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
 
 
 def test_validate_imports_only_what_it_uses(tmp_path: Path) -> None:
-    modules = _modules_after("import cli; cli.main(['validate', sys.argv[1]])", tmp_path,
+    modules = _modules_after("from mapsync import cli; cli.main(['validate', sys.argv[1]])", tmp_path,
                              str(rules_dir()))
     assert _imported(modules, NOT_FOR_VALIDATE) == []
-    commands = {m for m in modules if m.startswith("engine.commands.")}
-    assert commands == {"engine.commands.validate", "engine.commands._rules_args"}
+    commands = {m for m in modules if m.startswith("mapsync.engine.commands.")}
+    assert commands == {"mapsync.engine.commands.validate", "mapsync.engine.commands._rules_args"}
 
 
 def test_importing_the_language_does_not_build_the_parser(tmp_path: Path) -> None:
-    modules = _modules_after("import engine.language", tmp_path)
+    modules = _modules_after("import mapsync.engine.language", tmp_path)
     assert "lark" not in modules
-    assert "engine.language.transformer" not in modules
+    assert "mapsync.engine.language.transformer" not in modules
 
 
 def test_the_parser_is_read_from_larks_cache_in_the_next_process(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_the_parser_is_read_from_larks_cache_in_the_next_process(tmp_path: Path)
 
 
 def test_only_the_program_itself_freezes_what_is_left_before_exiting(tmp_path: Path) -> None:
-    probe = ("import gc, sys, cli\n{call}\n"
+    probe = ("import gc, sys\nfrom mapsync import cli\n{call}\n"
              "print(gc.get_freeze_count() > 0)")
     program = _python(probe.format(call="cli.main()"), "validate", str(rules_dir()))
     assert program.stdout.split() == ["True"]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from cli import main
-from engine.resources import rules_dir
+from mapsync.cli import main
+from mapsync.engine.resources import rules_dir
 
 MD = "http://soap.sforce.com/2006/04/metadata"
 XSD = "http://www.w3.org/2001/XMLSchema"
@@ -59,7 +59,7 @@ def mdapi_package(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 @pytest.fixture(scope="session")
 def plan() -> dict[str, Any]:
-    from engine.commands._context import load_plan
+    from mapsync.engine.commands._context import load_plan
 
     return load_plan(rules_dir())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
+from mapsync.cli import main
 from tests.package.conftest import generate
 
 

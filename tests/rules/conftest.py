@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import Catalogs, load_catalogs
-from engine.plan import Plan
-from engine.resources import rules_dir
+from mapsync.engine.catalog import Catalogs, load_catalogs
+from mapsync.engine.plan import Plan
+from mapsync.engine.resources import rules_dir
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,7 @@ def catalogs() -> Catalogs:
 
 @pytest.fixture(scope="session")
 def plan() -> Plan:
-    from engine.language import compile_paths
+    from mapsync.engine.language import compile_paths
 
     compiled, loaded = compile_paths([rules_dir()])
     assert compiled is not None, [str(d) for d in loaded.diagnostics]

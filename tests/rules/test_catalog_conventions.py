@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import Catalogs, load_catalogs
-from engine.plan import Plan
+from mapsync.engine.catalog import Catalogs, load_catalogs
+from mapsync.engine.plan import Plan
 
 LANGUAGES = {"en_US", "fr", "de", "es"}
 SYNC_FIELDS = ("Intacct_Sync_Status__c", "Intacct_Last_Sync__c", "Intacct_Sync_Error__c")

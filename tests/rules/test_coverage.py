@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import Catalogs
-from engine.plan import Plan, PlanMapping
+from mapsync.engine.catalog import Catalogs
+from mapsync.engine.plan import Plan, PlanMapping
 
 SYNCED_INTACCT = (
     "CUSTOMER", "CONTACT", "ITEM", "SOPRICELIST", "SOPRICELISTENTRY", "CONTRACTPRICELIST",

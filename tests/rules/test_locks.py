@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import Catalogs, ObjectInfo
-from engine.language import compile_paths, validate_paths
-from engine.plan import Plan, PlanField, PlanMapping
-from engine.resources import rules_dir
+from mapsync.engine.catalog import Catalogs, ObjectInfo
+from mapsync.engine.language import compile_paths, validate_paths
+from mapsync.engine.plan import Plan, PlanField, PlanMapping
+from mapsync.engine.resources import rules_dir
 
 ARROW = re.compile(r"\s(<->|<-|->)\s")
 ARROW_OF = {"to_salesforce": "->", "to_intacct": "<-", "both": "<->", "off": "off"}

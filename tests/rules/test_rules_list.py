@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cli import main
-from engine.commands.rules import rows
-from engine.plan import Plan
-from engine.resources import rules_dir
+from mapsync.cli import main
+from mapsync.engine.commands.rules import rows
+from mapsync.engine.plan import Plan
+from mapsync.engine.resources import rules_dir
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from cli import main
-from engine.commands.demo import write_config
-from engine.sandbox.launcher import Sandboxes
+from mapsync.cli import main
+from mapsync.engine.commands.demo import write_config
+from mapsync.engine.sandbox.launcher import Sandboxes
 
 
 @dataclass

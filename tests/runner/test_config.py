@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from cli import main
-from engine.commands.init import TEMPLATE
-from engine.config import (
+from mapsync.cli import main
+from mapsync.engine.commands.init import TEMPLATE
+from mapsync.engine.config import (
     ConfigError,
     Secret,
     load_config,
     parse_config,
     validate_text,
 )
-from engine.resources import rules_dir, schema_file
+from mapsync.engine.resources import rules_dir, schema_file
 
 GOOD = """\
 connections:

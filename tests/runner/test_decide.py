@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine.runner.decide import (
+from mapsync.engine.runner.decide import (
     FieldRule,
     RefPending,
     RuleFailed,

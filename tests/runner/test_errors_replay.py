@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.commands._context import load_plan
-from engine.resources import rules_dir
+from mapsync.engine.commands._context import load_plan
+from mapsync.engine.resources import rules_dir
 from tests.runner.cli_env import CliEnv, mapping, start
 
 pytestmark = pytest.mark.e2e

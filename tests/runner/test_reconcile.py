@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
+from mapsync.cli import main
 from tests.runner.cli_env import CliEnv, linked, mapping, start
 
 pytestmark = pytest.mark.e2e

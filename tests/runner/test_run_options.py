@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from engine.language import compile_paths
-from engine.resources import rules_dir
-from engine.runner.run import selected, with_actions_first
-from engine.runner.settings import apply_options
+from mapsync.engine.language import compile_paths
+from mapsync.engine.resources import rules_dir
+from mapsync.engine.runner.run import selected, with_actions_first
+from mapsync.engine.runner.settings import apply_options
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from engine.language import compile_paths
-from engine.plan import PlanField
-from engine.resources import rules_dir
-from engine.transforms import FLOWS, Flow, PendingReferences, compile_field, compile_fields
+from mapsync.engine.language import compile_paths
+from mapsync.engine.plan import PlanField
+from mapsync.engine.resources import rules_dir
+from mapsync.engine.transforms import FLOWS, Flow, PendingReferences, compile_field, compile_fields
 
 
 def field_groups() -> Iterator[tuple[str, tuple[PlanField, ...]]]:

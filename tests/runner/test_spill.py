@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.runner.spill import SpillingRecords
+from mapsync.engine.runner.spill import SpillingRecords
 
 
 def record(n: int) -> dict[str, object]:

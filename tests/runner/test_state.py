@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from fieldplans import plan_field, step
 
-from engine.connectors.base import Watermark
-from engine.errors import RateLimited, ValidationFailed
-from engine.state import MIGRATIONS, StateError, StateStore
-from engine.transforms import PendingReferences, TransformError, compile_fields
+from mapsync.engine.connectors.base import Watermark
+from mapsync.engine.errors import RateLimited, ValidationFailed
+from mapsync.engine.state import MIGRATIONS, StateError, StateStore
+from mapsync.engine.transforms import PendingReferences, TransformError, compile_fields
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -191,8 +191,8 @@ def test_killed_process_mid_batch_loses_only_the_open_batch(tmp_path: Path) -> N
     script = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(REPO)!r})
-        from engine.connectors.base import Watermark
-        from engine.state import StateStore
+        from mapsync.engine.connectors.base import Watermark
+        from mapsync.engine.state import StateStore
         store = StateStore.open({str(path)!r})
         with store.transaction():
             store.link_many("Customer", [("A%d" % i, None, "S-A%d" % i) for i in range(200)])
@@ -323,7 +323,7 @@ def test_ref_resolver_reads_links_for_transforms(store: StateStore) -> None:
 def test_a_reference_to_a_record_deleted_in_salesforce_resolves_to_empty(
     store: StateStore,
 ) -> None:
-    from engine.state import TOMBSTONE
+    from mapsync.engine.state import TOMBSTONE
 
     store.link("Item", "OLD", TOMBSTONE + "01tX")
     store.link("Item", "NEW", "01tY")

@@ -11,7 +11,7 @@ from fieldplans import plan_field, step
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.transforms import (
+from mapsync.engine.transforms import (
     Pending,
     PendingReferences,
     RecordTransform,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fieldplans import plan_field, step
 
-from engine.transforms import (
+from mapsync.engine.transforms import (
     CompileError,
     Pending,
     PendingReferences,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.sandbox.faults import CallStats, FaultPlan, FaultSpecError
+from mapsync.engine.sandbox.faults import CallStats, FaultPlan, FaultSpecError
 
 
 def test_parse_and_draw_repeat_with_seed() -> None:

@@ -20,9 +20,9 @@ import requests
 from lxml import etree
 from simple_salesforce import Salesforce
 
-from engine.sandbox.faults import FaultSpecError
-from engine.sandbox.launcher import SEED_FILE, SERVE_FILE, SandboxDataError, Sandboxes
-from engine.sandbox.seed import DemoData
+from mapsync.engine.sandbox.faults import FaultSpecError
+from mapsync.engine.sandbox.launcher import SEED_FILE, SERVE_FILE, SandboxDataError, Sandboxes
+from mapsync.engine.sandbox.seed import DemoData
 
 RECORDS = 20
 REPO = Path(__file__).resolve().parents[2]
@@ -230,7 +230,7 @@ def _first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
 
 
 def _mapsync(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", *args]
+    return [sys.executable, "-c", "import sys; from mapsync import cli; sys.exit(cli.main())", *args]
 
 
 def test_serve_prints_json_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import load_catalogs
-from engine.sandbox.intacct.store import IntacctStore
-from engine.sandbox.salesforce import Store
-from engine.sandbox.seed import (
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.sandbox.intacct.store import IntacctStore
+from mapsync.engine.sandbox.salesforce import Store
+from mapsync.engine.sandbox.seed import (
     BATCH_SIZE,
     DemoData,
     Ref,

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
-from engine.connectors.intacct import IntacctClient, RetryPolicy, SenderCredentials, UserLogin
+from mapsync.engine.connectors.intacct import IntacctClient, RetryPolicy, SenderCredentials, UserLogin
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "intacct"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "intacct"
 ENDPOINT = "https://gateway.test/ia/xml/xmlgw.phtml"
 SENDER = SenderCredentials("testsender", "s3nder-Secret")
 LOGIN = UserLogin("fakeuser", "fakecompany", "us3r-Secret")

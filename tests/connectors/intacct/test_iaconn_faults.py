@@ -17,8 +17,8 @@ from iaconn_support import (
 )
 from lxml import etree
 
-from engine.connectors.intacct import IntacctClient, StillProcessing
-from engine.errors import ProtocolError, RateLimited, ServerFault, ValidationFailed
+from mapsync.engine.connectors.intacct import IntacctClient, StillProcessing
+from mapsync.engine.errors import ProtocolError, RateLimited, ServerFault, ValidationFailed
 
 HTML_500 = (
     500,

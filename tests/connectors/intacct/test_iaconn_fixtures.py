@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from iaconn_support import FIXTURES, fixture, scripted_client, session_reply
 
-from engine.catalog import FieldInfo, ObjectInfo
-from engine.connectors.intacct.errors import Redactor, error_class, from_chain
-from engine.connectors.intacct.response import parse_response
-from engine.connectors.intacct.values import parse_record
-from engine.errors import (
+from mapsync.engine.catalog import FieldInfo, ObjectInfo
+from mapsync.engine.connectors.intacct.errors import Redactor, error_class, from_chain
+from mapsync.engine.connectors.intacct.response import parse_response
+from mapsync.engine.connectors.intacct.values import parse_record
+from mapsync.engine.errors import (
     AuthenticationError,
     DuplicateRecord,
     ProtocolError,

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from iaconn_support import FAST_RETRY
 
-from engine.connectors.intacct import IntacctClient, SenderCredentials, UserLogin
-from engine.errors import DuplicateRecord
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.connectors.intacct import IntacctClient, SenderCredentials, UserLogin
+from mapsync.engine.errors import DuplicateRecord
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 TASK: dict[str, Any] = {
     "NAME": "Kick-off meeting",

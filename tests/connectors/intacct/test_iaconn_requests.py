@@ -18,9 +18,9 @@ from iaconn_support import (
 )
 from lxml import etree
 
-from engine.connectors.intacct import envelope, query, sotransaction
-from engine.connectors.intacct.envelope import Function
-from engine.errors import ValidationFailed
+from mapsync.engine.connectors.intacct import envelope, query, sotransaction
+from mapsync.engine.connectors.intacct.envelope import Function
+from mapsync.engine.errors import ValidationFailed
 
 PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True

@@ -12,23 +12,23 @@ from typing import Any
 import pytest
 from iaconn_support import FAST_RETRY
 
-from engine.connectors.base import Watermark
-from engine.connectors.intacct import (
+from mapsync.engine.connectors.base import Watermark
+from mapsync.engine.connectors.intacct import (
     IntacctClient,
     RetryPolicy,
     SenderCredentials,
     StillProcessing,
     UserLogin,
 )
-from engine.errors import (
+from mapsync.engine.errors import (
     DuplicateRecord,
     NotFound,
     ProtocolError,
     ServerFault,
     ValidationFailed,
 )
-from engine.sandbox.faults import FaultPlan
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.faults import FaultPlan
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 START = dt.datetime(2025, 1, 6, 9, 0, 0)
 

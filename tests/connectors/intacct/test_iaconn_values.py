@@ -10,17 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from engine.catalog import load_catalogs
-from engine.connectors.base import Watermark
-from engine.connectors.intacct import controlids, query
-from engine.connectors.intacct.values import (
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.connectors.base import Watermark
+from mapsync.engine.connectors.intacct import controlids, query
+from mapsync.engine.connectors.intacct.values import (
     build_object,
     parse_record,
     to_python,
     to_wire,
     writable_items,
 )
-from engine.errors import ProtocolError, ValidationFailed
+from mapsync.engine.errors import ProtocolError, ValidationFailed
 
 CUSTOMER = load_catalogs().intacct["CUSTOMER"]
 
@@ -84,7 +84,7 @@ def test_owned_lists_become_lists_of_records() -> None:
     ],
 )
 def test_wire_formats(text: str, kind: str, value: object) -> None:
-    from engine.catalog import FieldInfo
+    from mapsync.engine.catalog import FieldInfo
 
     assert to_python(text, FieldInfo("F", kind)) == value
 

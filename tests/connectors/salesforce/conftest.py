@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sfconn_support import RecordedTransport
 
-from engine.connectors.salesforce import ClientCredentials, RetryPolicy, SalesforceClient
-from engine.sandbox.faults import FaultPlan
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.connectors.salesforce import ClientCredentials, RetryPolicy, SalesforceClient
+from mapsync.engine.sandbox.faults import FaultPlan
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Helpers for the Salesforce connector tests: fixture paths and a recorded transport.
 
 `RecordedTransport` is a requests adapter: it answers requests with bodies from
-`shared/fixtures/salesforce` (or given inline), below our client and simple-salesforce, so
+`tests/fixtures/salesforce` (or given inline), below our client and simple-salesforce, so
 everything above the socket runs for real.
 """
 
@@ -20,7 +20,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "salesforce"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "salesforce"
 INSTANCE = "https://sf.test"
 LOGIN = "https://login.test"
 
@@ -111,6 +111,6 @@ def faults_first(kind: str, n: int = 1, *, then_clean: int = 10) -> Any:
     The plan draws from a seeded RNG at rate 0.5; the seed is searched so that the first
     draws fall the way the test needs, which keeps the test deterministic.
     """
-    from engine.sandbox.faults import FaultPlan
+    from mapsync.engine.sandbox.faults import FaultPlan
 
     return FaultPlan(rates=((kind, 0.5),), seed=_seed(n, then_clean))

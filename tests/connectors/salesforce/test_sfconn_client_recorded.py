@@ -11,16 +11,16 @@ import pytest
 import requests
 from sfconn_support import INSTANCE, LOGIN, RecordedTransport, Reply, fixture_json
 
-from engine.catalog import load_catalogs
-from engine.connectors.base import Watermark
-from engine.connectors.salesforce import (
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.connectors.base import Watermark
+from mapsync.engine.connectors.salesforce import (
     ApiBudget,
     ClientCredentials,
     RetryPolicy,
     SalesforceClient,
     SessionToken,
 )
-from engine.errors import (
+from mapsync.engine.errors import (
     AuthenticationError,
     LimitExceeded,
     ProtocolError,

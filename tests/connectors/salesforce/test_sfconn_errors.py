@@ -1,4 +1,4 @@
-"""Every Salesforce error body in shared/fixtures maps to the right typed error."""
+"""Every Salesforce error body in tests/fixtures maps to the right typed error."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from engine.connectors.salesforce import UsernamePassword, errors
-from engine.connectors.salesforce.auth import login
-from engine.connectors.salesforce.collections import outcome
-from engine.errors import (
+from mapsync.engine.connectors.salesforce import UsernamePassword, errors
+from mapsync.engine.connectors.salesforce.auth import login
+from mapsync.engine.connectors.salesforce.collections import outcome
+from mapsync.engine.errors import (
     AuthenticationError,
     DuplicateRecord,
     LimitExceeded,

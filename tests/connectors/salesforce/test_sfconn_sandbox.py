@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sfconn_support import faults_first
 
-from engine.connectors.base import Watermark
-from engine.connectors.salesforce import (
+from mapsync.engine.connectors.base import Watermark
+from mapsync.engine.connectors.salesforce import (
     ApiBudget,
     ClientCredentials,
     RetryPolicy,
@@ -21,7 +21,7 @@ from engine.connectors.salesforce import (
     UsernamePassword,
     soql,
 )
-from engine.errors import (
+from mapsync.engine.errors import (
     AuthenticationError,
     LimitExceeded,
     ProtocolError,
@@ -31,8 +31,8 @@ from engine.errors import (
     TransientError,
     ValidationFailed,
 )
-from engine.sandbox.faults import FaultPlan
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.faults import FaultPlan
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 Make = Callable[..., SalesforceClient]
 _run = itertools.count(1)

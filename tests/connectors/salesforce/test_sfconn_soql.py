@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.connectors.salesforce import soql
+from mapsync.engine.connectors.salesforce import soql
 
 UTC = dt.UTC
 

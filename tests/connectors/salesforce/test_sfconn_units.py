@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sfconn_support import LOGIN, RecordedTransport, Reply, fixture_bytes
 
-from engine.connectors.salesforce import JwtBearer, UsernamePassword, values
-from engine.connectors.salesforce.auth import login, parse_xml
-from engine.connectors.salesforce.limits import ApiBudget, UsageTracker, parse_limit_info
-from engine.connectors.salesforce.transport import operation_of
-from engine.errors import AuthenticationError, LimitExceeded, ProtocolError
+from mapsync.engine.connectors.salesforce import JwtBearer, UsernamePassword, values
+from mapsync.engine.connectors.salesforce.auth import login, parse_xml
+from mapsync.engine.connectors.salesforce.limits import ApiBudget, UsageTracker, parse_limit_info
+from mapsync.engine.connectors.salesforce.transport import operation_of
+from mapsync.engine.errors import AuthenticationError, LimitExceeded, ProtocolError
 
 UTC = dt.UTC
 
@@ -154,8 +154,8 @@ def test_jwt_with_a_bad_key_is_authentication_error(transport: RecordedTransport
 
 
 def test_bulk_rows_map_back_to_inputs_in_order() -> None:
-    from engine.connectors.salesforce import bulk
-    from engine.errors import TransientError, ValidationFailed
+    from mapsync.engine.connectors.salesforce import bulk
+    from mapsync.engine.errors import TransientError, ValidationFailed
 
     records = [{"Ext__c": "A"}, {"Ext__c": "B"}, {"Ext__c": "A"}, {"Ext__c": "C"},
                {"Ext__c": "D"}]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from intacct_wire import Clock, Wire
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 
 @pytest.fixture

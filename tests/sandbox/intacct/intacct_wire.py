@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "intacct"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "intacct"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 

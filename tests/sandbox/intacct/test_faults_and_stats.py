@@ -9,8 +9,8 @@ import httpx
 import pytest
 from intacct_wire import Clock, Wire, customer, errornos, fn, parse
 
-from engine.sandbox.faults import FaultPlan
-from engine.sandbox.intacct import IntacctCredentials, IntacctSandbox
+from mapsync.engine.sandbox.faults import FaultPlan
+from mapsync.engine.sandbox.intacct import IntacctCredentials, IntacctSandbox
 
 READ = fn("<readByQuery><object>CUSTOMER</object><query/></readByQuery>")
 

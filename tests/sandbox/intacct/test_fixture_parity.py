@@ -15,7 +15,7 @@ import pytest
 from intacct_wire import FIXTURES, Wire, customer, fn, parse
 from lxml import etree
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 Shape = set[tuple[str, tuple[str, ...], tuple[str, ...]]]
 OPTIONAL_AUTH = {"locationid", "sessiontimeout"}

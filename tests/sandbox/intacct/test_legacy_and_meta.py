@@ -9,8 +9,8 @@ import httpx
 import pytest
 from intacct_wire import Clock, Wire, errornos, fn
 
-from engine.catalog import load_catalogs, object_from_json
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.catalog import load_catalogs, object_from_json
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 ORDER = """<create_sotransaction>
   <transactiontype>Sales Order</transactiontype>

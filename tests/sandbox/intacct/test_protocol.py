@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from intacct_wire import Clock, Wire, errornos, fn, parse
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 READ = "<readByQuery><object>CUSTOMER</object><query></query></readByQuery>"
 

@@ -6,7 +6,7 @@ import pytest
 from intacct_wire import Clock, Wire, errornos
 from lxml import etree
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from intacct_wire import Clock, Wire, customer, errornos, fn
 from lxml import etree
 
-from engine.sandbox.intacct import IntacctSandbox
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 
 def test_create_several_objects_of_several_types(wire: Wire, sandbox: IntacctSandbox) -> None:

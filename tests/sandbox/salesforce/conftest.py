@@ -10,10 +10,10 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 API_VERSION = "59.0"
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "salesforce"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "salesforce"
 _names = itertools.count(1)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.catalog import ObjectInfo, load_catalogs, object_from_json
+from mapsync.engine.catalog import ObjectInfo, load_catalogs, object_from_json
 
 GADGET: dict[str, Any] = {
     "system": "salesforce", "object": "Gadget__c", "label": "Gadget", "custom": True,

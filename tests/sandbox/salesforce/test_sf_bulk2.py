@@ -11,7 +11,7 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceOperationError
 
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 WAIT = 0.01  # seconds simple-salesforce sleeps before polling the job
 

@@ -9,7 +9,7 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 
 def accounts(*records: dict[str, Any]) -> list[dict[str, Any]]:

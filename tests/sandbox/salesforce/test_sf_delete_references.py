@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.sandbox.salesforce import Store
+from mapsync.engine.sandbox.salesforce import Store
 
 
 def test_optional_lookups_are_cleared_and_required_references_cascade(tmp_path: Path) -> None:

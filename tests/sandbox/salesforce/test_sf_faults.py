@@ -11,8 +11,8 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceGeneralError
 
-from engine.sandbox.faults import FaultPlan
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.faults import FaultPlan
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 Start = Callable[..., tuple[SalesforceSandbox, Salesforce]]
 

@@ -15,11 +15,10 @@ from lxml import etree
 from sf_catalog import gadget_objects
 from simple_salesforce import Salesforce
 
-from engine.catalog import load_catalogs
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "salesforce"
-pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures not present")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "salesforce"
 
 
 def fixture(name: str) -> Any:

@@ -8,7 +8,7 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 
 def test_soap_login(box: SalesforceSandbox, http: requests.Session) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import load_catalogs
-from engine.sandbox.salesforce import ApiError, Store
+from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.sandbox.salesforce import ApiError, Store
 
 NEEDED = ("Contact", "Product2", "Pricebook2", "PricebookEntry", "Opportunity",
           "OpportunityLineItem")

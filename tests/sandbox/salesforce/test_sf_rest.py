@@ -18,7 +18,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from engine.sandbox.salesforce import SalesforceSandbox
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox
 
 
 def error_code(err: Any) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from lark import Lark
 
-from engine.sandbox.salesforce.soql import (
+from mapsync.engine.sandbox.salesforce.soql import (
     GRAMMAR,
     BoolOp,
     Compare,

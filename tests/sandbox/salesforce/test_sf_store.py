@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sf_catalog import gadget_objects
 
-from engine.catalog import ObjectInfo, load_catalogs
-from engine.sandbox.salesforce import ApiError, Store
-from engine.sandbox.salesforce.ids import checksum, is_id, to18
-from engine.sandbox.salesforce.soql import SoqlError
+from mapsync.engine.catalog import ObjectInfo, load_catalogs
+from mapsync.engine.sandbox.salesforce import ApiError, Store
+from mapsync.engine.sandbox.salesforce.ids import checksum, is_id, to18
+from mapsync.engine.sandbox.salesforce.soql import SoqlError
 
 
 def objects() -> list[ObjectInfo]:

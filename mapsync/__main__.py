@@ -1,0 +1,7 @@
+"""`python -m mapsync` runs the command line."""
+
+import sys
+
+from mapsync.cli import main
+
+sys.exit(main())

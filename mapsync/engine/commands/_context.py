@@ -1,0 +1,151 @@
+"""What the commands that talk to both services share: config, plan, state, clients.
+
+    with RunContext.open(args.config) as ctx:
+        report = ctx.run(Options(), only=args.only)
+
+Configuration and rule problems become `ContextError` with a message fit for the
+terminal (the commands print it and exit 1), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
+    from mapsync.engine.config import Config
+    from mapsync.engine.connectors.intacct.client import IntacctClient
+    from mapsync.engine.connectors.salesforce.client import SalesforceClient
+    from mapsync.engine.runner.pairing import Options
+    from mapsync.engine.runner.report import RunReport
+    from mapsync.engine.state import StateStore
+
+DEFAULT_CONFIG = "mapsync.yaml"
+
+
+class ContextError(Exception):
+    """The run cannot start: the message says what to fix (config, rules, state)."""
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    """`-c/--config FILE` (default mapsync.yaml)."""
+    parser.add_argument(
+        "-c",
+        "--config",
+        default=DEFAULT_CONFIG,
+        metavar="FILE",
+        help="configuration file (default: mapsync.yaml)",
+    )
+
+
+def load_plan(rules: Path) -> dict[str, Any]:
+    """Compile the rule set; rule errors become a ContextError listing the diagnostics."""
+    from mapsync.engine.diagnostics import render
+    from mapsync.engine.language import compile_paths
+
+    plan, loaded = compile_paths([rules])
+    if plan is None:
+        text = render(loaded.diagnostics, "text", loaded.sources)
+        raise ContextError(f"the rules in {rules} have errors:\n{text}")
+    return plan.to_dict()
+
+
+@dataclass
+class RunContext:
+    """An open configuration: the compiled plan, the state store and both clients."""
+
+    config: Config
+    plan: dict[str, Any]
+    state: StateStore
+    intacct: IntacctClient
+    salesforce: SalesforceClient
+
+    @classmethod
+    def open(cls, config_path: str | Path) -> RunContext:
+        """Load and check everything a run needs; raises ContextError."""
+        from mapsync.engine.config import ConfigError, load_config
+        from mapsync.engine.runner.connect import intacct_client, salesforce_client
+        from mapsync.engine.state import StateStore
+
+        path = Path(config_path)
+        if not path.exists():
+            raise ContextError(f"{path}: no such configuration file (run `mapsync init`)")
+        try:
+            config = load_config(path)
+            if config.state.url:
+                raise ContextError(
+                    "state.url: PostgreSQL state is not supported yet; use state.path (SQLite)"
+                )
+            plan = load_plan(config.rules)
+            intacct = intacct_client(config.intacct, config)
+            salesforce = salesforce_client(config.salesforce, config)
+        except ConfigError as exc:
+            raise ContextError(str(exc)) from None
+        config.state.path.parent.mkdir(parents=True, exist_ok=True)
+        state = StateStore.open(config.state.path)
+        return cls(config, plan, state, intacct, salesforce)
+
+    def __enter__(self) -> RunContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close both clients and the state store."""
+        self.intacct.close()
+        self.salesforce.close()
+        self.state.close()
+
+    def options(self, **overrides: Any) -> Options:
+        """Run options from the configuration, with command-line overrides."""
+        from zoneinfo import ZoneInfo
+
+        from mapsync.engine.runner.pairing import Options
+
+        return Options(
+            overlap=dt.timedelta(seconds=self.config.options.overlap_seconds),
+            timezone=ZoneInfo(self.config.intacct.timezone),
+            relationship=self.config.options.sales_document_relationship,
+            **overrides,
+        )
+
+    def effective_plan(self) -> dict[str, Any]:
+        """The plan as the configuration's options shape it (what sync and reconcile use)."""
+        from mapsync.engine.runner.settings import apply_options
+
+        return {**self.plan, "mappings": apply_options(self.plan["mappings"], self.config.options)}
+
+    def only(self, names: Collection[str] | None) -> Collection[str] | None:
+        """Mappings to run: the command line's, else the config's, else all."""
+        return names or self.config.mappings
+
+    def run(
+        self,
+        options: Options,
+        *,
+        only: Collection[str] | None = None,
+        command: str = "sync",
+        progress: Any = None,
+    ) -> RunReport:
+        """Run the plan with these options."""
+        from mapsync.engine.runner.run import run_plan
+
+        try:
+            return run_plan(
+                self.effective_plan(),
+                self.intacct,
+                self.salesforce,
+                self.state,
+                options,
+                only=self.only(only),
+                command=command,
+                progress=progress,
+                timezone=self.config.intacct.timezone,
+            )
+        except ValueError as exc:
+            raise ContextError(str(exc)) from None

@@ -1,0 +1,36 @@
+"""Arguments shared by the commands that read rule files (`validate`, `compile`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+USAGE_ERROR = 2
+
+
+def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
+    """`PATH ...` (files or folders, default `rules/`) and `--format`."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="rule files or folders of .map files (default: rules/)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        help="how to print diagnostics (default: text)")
+
+
+def rule_paths(given: Sequence[str]) -> list[str] | None:
+    """The paths to read, or None (after printing why) when one does not exist."""
+    if not given:
+        return [_default_rules()]
+    missing = [p for p in given if not Path(p).exists()]
+    for path in missing:
+        print(f"mapsync: error: no such file or folder: {path}", file=sys.stderr)
+    return None if missing else list(given)
+
+
+def _default_rules() -> str:
+    if Path("rules").is_dir():
+        return "rules"
+    from mapsync.engine.resources import rules_dir
+
+    return str(rules_dir())

@@ -1,0 +1,61 @@
+"""`mapsync package [PATH ...] [-o DIR] [--format source|mdapi]`: the Salesforce metadata the
+rules need (custom objects and fields, the Create Sales Order button, translations,
+package.xml); exit 0 written, 1 rule errors, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from mapsync.engine.commands._rules_args import USAGE_ERROR, rule_paths
+
+DEFAULT_OUTPUT = "salesforce-package"
+
+
+def register(subparsers: Any) -> None:
+    """Add the `package` sub-command."""
+    parser = subparsers.add_parser(
+        "package", help="generate the Salesforce metadata the rules need",
+        description="Compile the rules and write the Salesforce metadata they need: custom "
+                    "objects and fields, the Create Sales Order button, translations for "
+                    "every declared language, package.xml.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="rule files or folders of .map files (default: rules/)")
+    parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="DIR",
+                        help=f"folder to write (default: {DEFAULT_OUTPUT})")
+    parser.add_argument("--format", choices=("source", "mdapi"), default="source",
+                        help="SFDX source layout or Metadata API layout (default: source)")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a folder that already holds files")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run `package`; returns the exit code."""
+    paths = rule_paths(args.paths)
+    if paths is None:
+        return USAGE_ERROR
+    from mapsync.engine.catalog import load_catalogs
+    from mapsync.engine.diagnostics import render
+    from mapsync.engine.language import compile_paths
+    from mapsync.engine.package import OutputError, PackageError, build_model, package_files, write_files
+
+    plan, loaded = compile_paths(paths)
+    if plan is None:
+        sys.stderr.write(render(list(loaded.diagnostics), "text", loaded.sources))
+        return 1
+    try:
+        files = package_files(build_model(plan.to_dict(), load_catalogs()), args.format)
+    except PackageError as exc:
+        print(f"mapsync: error: {exc}", file=sys.stderr)
+        return 1
+    out = Path(args.output)
+    try:
+        written = write_files(files, out, force=args.force)
+    except (OutputError, OSError) as exc:
+        print(f"mapsync: error: cannot write the package: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    print(f"{len(written)} files written to {out} ({args.format} format)", file=sys.stderr)
+    return 0

@@ -1,0 +1,39 @@
+"""`mapsync validate [PATH ...]`: parse and check rule files; exit 0 clean, 1 problems, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from mapsync.engine.commands._rules_args import USAGE_ERROR, add_rule_arguments, rule_paths
+
+
+def register(subparsers: Any) -> None:
+    """Add the `validate` sub-command."""
+    parser = subparsers.add_parser(
+        "validate", help="check rule files against the catalogs",
+        description="Parse and check .map rule files; print every problem found.")
+    add_rule_arguments(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run `validate`; returns the exit code."""
+    paths = rule_paths(args.paths)
+    if paths is None:
+        return USAGE_ERROR
+    from mapsync.engine.diagnostics import has_errors, render, summary
+    from mapsync.engine.language import validate_paths
+
+    loaded = validate_paths(paths)
+    problems = list(loaded.diagnostics)
+    if problems or args.format == "json":
+        sys.stdout.write(render(problems, args.format, loaded.sources))
+    if args.format == "text":
+        files = len(loaded.rule_set.files)
+        mappings = len(loaded.rule_set.blocks())
+        state = summary(problems) if problems else "no problems"
+        print(f"{files} file{'s' * (files != 1)}, {mappings} mapping{'s' * (mappings != 1)}: "
+              f"{state}", file=sys.stderr)
+    return 1 if has_errors(problems) else 0

@@ -1,0 +1,147 @@
+"""The interface the runner uses for both services, and the per-record write result.
+
+Records cross this boundary as flat dicts keyed by catalog field names (dotted paths
+for nested Intacct values, e.g. "DISPLAYCONTACT.MAILADDRESS.CITY"), with Python values
+typed per the catalog: str, int, Decimal, bool, datetime.date, datetime.datetime (naive
+for Intacct, aware UTC for Salesforce) and None for empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mapsync.engine.errors import SyncError
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What happened to one record of a batch write, in the order the records were given."""
+
+    index: int
+    ok: bool
+    record_id: str | None = None  # RECORDNO (as str) or Salesforce Id
+    key: str | None = None  # business key (CUSTOMERID, legacy <key>, external id value)
+    created: bool = False
+    error: SyncError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    """Position of an incremental read: last modified time plus record id tie-break."""
+
+    modified: dt.datetime | None = None
+    record_id: str | None = None
+
+
+@dataclass(slots=True)
+class CallCounter:
+    """API calls made by one client, per operation name."""
+
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def add(self, operation: str, n: int = 1) -> None:
+        """Count `n` calls of `operation`."""
+        self.calls[operation] = self.calls.get(operation, 0) + n
+
+    @property
+    def total(self) -> int:
+        """All calls made."""
+        return sum(self.calls.values())
+
+
+class IntacctAPI(Protocol):
+    """What the runner needs from the Intacct connector."""
+
+    counter: CallCounter
+
+    def read_changed(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        since: Watermark | None,
+        *,
+        docparid: str | None = None,
+        where: str | None = None,
+    ) -> Iterator[Record]:
+        """Records modified at or after `since` (all when None); order is the server's, so
+        advance a watermark only to the greatest (WHENMODIFIED, RECORDNO) of a whole stream."""
+        ...
+
+    def read_by_keys(
+        self,
+        obj: str,
+        key_field: str,
+        keys: Sequence[str],
+        fields: Sequence[str],
+        *,
+        docparid: str | None = None,
+    ) -> list[Record]:
+        """Records whose `key_field` is one of `keys` (batched, values escaped)."""
+        ...
+
+    def create(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Create records (many functions per request, uniqueid on); one result per record."""
+        ...
+
+    def update(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Update records identified by RECORDNO or key; one result per record."""
+        ...
+
+    def delete(self, obj: str, record_ids: Sequence[str]) -> list[WriteResult]:
+        """Delete records by RECORDNO; one result per record."""
+        ...
+
+    def create_sotransaction(
+        self, transaction: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
+    ) -> WriteResult:
+        """Legacy create_sotransaction; the result's key is the returned <key>."""
+        ...
+
+    def create_sotransactions(
+        self, documents: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
+    ) -> list[WriteResult]:
+        """Several create_sotransaction functions, batched like other writes."""
+        ...
+
+
+class SalesforceAPI(Protocol):
+    """What the runner needs from the Salesforce connector."""
+
+    counter: CallCounter
+
+    def read_changed(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        since: Watermark | None,
+        *,
+        include_deleted: bool = False,
+        where: str | None = None,
+    ) -> Iterator[Record]:
+        """Records with SystemModstamp at or after `since`, ordered by SystemModstamp, Id."""
+        ...
+
+    def read_by_keys(
+        self, obj: str, key_field: str, keys: Sequence[str], fields: Sequence[str]
+    ) -> list[Record]:
+        """Records whose `key_field` is one of `keys` (SOQL IN, values escaped, chunked)."""
+        ...
+
+    def upsert(
+        self, obj: str, external_id_field: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[WriteResult]:
+        """Upsert by external id: Collections (200 a call) or Bulk API 2.0 above the threshold."""
+        ...
+
+    def update(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Update records by Id (each record has "Id")."""
+        ...
+
+    def delete(self, obj: str, record_ids: Sequence[str]) -> list[WriteResult]:
+        """Delete records by Id."""
+        ...

@@ -1,0 +1,558 @@
+"""`IntacctClient`: the production Intacct connector (implements `IntacctAPI`).
+
+    client = IntacctClient(
+        SenderCredentials("sender", "sender-pw"),
+        login=UserLogin("user", "company", "pw"),      # or session_id="..."
+        endpoint="https://api.intacct.com/ia/xml/xmlgw.phtml",
+    )
+    for record in client.read_changed("CUSTOMER", ["CUSTOMERID", "NAME"], since):
+        ...
+    results = client.create("CUSTOMER", records)      # one WriteResult per record
+
+Reads are generators; writes are batched (`batch_size` functions a request) and safe to
+retry (see writes.py for the de-duplication rules). `counter` counts every HTTP request
+by operation, retries included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from mapsync.engine.catalog import Catalogs, ObjectInfo, load_catalogs
+from mapsync.engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
+from mapsync.engine.errors import DuplicateRecord, SyncError, ValidationFailed
+
+from . import envelope, query, sotransaction
+from .controlids import controlid, distinct
+from .envelope import Function, SenderCredentials, UserLogin
+from .errors import SYSTEM, record_label
+from .gateway import DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, Gateway
+from .reads import Reader
+from .retry import RetryPolicy
+from .values import build_object, to_python, to_wire, writable_items
+from .writes import Planned, Writer, failure, rejected
+
+DEFAULT_BATCH_SIZE = 100  # functions per write request; see bench/connectors_intacct.py
+DEFAULT_KEYS_PER_QUERY = 100
+DEFAULT_TIMEOUT = 300.0  # seconds; Intacct may take minutes on large batches
+
+
+class IntacctClient:
+    """Talks to the Intacct XML gateway: sessions, streamed reads, batched idempotent writes."""
+
+    counter: CallCounter
+
+    def __init__(
+        self,
+        sender: SenderCredentials,
+        *,
+        login: UserLogin | None = None,
+        session_id: str | None = None,
+        endpoint: str = DEFAULT_ENDPOINT,
+        catalogs: Catalogs | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        page_size: int = envelope.READ_BY_QUERY_MAX_PAGE,
+        query_page_size: int = envelope.QUERY_MAX_PAGE,
+        keys_per_query: int = DEFAULT_KEYS_PER_QUERY,
+        read_function: Literal["readByQuery", "query"] = "readByQuery",
+        retry: RetryPolicy | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        verify: bool | str = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(timeout=timeout, verify=verify, transport=transport)
+        self.counter = CallCounter()
+        self._gateway = Gateway(
+            sender,
+            http=self._http,
+            login=login,
+            session_id=session_id,
+            endpoint=endpoint,
+            retry=retry,
+            counter=self.counter,
+            max_response_bytes=max_response_bytes,
+        )
+        self._catalogs = catalogs
+        self._reader = Reader(self._gateway, page_size=page_size, query_page_size=query_page_size)
+        self._writer = Writer(self._gateway, batch_size)
+        self._keys_per_query = max(1, keys_per_query)
+        self._read_function = read_function
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> IntacctClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open_session(self) -> str:
+        """Log in now (getAPISession) and return the endpoint the session uses."""
+        return self._gateway.open_session().endpoint
+
+    @property
+    def endpoint(self) -> str:
+        """The URL requests go to (the session's endpoint once a session is open)."""
+        return self._gateway.endpoint
+
+    @property
+    def batch_size(self) -> int:
+        """Functions per write request."""
+        return self._writer.batch_size
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def read_changed(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        since: Watermark | None,
+        *,
+        docparid: str | None = None,
+        where: str | None = None,
+    ) -> Iterator[Record]:
+        """Records modified at or after `since`, minus those the watermark already covers.
+
+        readByQuery (pagesize 1000, readMore by resultId) filters `WHENMODIFIED >= since`
+        and cannot sort, so rows come in the server's order: advance a watermark only to the
+        greatest (WHENMODIFIED, RECORDNO) of a completed stream. With
+        `read_function="query"` the stream is ordered by WHENMODIFIED, RECORDNO instead.
+        `where` is an extra readByQuery condition built with `query.compare` / `in_list`.
+        """
+        if self._read_function == "query":
+            if where:
+                raise ValueError("`where` is a readByQuery condition; use query_changed filters")
+            return self.query_changed(obj, fields, since, docparid=docparid)
+        info = self._info(obj)
+        modified, record_id = _tracking_fields(info)
+        condition = query.all_of(query.modified_since(since, modified), where)
+        rows = self._reader.read_by_query(
+            obj, _with(fields, record_id, modified), condition, info, docparid
+        )
+        return (r for r in rows if query.after_watermark(r, since, modified, record_id))
+
+    def query_changed(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        since: Watermark | None,
+        *,
+        docparid: str | None = None,
+    ) -> Iterator[Record]:
+        """Like read_changed through the `query` function: pagesize 2000, offset paging,
+        ordered by WHENMODIFIED then RECORDNO."""
+        info = self._info(obj)
+        modified, record_id = _tracking_fields(info)
+        conditions = []
+        if since is not None and since.modified is not None:
+            stamp = since.modified.strftime("%m/%d/%Y %H:%M:%S")
+            conditions.append(query.filter_element("greaterthanorequalto", modified, [stamp]))
+        rows = self._reader.query(
+            obj,
+            _with(fields, record_id, modified),
+            info,
+            filter_=query.and_filter(conditions),
+            orderby=((modified, True), (record_id, True)),
+            docparid=docparid,
+        )
+        return (r for r in rows if query.after_watermark(r, since, modified, record_id))
+
+    def read_by_keys(
+        self,
+        obj: str,
+        key_field: str,
+        keys: Sequence[str],
+        fields: Sequence[str],
+        *,
+        docparid: str | None = None,
+    ) -> list[Record]:
+        """Records whose `key_field` is one of `keys`: readByQuery `KEY IN (...)`, chunked."""
+        info = self._info(obj)
+        wanted = list(dict.fromkeys(k for k in keys if k not in (None, "")))
+        out: list[Record] = []
+        for start in range(0, len(wanted), self._keys_per_query):
+            chunk = wanted[start : start + self._keys_per_query]
+            condition = query.in_list(key_field, chunk)
+            out.extend(
+                self._reader.read_by_query(obj, _with(fields, key_field), condition, info, docparid)
+            )
+        return out
+
+    def read_where(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        condition: str = "",
+        *,
+        docparid: str | None = None,
+    ) -> Iterator[Record]:
+        """Every record matching a readByQuery `condition` built with the `query` helpers."""
+        return self._reader.read_by_query(obj, fields, condition, self._info(obj), docparid)
+
+    # --- writes --------------------------------------------------------------------------
+
+    def create(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Create records, `batch_size` functions a request; one result per record."""
+        return self._write("create", obj, records)
+
+    def update(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Update records identified by RECORDNO or the object's key; one result per record."""
+        return self._write("update", obj, records)
+
+    def delete(self, obj: str, record_ids: Sequence[str]) -> list[WriteResult]:
+        """Delete records by RECORDNO; one result per record."""
+        records = [{"RECORDNO": str(r)} for r in record_ids]
+        return self._write("delete", obj, records)
+
+    def create_sotransaction(
+        self, transaction: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
+    ) -> WriteResult:
+        """Legacy create_sotransaction; the result's key is the returned `<key>` (DOCID)."""
+        return self.create_sotransactions([(transaction, list(lines))])[0]
+
+    def create_sotransactions(
+        self, documents: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]
+    ) -> list[WriteResult]:
+        """Several create_sotransaction functions, batched like other writes."""
+        infos = self._info("SODOCUMENT"), self._info("SODOCUMENTENTRY")
+        planned: list[Planned | WriteResult] = []
+        for index, (header, lines) in enumerate(documents):
+            payload = {"transaction": dict(header), "lines": [dict(x) for x in lines]}
+            planned.append(
+                self._plan_legacy(
+                    index,
+                    "create_sotransaction",
+                    payload,
+                    lambda h=header, ls=lines: sotransaction.create_sotransaction(h, ls, *infos),
+                )
+            )
+        return self._run(planned, "create_sotransaction", "SODOCUMENT")
+
+    def update_sotransaction(
+        self, key: str, transaction: Mapping[str, Any], lines: Iterable[Mapping[str, Any]] = ()
+    ) -> WriteResult:
+        """Legacy update_sotransaction of the document `key` (DOCID); lines with `line_num`
+        update that (one-based) line, others are added."""
+        items = list(lines)
+        infos = self._info("SODOCUMENT"), self._info("SODOCUMENTENTRY")
+        payload = {"key": key, "transaction": dict(transaction), "lines": [dict(x) for x in items]}
+        plan = self._plan_legacy(
+            0,
+            "update_sotransaction",
+            payload,
+            lambda: sotransaction.update_sotransaction(key, transaction, items, *infos),
+            key=key,
+        )
+        return self._run([plan], "update_sotransaction", "SODOCUMENT")[0]
+
+    # --- planning ------------------------------------------------------------------------
+
+    def _write(
+        self, kind: str, obj: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[WriteResult]:
+        info = self._info(obj)
+        ids = distinct(controlid(kind, obj, dict(r)) for r in records)
+        planned = [
+            self._plan(kind, obj, info, index, record, cid)
+            for index, (record, cid) in enumerate(zip(records, ids, strict=True))
+        ]
+        return self._run(planned, kind, obj)
+
+    def _plan(
+        self,
+        kind: str,
+        obj: str,
+        info: ObjectInfo | None,
+        index: int,
+        record: Mapping[str, Any],
+        cid: str,
+    ) -> Planned | WriteResult:
+        key_field = info.key if info is not None else None
+        name = f"{kind} {obj}"
+        label = record_label(record, key_field)
+        key = _str(record.get(key_field)) if key_field else None
+        try:
+            element = self._element(kind, obj, info, record, key_field)
+        except SyncError as error:
+            return rejected(index, record, name, label, error)
+        return Planned(
+            index=index,
+            kind=kind,
+            obj=obj,
+            record=record,
+            function=Function(cid, element, name),
+            label=label,
+            key_field=key_field,
+            key=key,
+            record_id=_str(record.get("RECORDNO")),
+        )
+
+    def _element(
+        self,
+        kind: str,
+        obj: str,
+        info: ObjectInfo | None,
+        record: Mapping[str, Any],
+        key_field: str | None,
+    ) -> Any:
+        if kind == "delete":
+            return envelope.delete(obj, [str(record["RECORDNO"])])
+        identity = ("RECORDNO", key_field) if kind == "update" else ()
+        if kind == "update" and not any(record.get(f) not in (None, "") for f in identity if f):
+            raise ValidationFailed(
+                f"update {obj} needs RECORDNO or {key_field or 'the key field'}",
+                system=SYSTEM,
+                operation=f"update {obj}",
+                field="RECORDNO",
+            )
+        items = writable_items(record, info, keep=[f for f in identity if f])
+        try:
+            body = build_object(obj, items, send_empty=kind == "update")
+        except ValueError as exc:
+            raise ValidationFailed(
+                f"{kind} {obj}: a field name is not a valid element name ({exc})",
+                system=SYSTEM,
+                operation=f"{kind} {obj}",
+            ) from None
+        return envelope.create(body) if kind == "create" else envelope.update(body)
+
+    def _plan_legacy(
+        self,
+        index: int,
+        kind: str,
+        payload: Mapping[str, Any],
+        build: Any,
+        key: str | None = None,
+    ) -> Planned | WriteResult:
+        label = key or _document_label(payload["transaction"])
+        try:
+            element = build()
+        except SyncError as error:
+            return rejected(index, dict(payload), kind, label, error)
+        return Planned(
+            index=index,
+            kind=kind,
+            obj="SODOCUMENT",
+            record=dict(payload),
+            label=label,
+            function=Function(controlid(kind, "SODOCUMENT", payload), element, kind),
+            key=key,
+        )
+
+    def _run(
+        self, planned: Sequence[Planned | WriteResult], kind: str, obj: str
+    ) -> list[WriteResult]:
+        ready = [p for p in planned if isinstance(p, Planned)]
+        done = {p.index: p for p in planned if isinstance(p, WriteResult)}
+        for result in self._writer.write(ready, kind, self._verify):
+            done[result.index] = result
+        return [done[i] for i in range(len(planned))]
+
+    # --- de-duplication checks (see writes.py) ------------------------------------------
+
+    def _verify(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
+        settled: dict[int, WriteResult] = {}
+        resend: list[Planned] = []
+        for kind in {p.kind for p in items}:
+            group = [p for p in items if p.kind == kind]
+            checked, again = _VERIFIERS[kind](self, group)
+            settled.update(checked)
+            resend.extend(again)
+        return settled, resend
+
+    def _verify_create(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
+        settled = {p.index: self._verify_unkeyed(p) for p in items if not (p.key and p.key_field)}
+        keyed = [p for p in items if p.key and p.key_field]
+        if not keyed:
+            return settled, []
+        key_field = str(keyed[0].key_field)
+        found = {
+            str(r.get(key_field)): r
+            for r in self.read_by_keys(
+                keyed[0].obj, key_field, [str(p.key) for p in keyed], ["RECORDNO", key_field]
+            )
+        }
+        for item in keyed:
+            row = found.get(str(item.key))
+            if row is not None:
+                settled[item.index] = WriteResult(
+                    index=item.index,
+                    ok=True,
+                    record_id=_str(row.get("RECORDNO")),
+                    key=item.key,
+                    created=True,
+                )
+        return settled, [p for p in keyed if p.index not in settled]
+
+    def _verify_unkeyed(self, item: Planned) -> WriteResult:
+        """A create without a key (RECORDNO-keyed objects such as TASK) that already ran.
+
+        Its controlid is a digest of the values sent, so the earlier run sent exactly these
+        values: the one record holding all of them is that run's record. No such record, or
+        several, leave the outcome unknown; the create is never re-sent (no duplicates).
+        """
+        row = self._sole_match(item)
+        if row is None or not _str(row.get("RECORDNO")):
+            return _unknown(item)
+        record_id = _str(row.get("RECORDNO"))
+        return WriteResult(index=item.index, ok=True, record_id=record_id, created=True)
+
+    def _sole_match(self, item: Planned) -> Record | None:
+        info = self._info(item.obj)
+        record = item.record
+        if info is None or not info.name_field or not isinstance(record, Mapping):
+            return None
+        sent = {
+            path: value
+            for path, value in writable_items(record, info)
+            if value is not None and info.field(path) is not None
+        }
+        probe = sent.get(info.name_field)
+        if probe is None:
+            return None
+        rows = self.read_by_keys(item.obj, info.name_field, [to_wire(probe)], ["RECORDNO", *sent])
+        same = [row for row in rows if _holds(row, sent, info)]
+        return same[0] if len(same) == 1 else None
+
+    def _verify_delete(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
+        ids = [str(p.record_id) for p in items]
+        present = {
+            str(r.get("RECORDNO"))
+            for r in self.read_by_keys(items[0].obj, "RECORDNO", ids, ["RECORDNO"])
+        }
+        settled = {
+            p.index: WriteResult(index=p.index, ok=True, record_id=p.record_id)
+            for p in items
+            if str(p.record_id) not in present
+        }
+        return settled, [p for p in items if p.index not in settled]
+
+    def _verify_resend(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
+        return {}, items
+
+    def _verify_document(
+        self, items: list[Planned]
+    ) -> tuple[dict[int, WriteResult], list[Planned]]:
+        settled: dict[int, WriteResult] = {}
+        resend: list[Planned] = []
+        for item in items:
+            header = _header(item)
+            docno, doctype = header.get("documentno"), header.get("transactiontype")
+            if not docno or not doctype:
+                settled[item.index] = _unknown(item)
+                continue
+            rows = self.read_by_keys(
+                "SODOCUMENT",
+                "DOCNO",
+                [str(docno)],
+                ["RECORDNO", "DOCID", "DOCNO"],
+                docparid=str(doctype),
+            )
+            if rows:
+                settled[item.index] = WriteResult(
+                    index=item.index,
+                    ok=True,
+                    record_id=_str(rows[0].get("RECORDNO")),
+                    key=_str(rows[0].get("DOCID")) or f"{doctype}-{docno}",
+                    created=True,
+                )
+            else:
+                resend.append(item)
+        return settled, resend
+
+    def _info(self, obj: str) -> ObjectInfo | None:
+        if self._catalogs is None:
+            self._catalogs = load_catalogs()
+        return self._catalogs.intacct.get(obj)
+
+
+_VERIFIERS = {
+    "create": IntacctClient._verify_create,
+    "update": IntacctClient._verify_resend,
+    "delete": IntacctClient._verify_delete,
+    "create_sotransaction": IntacctClient._verify_document,
+    "update_sotransaction": IntacctClient._verify_resend,
+}
+
+
+def _holds(row: Record, sent: Mapping[str, Any], info: ObjectInfo) -> bool:
+    """True when `row` has every value in `sent`, each typed as a read would type it."""
+    return all(
+        row.get(path) == to_python(to_wire(value), info.field(path)) for path, value in sent.items()
+    )
+
+
+def _unknown(item: Planned) -> WriteResult:
+    return failure(
+        item,
+        DuplicateRecord(
+            "already executed by an earlier request whose answer was lost, and the record has no "
+            "key to look it up by; check Intacct before replaying",
+            system=SYSTEM,
+            operation=item.function.name,
+        ),
+    )
+
+
+def _header(item: Planned) -> Mapping[str, Any]:
+    record = item.record
+    if isinstance(record, Mapping):
+        header = record.get("transaction", {})
+        if isinstance(header, Mapping):
+            return _legacy_header(header)
+    return {}
+
+
+def _legacy_header(header: Mapping[str, Any]) -> dict[str, Any]:
+    named = sotransaction.legacy_names(header, None)
+    return {str(k).lower(): v for k, v in named.items()}
+
+
+def _document_label(header: Mapping[str, Any]) -> str:
+    lowered = _legacy_header(header)
+    parts = [
+        f"{n}={lowered[n]}"
+        for n in ("transactiontype", "documentno", "customerid")
+        if lowered.get(n) not in (None, "")
+    ]
+    return ", ".join(parts)
+
+
+def _tracking_fields(info: ObjectInfo | None) -> tuple[str, str]:
+    modified = (info.modified_field if info else None) or "WHENMODIFIED"
+    record_id = info.record_id if info else "RECORDNO"
+    return modified, record_id
+
+
+def _with(fields: Sequence[str], *extra: str) -> list[str]:
+    """The requested fields plus `extra` ones the client needs; `*` (empty) stays all."""
+    if not fields or "*" in fields:
+        return []
+    return list(dict.fromkeys([*fields, *extra]))
+
+
+def _str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+__all__ = ["IntacctClient", "RetryPolicy", "SenderCredentials", "UserLogin"]
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_protocol(client: IntacctClient) -> IntacctAPI:
+        return client

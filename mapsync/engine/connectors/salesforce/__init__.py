@@ -1,0 +1,25 @@
+"""The Salesforce connector: simple-salesforce with batching, retries and typed errors."""
+
+from mapsync.engine.connectors.salesforce.auth import (
+    ClientCredentials,
+    Credentials,
+    JwtBearer,
+    SessionToken,
+    UsernamePassword,
+)
+from mapsync.engine.connectors.salesforce.client import DEFAULT_BULK_THRESHOLD, SalesforceClient
+from mapsync.engine.connectors.salesforce.limits import ApiBudget, Usage
+from mapsync.engine.connectors.salesforce.retry import RetryPolicy
+
+__all__ = [
+    "DEFAULT_BULK_THRESHOLD",
+    "ApiBudget",
+    "ClientCredentials",
+    "Credentials",
+    "JwtBearer",
+    "RetryPolicy",
+    "SalesforceClient",
+    "SessionToken",
+    "Usage",
+    "UsernamePassword",
+]

@@ -1,0 +1,92 @@
+"""Finding and reading the `.map` files of a rule set from files and folders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mapsync.engine.diagnostics import Diagnostic, sort_diagnostics
+from mapsync.engine.language.ast import RuleFile, RuleSet
+from mapsync.engine.language.errors import LanguageError
+from mapsync.engine.language.parser import decode_source, parse_text
+
+RULE_SUFFIX = ".map"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A rule set as read from disk, the problems found so far, and each file's text."""
+
+    rule_set: RuleSet
+    diagnostics: tuple[Diagnostic, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RulePath:
+    """One file to read: `path` as shown to users, `name` as written into the plan."""
+
+    path: Path
+    shown: str
+    name: str
+
+
+def find_rule_files(paths: Sequence[str | Path]) -> tuple[list[RulePath], list[Diagnostic]]:
+    """Expand files and folders (recursively, sorted) into the files of a rule set."""
+    found: list[RulePath] = []
+    problems: list[Diagnostic] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = _folder_files(path)
+            if not files:
+                problems.append(Diagnostic("no-rule-files",
+                                           f"no `{RULE_SUFFIX}` files in this folder",
+                                           str(given)))
+            found.extend(files)
+        else:
+            found.append(RulePath(path, str(given), path.name))
+    return _unique(found), problems
+
+
+def _folder_files(folder: Path) -> list[RulePath]:
+    label = folder.resolve().name or "rules"
+    files = sorted(p for p in folder.rglob(f"*{RULE_SUFFIX}") if p.is_file())
+    return [RulePath(p, str(p), f"{label}/{p.relative_to(folder).as_posix()}") for p in files]
+
+
+def _unique(files: list[RulePath]) -> list[RulePath]:
+    seen: set[Path] = set()
+    out: list[RulePath] = []
+    for item in files:
+        key = item.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def load_rule_set(paths: Sequence[str | Path]) -> Loaded:
+    """Read and parse every rule file under `paths`; syntax errors stop each file at its first."""
+    files, problems = find_rule_files(paths)
+    parsed: list[RuleFile] = []
+    sources: dict[str, str] = {}
+    for item in files:
+        try:
+            text = _read(item)
+            sources[item.shown] = text
+            parsed.append(parse_text(text, item.shown, item.name))
+        except LanguageError as exc:
+            problems.extend(exc.diagnostics)
+    return Loaded(RuleSet(tuple(parsed)), tuple(sort_diagnostics(problems)), sources)
+
+
+def _read(item: RulePath) -> str:
+    try:
+        data = item.path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise LanguageError([Diagnostic("unreadable-file", f"cannot read: {reason}",
+                                        item.shown)]) from None
+    return decode_source(data, item.shown)

@@ -1,0 +1,302 @@
+"""What to write for one pair of records, decided from the pair's shadow.
+
+The shadow holds, per field rule, the canonical value each side had when mapsync last
+synced the pair. A side whose current value differs from its shadow has changed since;
+a change that only repeats what mapsync wrote matches the shadow and is not sent back
+(echo suppression). When both sides changed a `<->` field, the mapping's conflict policy
+picks the winner and the decision is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mapsync.engine.runner.canonical import canonical
+
+Record = Mapping[str, Any]
+Side = str  # "intacct" | "salesforce"
+
+
+class RefPending(Exception):
+    """A `ref` points to a record that is not linked yet: the record waits for its parent."""
+
+    def __init__(self, mapping: str, value: Any) -> None:
+        super().__init__(f"waiting for {mapping} record {value!r} to be linked first")
+        self.mapping = mapping
+        self.value = value
+
+
+class RuleFailed(Exception):
+    """A field rule could not produce a value; names the rule's source position."""
+
+    def __init__(self, rule_id: str, source: str, cause: Exception) -> None:
+        super().__init__(f"{source}: rule {rule_id}: {cause}")
+        self.rule_id = rule_id
+        self.source = source
+        self.cause = cause
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """One compiled field rule, as the decision needs it."""
+
+    id: str
+    direction: str  # to_salesforce | to_intacct | both | off
+    intacct_fields: tuple[str, ...]
+    salesforce_fields: tuple[str, ...]
+    to_salesforce: Callable[[Record], dict[str, Any]]
+    to_intacct: Callable[[Record], dict[str, Any]]
+    source: str
+    applies_to_intacct: Callable[[Record], bool] | None = None
+    applies_to_salesforce: Callable[[Record], bool] | None = None
+
+    def intacct_value(self, record: Record) -> Any:
+        """Canonical value of this rule's Intacct side in `record`."""
+        return canonical([record.get(f) for f in self.intacct_fields])
+
+    def salesforce_value(self, record: Record) -> Any:
+        """Canonical value of this rule's Salesforce side in `record`."""
+        return canonical([record.get(f) for f in self.salesforce_fields])
+
+    def push(self, target: Side, record: Record) -> dict[str, Any]:
+        """Values for `target` computed from the other side's `record`."""
+        try:
+            if target == "salesforce":
+                return self.to_salesforce(record)
+            return self.to_intacct(record)
+        except RefPending:
+            raise
+        except Exception as exc:  # any transform fault becomes a record error naming the rule
+            raise RuleFailed(self.id, self.source, exc) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Both sides changed one `<->` field since the last sync."""
+
+    rule_id: str
+    intacct_value: Any
+    salesforce_value: Any
+    winner: Side
+
+
+@dataclass(slots=True)
+class Shadow:
+    """Last synced canonical values per rule id, per side."""
+
+    intacct: dict[str, Any] = field(default_factory=dict)
+    salesforce: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, dict[str, Any]]:
+        """JSON-ready form for the state store."""
+        return {"i": dict(self.intacct), "s": dict(self.salesforce)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Shadow:
+        """The shadow stored by `to_json`, or an empty one."""
+        if not data:
+            return cls()
+        return cls(intacct=dict(data.get("i", {})), salesforce=dict(data.get("s", {})))
+
+
+@dataclass(slots=True)
+class Decision:
+    """Patches for both sides, conflicts met, and the shadow to store once writes succeed."""
+
+    salesforce_patch: dict[str, Any] = field(default_factory=dict)
+    intacct_patch: dict[str, Any] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    shadow: Shadow = field(default_factory=Shadow)
+    changes: list[tuple[str, Side, Any, Any]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing needs writing."""
+        return not self.salesforce_patch and not self.intacct_patch
+
+
+_MISSING = object()
+
+
+def _applies(rule: FieldRule, intacct: Record | None, salesforce: Record | None) -> bool:
+    if rule.applies_to_intacct and intacct is not None and not rule.applies_to_intacct(intacct):
+        return False
+    if (
+        rule.applies_to_salesforce
+        and salesforce is not None
+        and not rule.applies_to_salesforce(salesforce)
+    ):
+        return False
+    return True
+
+
+class _PairDecider:
+    """Decides one pair; holds the inputs so each step stays short."""
+
+    def __init__(
+        self,
+        intacct: Record | None,
+        salesforce: Record | None,
+        shadow: Shadow,
+        policy: str,
+        newest: Callable[[], Side],
+    ) -> None:
+        self.intacct = intacct
+        self.salesforce = salesforce
+        self.old = shadow
+        self.policy = policy
+        self.newest = newest
+        self.out = Decision(shadow=Shadow(dict(shadow.intacct), dict(shadow.salesforce)))
+
+    def current(self, rule: FieldRule, side: Side) -> Any:
+        if side == "intacct":
+            if self.intacct is not None:
+                return rule.intacct_value(self.intacct)
+            return self.old.intacct.get(rule.id)
+        if self.salesforce is not None:
+            return rule.salesforce_value(self.salesforce)
+        return self.old.salesforce.get(rule.id)
+
+    def push(self, rule: FieldRule, target: Side) -> None:
+        """Write the source's value to `target` unless the target already holds it."""
+        source_record = self.intacct if target == "salesforce" else self.salesforce
+        assert source_record is not None
+        values = rule.push(target, source_record)
+        fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
+        expected = canonical([values.get(f) for f in fields])
+        before = self.current(rule, target)
+        source_side: Side = "intacct" if target == "salesforce" else "salesforce"
+        self.remember(rule, source_side, self.current(rule, source_side))
+        self.remember(rule, target, expected)
+        if expected == before:
+            return
+        patch = self.out.salesforce_patch if target == "salesforce" else self.out.intacct_patch
+        patch.update(values)
+        self.out.changes.append((rule.id, target, before, expected))
+
+    def remember(self, rule: FieldRule, side: Side, value: Any) -> None:
+        store = self.out.shadow.intacct if side == "intacct" else self.out.shadow.salesforce
+        store[rule.id] = value
+
+    def one_way(self, rule: FieldRule, target: Side) -> None:
+        source = self.intacct if target == "salesforce" else self.salesforce
+        if source is not None:
+            self.push(rule, target)
+        elif target == "salesforce" and self.salesforce is not None:
+            self.remember(rule, "salesforce", self.current(rule, "salesforce"))
+        elif target == "intacct" and self.intacct is not None:
+            self.remember(rule, "intacct", self.current(rule, "intacct"))
+
+    def both_ways(self, rule: FieldRule) -> None:
+        cur_i, cur_s = self.current(rule, "intacct"), self.current(rule, "salesforce")
+        old_i = self.old.intacct.get(rule.id, _MISSING)
+        old_s = self.old.salesforce.get(rule.id, _MISSING)
+        i_changed = self.intacct is not None and cur_i != old_i
+        s_changed = self.salesforce is not None and cur_s != old_s
+        if i_changed and not s_changed:
+            self.push(rule, "salesforce")
+        elif s_changed and not i_changed:
+            self.push(rule, "intacct")
+        elif i_changed and s_changed:
+            self.settle(rule, cur_i, cur_s, first_link=old_i is _MISSING)
+
+    def settle(self, rule: FieldRule, cur_i: Any, cur_s: Any, *, first_link: bool) -> None:
+        assert self.intacct is not None
+        values = rule.push("salesforce", self.intacct)
+        if canonical([values.get(f) for f in rule.salesforce_fields]) == cur_s:
+            self.remember(rule, "intacct", cur_i)
+            self.remember(rule, "salesforce", cur_s)
+            return
+        winner: Side = self.newest() if self.policy == "newest" else self.policy
+        if first_link and (cur_i is None or cur_s is None or cur_i == [None] or cur_s == [None]):
+            # Linking two existing records fills blanks; it never erases a value.
+            winner = "salesforce" if cur_i in (None, [None]) else "intacct"
+        if not first_link:
+            self.out.conflicts.append(Conflict(rule.id, cur_i, cur_s, winner))
+        self.push(rule, "salesforce" if winner == "intacct" else "intacct")
+
+
+def decide(
+    rules: Sequence[FieldRule],
+    intacct: Record | None,
+    salesforce: Record | None,
+    shadow: Shadow,
+    *,
+    policy: str = "intacct",
+    newest: Callable[[], Side] = lambda: "intacct",
+) -> Decision:
+    """Decide the writes for a linked pair; either record may be None when it did not change.
+
+    Raises RefPending when a `ref` target is not linked yet and RuleFailed when a rule's
+    pipeline fails; the caller records the pair as waiting or failed.
+    """
+    decider = _PairDecider(intacct, salesforce, shadow, policy, newest)
+    for rule in rules:
+        if rule.direction == "off" or not _applies(rule, intacct, salesforce):
+            continue
+        if rule.direction == "to_salesforce":
+            decider.one_way(rule, "salesforce")
+        elif rule.direction == "to_intacct":
+            decider.one_way(rule, "intacct")
+        else:
+            decider.both_ways(rule)
+    return decider.out
+
+
+def creation(
+    rules: Sequence[FieldRule], source: Side, record: Record, program: Any = None
+) -> Decision:
+    """Values for creating the other side's record from `record`, and the shadow to store.
+
+    `program` (a `transforms.RecordTransform` for the target side) builds the whole record
+    in one pass, the fast path for large creates; without it each rule runs on its own.
+    """
+    target: Side = "salesforce" if source == "intacct" else "intacct"
+    if program is not None:
+        return _create_with_program(rules, source, target, record, program)
+    wanted = {"to_salesforce", "both"} if target == "salesforce" else {"to_intacct", "both"}
+    intacct = record if source == "intacct" else None
+    salesforce = record if source == "salesforce" else None
+    decider = _PairDecider(intacct, salesforce, Shadow(), "intacct", lambda: "intacct")
+    for rule in rules:
+        if rule.direction in wanted and _applies(rule, intacct, salesforce):
+            decider.push(rule, target)
+    return decider.out
+
+
+def _create_with_program(
+    rules: Sequence[FieldRule], source: Side, target: Side, record: Record, program: Any
+) -> Decision:
+    from mapsync.engine.transforms import PendingReferences, TransformError
+
+    try:
+        payload = program.apply(record)
+    except PendingReferences as exc:
+        first = exc.pending[0]
+        raise RefPending(first.mapping, first.value) from exc
+    except TransformError as exc:
+        raise RuleFailed(str(exc.field or "?"), exc.rule, exc) from exc
+    out = Decision()
+    wanted = {"to_salesforce", "both"} if target == "salesforce" else {"to_intacct", "both"}
+    source_store = out.shadow.intacct if source == "intacct" else out.shadow.salesforce
+    target_store = out.shadow.salesforce if target == "salesforce" else out.shadow.intacct
+    patch = out.salesforce_patch if target == "salesforce" else out.intacct_patch
+    for rule in rules:
+        if rule.direction not in wanted:
+            continue
+        fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
+        if not fields or fields[0] not in payload:
+            continue  # its `when` left it out
+        expected = canonical([payload.get(f) for f in fields])
+        source_store[rule.id] = (
+            rule.intacct_value(record) if source == "intacct" else rule.salesforce_value(record)
+        )
+        target_store[rule.id] = expected
+        # Empty values are sent too: a new record must not fall back to a field default
+        # (a checkbox defaulting to true) when the rule says the value is empty.
+        patch.update((f, payload.get(f)) for f in fields)
+        if expected != [None] * len(fields):
+            out.changes.append((rule.id, target, None, expected))
+    return out

@@ -1,0 +1,261 @@
+"""Writing one mapping's decisions: creates, updates, read-backs and lines, in batches.
+
+Links, shadows and resolved errors of a chunk are stored in one transaction after its
+writes, so a crash loses at most the chunk being written (and its writes are idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapsync.engine.connectors.base import WriteResult
+from mapsync.engine.errors import SyncError
+from mapsync.engine.runner.compiled import LineSet
+from mapsync.engine.runner.decide import Decision, RefPending, RuleFailed, creation, decide
+from mapsync.engine.runner.pairing import Batch, Pair, RefPendingError
+from mapsync.engine.runner.sync_base import SyncBase
+
+
+def salesforce_payload(record: dict[str, Any]) -> dict[str, Any]:
+    """Empty text becomes null: Salesforce clears a field with null, and a reference to a
+    record deleted in Salesforce resolves to empty."""
+    return {k: None if v == "" else v for k, v in record.items()}
+
+
+class Writing(SyncBase):
+    """Sends a chunk's writes through the connectors and remembers what succeeded."""
+
+    def apply(self, batch: Batch) -> None:
+        """Write a chunk's changes, then store links, shadows and errors in one transaction."""
+        shadows: dict[str, Any] = {}
+        links: list[tuple[str, str | None, str]] = []
+        for pair in batch.links:
+            if pair.sf_id:
+                links.append((pair.key, pair.recordno, pair.sf_id))
+                self.report.salesforce.linked += 1
+        self.write_salesforce_creates(batch, links, shadows)
+        self.write_intacct_creates(batch, links, shadows)
+        self.write_updates(batch, shadows)
+        lines_failed = self.sync_lines(batch.with_lines)
+        if self.options.dry_run:
+            return
+        with self.state.transaction():
+            if links:
+                self.state.link_many(self.m.name, links)
+            if shadows:
+                self.state.save_shadows(self.m.name, shadows)
+            for side, key in batch.resolved:
+                if not (side == "intacct" and key in lines_failed):
+                    self.state.resolve_errors(self.m.name, side, [key])
+
+    def write_salesforce_creates(
+        self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
+    ) -> None:
+        if not batch.sf_creates:
+            return
+        payloads = [d.salesforce_patch for _, d in batch.sf_creates]
+        results = self.send("salesforce", "upsert", payloads)
+        for (pair, decision), result in zip(batch.sf_creates, results, strict=True):
+            if not result.ok:
+                self.fail("intacct", pair.key, result.error, decision.salesforce_patch)
+                continue
+            self.sample("create salesforce", pair, decision)
+            pair.sf_id = result.record_id
+            links.append((pair.key, pair.recordno, str(result.record_id)))
+            shadows[pair.key] = decision.shadow.to_json()
+            self.report.salesforce.created += 1
+            batch.resolved.append(("intacct", pair.key))
+            batch.with_lines.append(pair)
+
+    def write_intacct_creates(
+        self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
+    ) -> None:
+        if not batch.intacct_creates:
+            return
+        payloads = [d.intacct_patch for _, d in batch.intacct_creates]
+        results = self.send("intacct", "create", payloads)
+        created: list[tuple[Pair, Decision]] = []
+        for (pair, decision), result in zip(batch.intacct_creates, results, strict=True):
+            if not result.ok:
+                self.fail(
+                    "salesforce", pair.sf_id or pair.key, result.error, decision.intacct_patch
+                )
+                continue
+            self.sample("create intacct", pair, decision)
+            pair.recordno = result.record_id
+            if self.m.intacct.key == self.m.intacct.record_id:
+                pair.key = str(result.record_id)
+            else:
+                pair.key = result.key or pair.key
+            assert pair.sf_id is not None
+            links.append((pair.key, pair.recordno, pair.sf_id))
+            shadows[pair.key] = decision.shadow.to_json()
+            self.report.intacct.created += 1
+            batch.resolved.append(("salesforce", pair.sf_id))
+            created.append((pair, decision))
+        self.complete_intacct_creates(created, shadows)
+
+    def complete_intacct_creates(
+        self, created: list[tuple[Pair, Decision]], shadows: dict[str, Any]
+    ) -> None:
+        """Read created Intacct records back and send what Intacct computed to Salesforce."""
+        if not created or self.options.dry_run:
+            return
+        side = self.m.intacct
+        fresh = {
+            str(r[side.key]): r
+            for r in self.intacct.read_by_keys(
+                side.object,
+                side.key,
+                [p.key for p, _ in created],
+                side.read_fields,
+                docparid=side.docparid,
+            )
+        }
+        follow_ups: list[tuple[Pair, Decision]] = []
+        for pair, decision in created:
+            record = fresh.get(pair.key)
+            if record is None:
+                continue
+            pair.intacct = record
+            pair.shadow = decision.shadow
+            try:
+                update = decide(self.m.rules, record, None, decision.shadow, policy="intacct")
+            except (RefPending, RuleFailed):
+                continue  # the next change of this record retries these fields
+            update.salesforce_patch[self.m.salesforce.key] = pair.key
+            update.intacct_patch.clear()
+            follow_ups.append((pair, update))
+        self.write_updates(Batch(updates=follow_ups), shadows, count=False)
+
+    def write_updates(self, batch: Batch, shadows: dict[str, Any], *, count: bool = True) -> None:
+        sf_items = [(p, d) for p, d in batch.updates if d.salesforce_patch and p.sf_id]
+        i_items = [(p, d) for p, d in batch.updates if d.intacct_patch]
+        failed: set[str] = set()
+        if sf_items:
+            payloads = [{**d.salesforce_patch, "Id": p.sf_id} for p, d in sf_items]
+            failed |= self.update_side("salesforce", sf_items, payloads, count)
+        if i_items:
+            payloads = [self.intacct_update_payload(p, d) for p, d in i_items]
+            failed |= self.update_side("intacct", i_items, payloads, count)
+        for pair, decision in batch.updates:
+            if pair.key in failed:
+                continue
+            shadows[pair.key] = decision.shadow.to_json()
+            for conflict in decision.conflicts:
+                self.log_conflict(pair, conflict)
+            batch.resolved.append(("intacct", pair.key))
+            if pair.sf_id:
+                batch.resolved.append(("salesforce", pair.sf_id))
+            if pair.intacct is not None and (
+                decision.salesforce_patch or pair.new_link or pair.key in self.retried
+            ):
+                batch.with_lines.append(pair)
+
+    def update_side(
+        self,
+        target: str,
+        items: list[tuple[Pair, Decision]],
+        payloads: list[dict[str, Any]],
+        count: bool,
+    ) -> set[str]:
+        """Send one side's updates; the keys of the pairs that failed."""
+        source = "intacct" if target == "salesforce" else "salesforce"
+        failed: set[str] = set()
+        results = self.send(target, "update", payloads)
+        for (pair, decision), result in zip(items, results, strict=True):
+            if result.ok:
+                self.report.side(target).updated += count
+                self.sample(f"update {target}", pair, decision)
+                continue
+            failed.add(pair.key)
+            patch = decision.salesforce_patch if target == "salesforce" else decision.intacct_patch
+            self.fail(source, self.error_key(pair, source), result.error, patch)
+        return failed
+
+    def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
+        payload = dict(decision.intacct_patch)
+        if pair.recordno:
+            payload[self.m.intacct.record_id] = pair.recordno
+        else:
+            payload[self.m.intacct.key] = pair.key
+        return payload
+
+    def send(self, system: str, op: str, payloads: list[dict[str, Any]]) -> list[WriteResult]:
+        """Write through the connector (or pretend to, in a dry run)."""
+        if self.options.dry_run:
+            client = self.salesforce if system == "salesforce" else self.intacct
+            size = max(1, int(getattr(client, "batch_size", 100)))
+            self.report.planned_write_calls[system] += -(-len(payloads) // size)
+            return [
+                WriteResult(index=i, ok=True, record_id=f"(new {i})", key=None, created=True)
+                for i in range(len(payloads))
+            ]
+        obj = self.m.salesforce.object if system == "salesforce" else self.m.intacct.object
+        try:
+            if system == "salesforce":
+                payloads = [salesforce_payload(p) for p in payloads]
+                if op == "upsert":
+                    return self.salesforce.upsert(obj, self.m.salesforce.key, payloads)
+                return self.salesforce.update(obj, payloads)
+            if op == "create":
+                return self.intacct.create(obj, payloads)
+            return self.intacct.update(obj, payloads)
+        except SyncError as exc:
+            return [WriteResult(index=i, ok=False, error=exc) for i in range(len(payloads))]
+
+    def sync_lines(self, headers: list[Pair]) -> set[str]:
+        """Upsert the lines of headers just written to Salesforce (Intacct -> Salesforce).
+
+        One read of the lines of all headers of a chunk and one batched upsert per line set.
+        Returns the keys of headers with a failed line: their errors stay open (a header
+        written while a line failed is not synced), and their next try re-sends the lines.
+        """
+        headers = [p for p in headers if p.sf_id is not None]
+        failed: set[str] = set()
+        if not self.m.lines or not headers or self.options.dry_run:
+            return failed
+        for lines in self.m.lines:
+            failed |= self.sync_line_set(lines, {p.key: p for p in headers})
+        return failed
+
+    def sync_line_set(self, lines: LineSet, headers: dict[str, Pair]) -> set[str]:
+        i_side, s_side = lines.intacct, lines.salesforce
+        failed: set[str] = set()
+        if i_side.parent is None or s_side.parent is None:
+            return failed
+        rows = self.intacct.read_by_keys(
+            i_side.object, i_side.parent, list(headers), i_side.read_fields
+        )
+        payloads: list[dict[str, Any]] = []
+        owners: list[str] = []
+        for row in rows:
+            owner = headers.get(str(row.get(i_side.parent)))
+            if owner is None:
+                continue
+            try:
+                decision = creation(lines.rules, "intacct", row)
+            except RefPending as exc:
+                failed.add(owner.key)
+                self.fail("intacct", owner.key, RefPendingError(str(exc)), row)
+                continue
+            except RuleFailed as exc:
+                failed.add(owner.key)
+                self.fail("intacct", owner.key, exc, row, rule=exc.source)
+                continue
+            patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
+            patch[s_side.key] = str(row[i_side.key])
+            patch[s_side.parent] = owner.sf_id
+            payloads.append(patch)
+            owners.append(owner.key)
+        if not payloads:
+            return failed
+        results = self.salesforce.upsert(
+            s_side.object, s_side.key, [salesforce_payload(p) for p in payloads]
+        )
+        for result, payload, owner_key in zip(results, payloads, owners, strict=True):
+            if not result.ok:
+                failed.add(owner_key)
+                rule = self.rule_of(result.error, "salesforce", lines.rules)
+                self.fail("intacct", owner_key, result.error, payload, rule=rule)
+        return failed
