@@ -61,7 +61,7 @@ def cold_ratio() -> tuple[float, float, float]:
     without any bytecode cache is printed too, since it is what a run here pays.
     """
     bare = best_of(7, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
-    command = [sys.executable, "-c", "import sys; from mapsync import cli; sys.exit(cli.main())",  # as the script
+    command = [sys.executable, "-m", "mapsync",  # as the script
                "validate", str(rules_dir())]
     with tempfile.TemporaryDirectory() as prefix:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

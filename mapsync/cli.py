@@ -52,7 +52,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _register(subparsers: Any, name: str) -> bool:
-    """Register the sub-command of `mapsync/engine/commands/<name>.py`; False when it is not shipped."""
+    """Register the sub-command of `mapsync/engine/commands/<name>.py`; False when not shipped."""
     try:
         module = importlib.import_module(f"mapsync.engine.commands.{name}")
     except ModuleNotFoundError as exc:

@@ -17,9 +17,9 @@ from mapsync.engine.resources import rules_dir
 ROOT = Path(__file__).resolve().parents[2]
 # Modules only other commands need: the service clients, the runner, configuration.
 NOT_FOR_VALIDATE = ("httpx", "jsonschema", "yaml", "simple_salesforce", "requests", "lxml",
-                    "mapsync.engine.connectors", "mapsync.engine.runner", "mapsync.engine.state", "mapsync.engine.sandbox",
-                    "mapsync.engine.config", "mapsync.engine.plan", "mapsync.engine.language.compile",
-                    "mapsync.engine.language.syntax")
+                    *(f"mapsync.engine.{name}" for name in (
+                        "connectors", "runner", "state", "sandbox", "config", "plan",
+                        "language.compile", "language.syntax")))
 CACHE_PROBE = ("import logging, lark; lark.logger.setLevel(logging.DEBUG); "
                "from mapsync.engine.language.parser import get_parser; get_parser()")
 
@@ -42,8 +42,8 @@ def _imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
 
 
 def test_validate_imports_only_what_it_uses(tmp_path: Path) -> None:
-    modules = _modules_after("from mapsync import cli; cli.main(['validate', sys.argv[1]])", tmp_path,
-                             str(rules_dir()))
+    modules = _modules_after("from mapsync import cli; cli.main(['validate', sys.argv[1]])",
+                             tmp_path, str(rules_dir()))
     assert _imported(modules, NOT_FOR_VALIDATE) == []
     commands = {m for m in modules if m.startswith("mapsync.engine.commands.")}
     assert commands == {"mapsync.engine.commands.validate", "mapsync.engine.commands._rules_args"}

@@ -230,7 +230,7 @@ def _first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
 
 
 def _mapsync(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from mapsync import cli; sys.exit(cli.main())", *args]
+    return [sys.executable, "-m", "mapsync", *args]
 
 
 def test_serve_prints_json_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -40,7 +40,13 @@ def handle(args: argparse.Namespace) -> int:
     from mapsync.engine.catalog import load_catalogs
     from mapsync.engine.diagnostics import render
     from mapsync.engine.language import compile_paths
-    from mapsync.engine.package import OutputError, PackageError, build_model, package_files, write_files
+    from mapsync.engine.package import (
+        OutputError,
+        PackageError,
+        build_model,
+        package_files,
+        write_files,
+    )
 
     plan, loaded = compile_paths(paths)
     if plan is None:

@@ -13,7 +13,12 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
-from mapsync.engine.connectors.intacct import IntacctClient, RetryPolicy, SenderCredentials, UserLogin
+from mapsync.engine.connectors.intacct import (
+    IntacctClient,
+    RetryPolicy,
+    SenderCredentials,
+    UserLogin,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "intacct"
 ENDPOINT = "https://gateway.test/ia/xml/xmlgw.phtml"

@@ -18,7 +18,13 @@ from requests.adapters import BaseAdapter
 from simple_salesforce.api import Salesforce
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
-from mapsync.engine.connectors.base import CallCounter, Record, SalesforceAPI, Watermark, WriteResult
+from mapsync.engine.connectors.base import (
+    CallCounter,
+    Record,
+    SalesforceAPI,
+    Watermark,
+    WriteResult,
+)
 from mapsync.engine.connectors.salesforce import bulk, collections, soql, values
 from mapsync.engine.connectors.salesforce.auth import (
     DEFAULT_LOGIN_URL,
