@@ -23,7 +23,7 @@ from mapsync import cli
 from mapsync.engine.commands._context import RunContext
 from mapsync.engine.commands.demo import write_config
 from mapsync.engine.sandbox.launcher import Sandboxes
-from mapsync.engine.state import StateStore
+from mapsync.engine.state import open_store
 
 from .datacheck import differences, inspect, raw
 
@@ -209,7 +209,7 @@ def test_a_sync_killed_between_an_intacct_create_and_its_link_links_it_on_the_ne
         count = boxes.intacct.store.count(intacct_object)
         config = write_config(directory, boxes.connection_info(), None)
         sync_killed_once_created(boxes, config, intacct_object, mapping)
-    with StateStore.open(directory / "state.db") as state:
+    with open_store(directory / "state.db") as state:
         assert sf_id not in state.links_by_salesforce_ids(mapping, [sf_id])
     run_in_process(directory)
     with Sandboxes(directory) as boxes:

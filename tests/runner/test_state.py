@@ -1,89 +1,100 @@
-"""The SQLite state store: migrations, links, shadows, watermarks, runs, errors, atomicity."""
+"""The state store on both backends: migrations, links, shadows, watermarks, runs, errors,
+atomicity. Every test runs on SQLite and on PostgreSQL (when MAPSYNC_TEST_POSTGRES_URL
+is set) with the same assertions."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+import os
+import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from fieldplans import plan_field, step
+from state_backends import Backend
 
-from mapsync.engine.connectors.base import Watermark
 from mapsync.engine.errors import RateLimited, ValidationFailed
-from mapsync.engine.state import MIGRATIONS, StateError, StateStore
+from mapsync.engine.state import (
+    MIGRATIONS,
+    StateError,
+    StatePermissionWarning,
+    StateStore,
+    Watermark,
+    open_store,
+)
+from mapsync.engine.state.db import Db
 from mapsync.engine.transforms import PendingReferences, TransformError, compile_fields
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    with StateStore.open(tmp_path / ".mapsync" / "state.db") as opened:
-        yield opened
-
-
-def tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    conn.close()
-    return {r[0] for r in rows}
-
-
-def test_open_creates_the_schema_from_empty(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "state.db"
-    with StateStore.open(path) as store:
+def test_open_creates_the_schema_from_empty(backend: Backend) -> None:
+    with backend.open() as store:
         assert store.schema_version == len(MIGRATIONS) == 2
-        mode = store._conn.execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
-    assert {"schema_version", "xref", "shadow", "watermark", "run", "error", "conflict"} <= tables(
-        path
+    assert {"schema_version", "xref", "shadow", "watermark", "run", "error", "conflict"} <= (
+        backend.tables()
     )
 
 
-def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
+def test_a_sqlite_store_is_a_write_ahead_log(tmp_path: Path) -> None:
+    with open_store(tmp_path / "state.db") as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_sqlite_store_and_its_log_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "state.db"
+    with open_store(path) as store:
+        store.link("Customer", "C1", "001A")
+        files = [path, path.with_name("state.db-wal"), path.with_name("state.db-shm")]
+        assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o600] * 3
+
+
+def test_a_looser_sqlite_store_is_tightened_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    with StateStore.open(path) as store:
+    open_store(path).close()
+    os.chmod(path, 0o644)
+    with pytest.warns(StatePermissionWarning, match=r"state.db was readable by others \(mode 0644"):
+        open_store(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_reopen_is_idempotent_and_keeps_data(backend: Backend) -> None:
+    with backend.open() as store:
         store.link("Customer", "C1", "001A", "12")
-    with StateStore.open(path) as store:
+    with backend.open() as store:
         assert store.schema_version == len(MIGRATIONS)
         assert store.links_by_intacct_keys("Customer", ["C1"])["C1"].salesforce_id == "001A"
-        count = store._conn.execute("SELECT count(*) FROM schema_version").fetchone()[0]
+        count = store.db.execute("SELECT count(*) FROM schema_version").fetchone()[0]
     assert count == 1
 
 
-def test_a_later_migration_upgrades_an_existing_store(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    with StateStore.open(path) as store:
+def test_a_later_migration_upgrades_an_existing_store(backend: Backend) -> None:
+    with backend.open() as store:
         store.link("Customer", "C1", "001A")
 
-    def add_note(conn: sqlite3.Connection) -> None:
-        conn.execute("ALTER TABLE xref ADD COLUMN note TEXT")
+    def add_note(db: Db) -> None:
+        db.execute("ALTER TABLE xref ADD COLUMN note TEXT")
 
-    with StateStore.open(path, migrations=(*MIGRATIONS, add_note)) as store:
+    with backend.open((*MIGRATIONS, add_note)) as store:
         assert store.schema_version == len(MIGRATIONS) + 1
-        assert store._conn.execute("SELECT intacct_key, note FROM xref").fetchall() == [
-            ("C1", None)
-        ]
+        rows = store.db.execute("SELECT intacct_key, note FROM xref").fetchall()
+        assert [tuple(row) for row in rows] == [("C1", None)]
     with pytest.raises(StateError, match="newer than this mapsync knows"):
-        StateStore.open(path)
+        backend.open()
 
 
-def test_a_version_1_store_is_upgraded_and_keeps_its_watermarks(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    with StateStore.open(path, migrations=MIGRATIONS[:1]) as store:
-        store._conn.execute(
+def test_a_version_1_store_is_upgraded_and_keeps_its_watermarks(backend: Backend) -> None:
+    with backend.open(MIGRATIONS[:1]) as store:
+        store.db.execute(
             "INSERT INTO watermark VALUES ('Customer', 'intacct', '2026-01-02T03:04:05', '7', "
             "'2026-01-02T03:05:00+00:00')"
         )
-        store._conn.commit()
         assert store.schema_version == 1
-    with StateStore.open(path) as store:
+    with backend.open() as store:
         assert store.schema_version == 2
         mark = store.watermark("Customer", "intacct")
         assert mark is not None and mark.record_id == "7"
@@ -93,19 +104,18 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_watermarks(tmp_path: Path) 
         assert store.window_read_at("Customer", "intacct") == when
 
 
-def test_a_failing_migration_leaves_the_old_version(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    StateStore.open(path).close()
+def test_a_failing_migration_leaves_the_old_version(backend: Backend) -> None:
+    backend.open().close()
 
-    def broken(conn: sqlite3.Connection) -> None:
-        conn.execute("CREATE TABLE half_done (x)")
+    def broken(db: Db) -> None:
+        db.execute("CREATE TABLE half_done (x TEXT)")
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):
-        StateStore.open(path, migrations=(*MIGRATIONS, broken))
-    with StateStore.open(path) as store:
+        backend.open((*MIGRATIONS, broken))
+    with backend.open() as store:
         assert store.schema_version == len(MIGRATIONS)
-    assert "half_done" not in tables(path)
+    assert "half_done" not in backend.tables()
 
 
 def test_links_both_ways_and_relinking(store: StateStore) -> None:
@@ -171,29 +181,26 @@ def test_nested_transactions_roll_back_only_the_inner_part(store: StateStore) ->
     assert [x.intacct_key for x in store.all_links("Customer")] == ["C1", "C3"]
 
 
-def test_close_without_commit_leaves_no_partial_batch(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    store = StateStore.open(path)
+def test_close_without_commit_leaves_no_partial_batch(backend: Backend) -> None:
+    store = backend.open()
     with store.transaction():
         store.link("Customer", "C0", "001")
     with pytest.raises(KeyboardInterrupt), store.transaction():
         store.link_many("Customer", [(f"C{i}", None, f"00{i}X") for i in range(1, 100)])
         store.save_shadows("Customer", {"C1": {"i": {}, "s": {}}})
-        store.close()  # the file is closed with the batch open, then the process is stopped
+        store.close()  # the store is closed with the batch open, then the process is stopped
         raise KeyboardInterrupt
-    with StateStore.open(path) as again:
+    with backend.open() as again:
         assert [x.intacct_key for x in again.all_links("Customer")] == ["C0"]
         assert again.shadows("Customer", ["C1"]) == {}
 
 
-def test_killed_process_mid_batch_loses_only_the_open_batch(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
+def test_killed_process_mid_batch_loses_only_the_open_batch(backend: Backend) -> None:
     script = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(REPO)!r})
-        from mapsync.engine.connectors.base import Watermark
-        from mapsync.engine.state import StateStore
-        store = StateStore.open({str(path)!r})
+        from mapsync.engine.state import Watermark, open_store
+        store = open_store({str(backend.target)!r}, namespace={backend.namespace!r})
         with store.transaction():
             store.link_many("Customer", [("A%d" % i, None, "S-A%d" % i) for i in range(200)])
             store.set_watermark("Customer", "intacct", Watermark(None, "200"))
@@ -206,7 +213,7 @@ def test_killed_process_mid_batch_loses_only_the_open_batch(tmp_path: Path) -> N
         [sys.executable, "-c", script], capture_output=True, timeout=60, check=False
     )
     assert done.returncode == 9, done.stderr
-    with StateStore.open(path) as store:
+    with backend.open() as store:
         assert store.count_links("Customer") == 200
         assert store.watermark("Customer", "intacct") == Watermark(None, "200")
 

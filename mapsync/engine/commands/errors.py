@@ -45,7 +45,16 @@ def handle(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1
-    found = read_errors(config.state.path, include_resolved=args.all, mapping=args.mapping)
+    from mapsync.engine.state import StateError
+
+    target = config.state.url or config.state.path
+    try:
+        found = read_errors(
+            target, include_resolved=args.all, mapping=args.mapping, pair=config.state.pair
+        )
+    except StateError as exc:
+        print(f"mapsync: error: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print_json({"count": len(found), "errors": found})
     else:
@@ -54,14 +63,18 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def read_errors(
-    path: Path, *, include_resolved: bool = False, mapping: str | None = None
+    path: Path | str,
+    *,
+    include_resolved: bool = False,
+    mapping: str | None = None,
+    pair: str = "default",
 ) -> list[dict[str, Any]]:
     """The stored errors as JSON-ready dicts, newest (last failed) last."""
-    from mapsync.engine.state import StateStore
+    from mapsync.engine.state import open_store
 
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         return []  # nothing has run yet: no state, no errors (and no file created)
-    with StateStore.open(path) as state:
+    with open_store(path, namespace=pair) as state:
         records = state.errors(status=None if include_resolved else "open", mapping=mapping)
     ordered = sorted(records, key=lambda e: (e.updated_at, e.id))
     return [error_dict(e) for e in ordered]

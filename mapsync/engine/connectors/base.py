@@ -8,12 +8,14 @@ for Intacct, aware UTC for Salesforce) and None for empty.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mapsync.engine.errors import SyncError
+from mapsync.engine.watermark import Watermark
+
+__all__ = ["CallCounter", "IntacctAPI", "Record", "SalesforceAPI", "Watermark", "WriteResult"]
 
 Record = dict[str, Any]
 
@@ -28,14 +30,6 @@ class WriteResult:
     key: str | None = None  # business key (CUSTOMERID, legacy <key>, external id value)
     created: bool = False
     error: SyncError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Watermark:
-    """Position of an incremental read: last modified time plus record id tie-break."""
-
-    modified: dt.datetime | None = None
-    record_id: str | None = None
 
 
 @dataclass(slots=True)

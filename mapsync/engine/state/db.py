@@ -1,0 +1,142 @@
+"""One SQL connection as every part of the store uses it, whatever the backend.
+
+The parts write their SQL once, with `?` placeholders and SQL that SQLite and PostgreSQL
+both run (upserts with ON CONFLICT, RETURNING, savepoints); `Db` translates placeholders
+for psycopg and runs transactions the same way on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, Literal
+
+Dialect = Literal["sqlite", "postgres"]
+CHUNK = 500  # identifiers per IN (...) query, well under SQLite's variable limit
+
+
+class Db:
+    """A DB-API connection in autocommit mode, with explicit (nestable) transactions.
+
+    `label` names the store in messages (a file path, or a URL with its password masked).
+    """
+
+    def __init__(self, conn: Any, dialect: Dialect, label: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.label = label
+        self._depth = 0
+        self.closed = False
+
+    def sql(self, text: str) -> str:
+        """`text` with placeholders as this backend's driver wants them."""
+        return text.replace("?", "%s") if self.dialect == "postgres" else text
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; returns the driver's cursor (iterate it, or fetchone())."""
+        if self.dialect == "sqlite":
+            return self.conn.execute(text, tuple(params))
+        return self.conn.execute(self.sql(text), tuple(params) or None)
+
+    def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters."""
+        rows = list(rows)
+        if not rows:
+            return
+        if self.dialect == "postgres":
+            with self.conn.cursor() as cursor:
+                cursor.executemany(self.sql(text), rows)
+        else:
+            self.conn.executemany(text, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all; nests as savepoints."""
+        commit: tuple[str, ...]
+        rollback: tuple[str, ...]
+        if self._depth == 0:
+            begin = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
+            commit, rollback = ("COMMIT",), ("ROLLBACK",)
+        else:
+            name = f"sp{self._depth}"
+            begin, commit = f"SAVEPOINT {name}", (f"RELEASE {name}",)
+            rollback = (f"ROLLBACK TO {name}", f"RELEASE {name}")
+        self.conn.execute(begin)
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            if not self.closed:  # closing the connection already rolled it back
+                for statement in rollback:
+                    self.conn.execute(statement)
+            raise
+        else:
+            for statement in commit:
+                self.conn.execute(statement)
+        finally:
+            self._depth -= 1
+
+    def close(self) -> None:
+        """Close the connection; an open transaction is rolled back."""
+        self.closed = True
+        self.conn.close()
+
+
+def chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    """`values` in lists of at most CHUNK, for IN (...) queries."""
+    chunk: list[str] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def marks(count: int) -> str:
+    """`?,?,?` for an IN (...) list of `count` values."""
+    return ",".join("?" * count)
+
+
+def now() -> str:
+    """The current UTC time as stored (ISO 8601 with microseconds)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str | None:
+    """Stored JSON text of a value (None stays NULL)."""
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_jsonable)
+
+
+def loads(text: str | None) -> Any:
+    """The value of stored JSON text."""
+    return None if text is None else json.loads(text)
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON text for the Python values records carry (Decimal, dates, tuples)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class Part:
+    """Base of the store's parts (links, watermarks, runs...): they share one `Db`."""
+
+    db: Db
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """All writes inside commit together or not at all; nests as savepoints."""
+        with self.db.transaction():
+            yield self

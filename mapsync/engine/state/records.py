@@ -1,0 +1,81 @@
+"""What the state store hands back: links, runs, errors and conflicts, as frozen records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Side = Literal["intacct", "salesforce"]
+
+TOMBSTONE = "deleted:"
+"""Prefix of the Salesforce side of a link whose Salesforce record was deleted on purpose
+(the Intacct record was deactivated): the pair stays linked so it is not copied back."""
+
+
+class StateError(Exception):
+    """The state store cannot be used (newer schema, unreachable database): see the message."""
+
+
+def is_tombstone(salesforce_id: str) -> bool:
+    """True for the link of an Intacct record whose Salesforce partner was deleted."""
+    return salesforce_id.startswith(TOMBSTONE)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A linked pair of records of one mapping."""
+
+    mapping: str
+    intacct_key: str
+    intacct_recordno: str | None
+    salesforce_id: str
+    linked_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run of `sync`, `replay`, `demo`...; `status` is running, ok, failed or interrupted."""
+
+    id: int
+    command: str
+    started_at: str
+    ended_at: str | None
+    status: str
+    counts: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """A record that failed: what, where (rule file:line) and the payload that was sent."""
+
+    id: int
+    run_id: int | None
+    mapping: str
+    side: str
+    rule: str | None
+    record_key: str | None
+    error_type: str
+    error_code: str | None
+    message: str
+    payload: Any
+    transient: bool
+    status: str
+    attempts: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRecord:
+    """A `<->` field both sides changed, the two values and which side won under `policy`."""
+
+    id: int
+    run_id: int | None
+    mapping: str
+    record_key: str
+    field: str
+    intacct_value: Any
+    salesforce_value: Any
+    winner: str
+    policy: str
+    at: str
