@@ -164,6 +164,7 @@ class StateSettings:
 
     path: Path
     url: str | None = None
+    pair: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +330,7 @@ def _message(error: ValidationError) -> str:
         return f"{error.instance!r} is not one of {', '.join(map(str, choices))}"
     if error.validator == "pattern" and str(error.validator_value).startswith("^[A-Za-z_]"):
         return f"{error.instance!r} is not an environment variable name"
-    if error.validator == "maxProperties":
+    if error.validator == "not" and error.validator_value == {"required": ["path", "url"]}:
         return "give either path or url, not both"
     return error.message
 
@@ -387,7 +388,7 @@ def _build(data: Mapping[str, Any], file: Path) -> Config:
         mappings=tuple(mappings) if mappings is not None else None,
         options=_options(data.get("options") or {}),
         state=StateSettings(path=base / state.get("path", DEFAULT_STATE_PATH),
-                            url=state.get("url")),
+                            url=state.get("url"), pair=state.get("pair", "default")),
     )
 
 

@@ -54,6 +54,16 @@ def load_plan(rules: Path) -> dict[str, Any]:
     return plan.to_dict()
 
 
+def open_config_store(config: Config) -> StateStore:
+    """The state store a configuration names (file or PostgreSQL); ContextError if unusable."""
+    from mapsync.engine.state import StateError, open_store
+
+    try:
+        return open_store(config.state.url or config.state.path, namespace=config.state.pair)
+    except StateError as exc:
+        raise ContextError(str(exc)) from None
+
+
 @dataclass
 class RunContext:
     """An open configuration: the compiled plan, the state store and both clients."""
@@ -69,24 +79,17 @@ class RunContext:
         """Load and check everything a run needs; raises ContextError."""
         from mapsync.engine.config import ConfigError, load_config
         from mapsync.engine.runner.connect import intacct_client, salesforce_client
-        from mapsync.engine.state import StateStore
-
         path = Path(config_path)
         if not path.exists():
             raise ContextError(f"{path}: no such configuration file (run `mapsync init`)")
         try:
             config = load_config(path)
-            if config.state.url:
-                raise ContextError(
-                    "state.url: PostgreSQL state is not supported yet; use state.path (SQLite)"
-                )
             plan = load_plan(config.rules)
             intacct = intacct_client(config.intacct, config)
             salesforce = salesforce_client(config.salesforce, config)
         except ConfigError as exc:
             raise ContextError(str(exc)) from None
-        config.state.path.parent.mkdir(parents=True, exist_ok=True)
-        state = StateStore.open(config.state.path)
+        state = open_config_store(config)
         return cls(config, plan, state, intacct, salesforce)
 
     def __enter__(self) -> RunContext:

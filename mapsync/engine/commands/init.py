@@ -53,7 +53,10 @@ options:
     bulk_threshold: 3600                         # Bulk API 2.0 from this many records
 
 state:
-  path: .mapsync/state.db                        # or url: postgresql://host/db
+  path: .mapsync/state.db                        # embedded SQLite, the default
+  # url: postgresql://mapsync@db-host:5432/mapsync  instead of path: shared PostgreSQL;
+  #      the password comes from PGPASSWORD or ~/.pgpass, never this file
+  # pair: acme                                   names this pair's schema in that database
 """
 
 
