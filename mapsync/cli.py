@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "replay",
     "demo",
     "package",
+    "listen",
 )
 
 # Commands that only read files and print: nothing of theirs needs finalising at exit.

@@ -168,6 +168,22 @@ class StateSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ListenSettings:
+    """Where `mapsync listen` serves and whom it accepts (listen)."""
+
+    organization_id: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8642
+    shared_secret: Secret | None = None
+    allowed_sources: tuple[str, ...] = ()
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    behind_tls_proxy: bool = False
+    max_body_bytes: int = 1_048_576
+    lock_timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """A validated mapsync.yaml. `rules` is the rules folder or file to compile."""
 
@@ -178,6 +194,7 @@ class Config:
     mappings: tuple[str, ...] | None
     options: Options
     state: StateSettings
+    listen: ListenSettings = field(default_factory=ListenSettings)
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
@@ -389,6 +406,7 @@ def _build(data: Mapping[str, Any], file: Path) -> Config:
         options=_options(data.get("options") or {}),
         state=StateSettings(path=base / state.get("path", DEFAULT_STATE_PATH),
                             url=state.get("url"), pair=state.get("pair", "default")),
+        listen=_listen(data.get("listen") or {}, base),
     )
 
 
@@ -440,6 +458,26 @@ def _salesforce(section: Mapping[str, Any], base: Path) -> SalesforceSettings:
         timeout_seconds=float(section.get("timeout_seconds", 60.0)),
         daily_api_budget=section.get("daily_api_budget"),
         api_reserve=int(section.get("api_reserve", 0)),
+    )
+
+
+def _listen(section: Mapping[str, Any], base: Path) -> ListenSettings:
+    secret = None
+    if "shared_secret_env" in section:
+        secret = Secret("listen.shared_secret", env=section["shared_secret_env"])
+    elif "shared_secret_file" in section:
+        secret = Secret("listen.shared_secret", file=base / section["shared_secret_file"])
+    return ListenSettings(
+        organization_id=section.get("organization_id"),
+        host=section.get("host", "127.0.0.1"),
+        port=int(section.get("port", 8642)),
+        shared_secret=secret,
+        allowed_sources=tuple(section.get("allowed_sources", ())),
+        tls_cert_file=_path(section.get("tls_cert_file"), base),
+        tls_key_file=_path(section.get("tls_key_file"), base),
+        behind_tls_proxy=bool(section.get("behind_tls_proxy", False)),
+        max_body_bytes=int(section.get("max_body_bytes", 1_048_576)),
+        lock_timeout_seconds=float(section.get("lock_timeout_seconds", 30.0)),
     )
 
 

@@ -136,8 +136,10 @@ class RunContext:
         progress: Any = None,
     ) -> RunReport:
         """Run the plan with these options."""
+        from mapsync.engine.runner.lock import StateLock
         from mapsync.engine.runner.run import run_plan
 
+        lock = None if options.dry_run else StateLock(self.config.state.path).hold
         try:
             return run_plan(
                 self.effective_plan(),
@@ -149,6 +151,7 @@ class RunContext:
                 command=command,
                 progress=progress,
                 timezone=self.config.intacct.timezone,
+                lock=lock,
             )
         except ValueError as exc:
             raise ContextError(str(exc)) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
@@ -74,8 +75,13 @@ def run_plan(
     catalogs: Catalogs | None = None,
     progress: Progress | None = None,
     timezone: str = "UTC",
+    lock: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> RunReport:
-    """Apply (or with `options.dry_run`, evaluate) every selected mapping of `plan`."""
+    """Apply (or with `options.dry_run`, evaluate) every selected mapping of `plan`.
+
+    `lock` (the state lock's `hold`) is held around each mapping, so that `mapsync listen`
+    can act between two mappings of a long run.
+    """
     catalogs = catalogs or load_catalogs()
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
@@ -85,17 +91,11 @@ def run_plan(
         if progress:
             progress(mapping["name"], None)
         try:
-            outcome = _run_mapping(
-                mapping,
-                intacct,
-                salesforce,
-                state,
-                options,
-                run_id,
-                catalogs,
-                resolver,
-                timezone,
-            )
+            with lock() if lock is not None else nullcontext():
+                outcome = _run_mapping(
+                    mapping, intacct, salesforce, state, options, run_id, catalogs, resolver,
+                    timezone,
+                )
         except FATAL as exc:
             report.fatal = str(exc)
             outcome = MappingReport(mapping["name"], mapping["kind"], fatal=str(exc))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from mapsync.engine.sandbox.faults import CallStats, FaultPlan
+from mapsync.engine.sandbox.gate import Gate
 from mapsync.engine.sandbox.salesforce.auth import Authenticator, Credentials, Sessions, bearer
 from mapsync.engine.sandbox.salesforce.bulk2 import Bulk2
 from mapsync.engine.sandbox.salesforce.errors import ApiError, invalid_session, not_found
@@ -76,6 +77,7 @@ class SalesforceApp:
         self.auth = Authenticator(self.credentials, self.sessions)
         self.faults = faults or FaultPlan()
         self.stats = CallStats()
+        self.gates: dict[str, Gate] = {}  # operation -> requests held for a test (gate.py)
         self.instance_url = ""
         self._usage = 0
         self._usage_lock = threading.Lock()
@@ -171,6 +173,9 @@ class SalesforceApp:
         if route.auth and not self.sessions.valid(token):
             self.stats.count(operation)
             return error_response(invalid_session())
+        gate = self.gates.get(operation)
+        if gate is not None and not gate.hold():
+            return error_response(ApiError(503, "SERVER_UNAVAILABLE", "dropped by a test gate"))
         response = self._faulted(operation, token)
         if response is None or response.truncate:
             truncate = response is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ class Database:
         known = dict(self.conn.execute("SELECT object, prefix FROM _sandbox_prefixes"))
         self.schema: Schema = build_schema(objects, known)
         self._sequences: dict[str, int] = {}
+        # Called with the (object, Id) pairs a transaction created or changed, after COMMIT.
+        self.observers: list[Callable[[list[tuple[str, str]]], None]] = []
+        self._changed: list[tuple[str, str]] = []
         with self.transaction():
             for obj in self.schema.objects.values():
                 self._sync_table(obj)
@@ -71,12 +74,17 @@ class Database:
                 yield
                 return
             self.conn.execute("BEGIN IMMEDIATE")
+            self._changed = []
             try:
                 yield
             except BaseException:
                 self.conn.execute("ROLLBACK")
+                self._changed = []
                 raise
             self.conn.execute("COMMIT")
+            changed, self._changed = self._changed, []
+            for observer in list(self.observers) if changed else ():
+                observer(changed)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -142,6 +150,7 @@ class Database:
         self.conn.execute(
             f"INSERT INTO {quote(obj.name)} ({columns}) VALUES ({marks})", (seq, *row.values())
         )
+        self._changed.append((obj.name, record_id))
         return record_id
 
     def update(self, obj: SObject, record_id: str, values: Mapping[str, Any], stamp: str) -> None:
@@ -152,6 +161,7 @@ class Database:
         self.conn.execute(
             f"UPDATE {quote(obj.name)} SET {assignments} WHERE Id = ?", (*row.values(), record_id)
         )
+        self._changed.append((obj.name, record_id))
 
     def soft_delete(self, obj: SObject, record_id: str, stamp: str) -> None:
         """Move one row to the recycle bin (IsDeleted = true)."""

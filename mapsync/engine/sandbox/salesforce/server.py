@@ -27,6 +27,7 @@ from mapsync.engine.catalog import ObjectInfo
 from mapsync.engine.sandbox.faults import CallStats, FaultPlan
 from mapsync.engine.sandbox.salesforce.app import SalesforceApp
 from mapsync.engine.sandbox.salesforce.auth import Credentials
+from mapsync.engine.sandbox.salesforce.outbound import Clock, Outbox
 from mapsync.engine.sandbox.salesforce.store import Store
 from mapsync.engine.sandbox.salesforce.wire import Request, Response, json_response
 
@@ -168,6 +169,7 @@ class SalesforceSandbox:
         self._thread: threading.Thread | None = None
         self._store: Store | None = None
         self._app: SalesforceApp | None = None
+        self._outbox: Outbox | None = None
         self.ca_bundle = ""
         self.session_id = ""
 
@@ -197,6 +199,11 @@ class SalesforceSandbox:
 
     def stop(self) -> None:
         """Stop serving, end open connections and close the database."""
+        if self._outbox is not None:
+            self._outbox.stop()
+            self._outbox = None
+        for gate in self._app.gates.values() if self._app is not None else ():
+            gate.open(apply=False)
         if self._server is not None:
             self._server.shutdown()
             self._server.drop_connections()
@@ -266,6 +273,16 @@ class SalesforceSandbox:
             "password": self.credentials.password + self.credentials.security_token,
             "ca_bundle": self.ca_bundle,
         }
+
+    def outbound_messages(self, clock: Clock | None = None) -> Outbox:
+        """The org's outbound messages (started on first use): add rules to it to have
+        committed changes sent as SOAP notifications (see outbound.py)."""
+        if self._outbox is None:
+            self._outbox = Outbox(self.store, self.instance_url, clock=clock,
+                                  session_id=lambda: self.session_id)
+            self.store.db.observers.append(self._outbox.changed)
+            self._outbox.start()
+        return self._outbox
 
     # -- data and statistics ----------------------------------------------------------------
 

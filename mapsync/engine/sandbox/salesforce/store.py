@@ -20,6 +20,7 @@ from mapsync.engine.sandbox.salesforce.db import Database
 from mapsync.engine.sandbox.salesforce.dml import UpsertOutcome, Writer
 from mapsync.engine.sandbox.salesforce.errors import ApiError
 from mapsync.engine.sandbox.salesforce.ids import to18
+from mapsync.engine.sandbox.salesforce.org import ensure_org_records
 from mapsync.engine.sandbox.salesforce.query import QueryResult, run
 from mapsync.engine.sandbox.salesforce.schema import Schema, SObject
 from mapsync.engine.sandbox.salesforce.soql import SoqlError, parse
@@ -37,6 +38,7 @@ class Store:
         self.db = Database(path, catalog_objects() if objects is None else objects)
         self.writer = Writer(self.db)
         derived.ensure_standard_pricebook(self.db)
+        ensure_org_records(self.db)
 
     @property
     def schema(self) -> Schema:
