@@ -75,16 +75,18 @@ class RunContext:
     salesforce: SalesforceClient
 
     @classmethod
-    def open(cls, config_path: str | Path) -> RunContext:
-        """Load and check everything a run needs; raises ContextError."""
+    def open(cls, config_path: str | Path, rules: str | Path | None = None) -> RunContext:
+        """Load and check everything a run needs; raises ContextError. `rules` replaces
+        the configuration's rule folder (the configuration page runs the rules it shows)."""
         from mapsync.engine.config import ConfigError, load_config
         from mapsync.engine.runner.connect import intacct_client, salesforce_client
+
         path = Path(config_path)
         if not path.exists():
             raise ContextError(f"{path}: no such configuration file (run `mapsync init`)")
         try:
             config = load_config(path)
-            plan = load_plan(config.rules)
+            plan = load_plan(Path(rules) if rules else config.rules)
             intacct = intacct_client(config.intacct, config)
             salesforce = salesforce_client(config.salesforce, config)
         except ConfigError as exc:

@@ -51,22 +51,28 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
+def run_reconcile(ctx: RunContext, only: list[str] | None = None, sample: int = 20) -> Any:
+    """The reconcile report of an open context (raises ValueError on unknown mappings)."""
+    from mapsync.engine.runner.reconcile import reconcile
+
+    return reconcile(
+        ctx.effective_plan(),
+        ctx.intacct,
+        ctx.salesforce,
+        ctx.state,
+        only=ctx.only(only),
+        timezone=ctx.config.intacct.timezone,
+        sample=max(sample, 0),
+    )
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run `reconcile`."""
     from mapsync.engine.commands._render import print_json
-    from mapsync.engine.runner.reconcile import reconcile
 
     try:
         with RunContext.open(args.config) as ctx:
-            report = reconcile(
-                ctx.effective_plan(),
-                ctx.intacct,
-                ctx.salesforce,
-                ctx.state,
-                only=ctx.only(args.only),
-                timezone=ctx.config.intacct.timezone,
-                sample=max(args.sample, 0),
-            )
+            report = run_reconcile(ctx, args.only, args.sample)
     except (ContextError, ValueError) as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from mapsync.engine.commands._context import ContextError, RunContext, add_config_argument
+
+if TYPE_CHECKING:
+    from mapsync.engine.runner.report import RunReport
 
 
 def register(subparsers: Any) -> None:
@@ -43,18 +47,50 @@ class ReplayError(Exception):
     """The ids asked for cannot be replayed; the message says which and why."""
 
 
-def targets(ctx: RunContext, ids: list[int] | None) -> list[Any]:
-    """The open errors to replay: all, or the ones with these ids (unknown ids raise)."""
+@dataclass
+class ReplayOutcome:
+    """What a replay retried and what came of it (`report` is None when nothing was open)."""
+
+    replayed: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    still_open: list[int] = field(default_factory=list)
+    already_resolved: list[int] = field(default_factory=list)
+    report: RunReport | None = None
+
+    def exit_code(self) -> int:
+        """0 all synced, 3 some still fail, 1 a fatal error."""
+        if self.report is None:
+            return 0
+        if self.report.fatal:
+            return 1
+        return 3 if self.still_open or self.report.failed else 0
+
+
+def targets(ctx: RunContext, ids: list[int] | None) -> tuple[list[Any], list[int]]:
+    """The open errors to replay (all, or the ones with these ids; unknown ids raise) and
+    the ids asked for that are already resolved."""
     if not ids:
-        return ctx.state.errors()
+        return ctx.state.errors(), []
     found = {e.id: e for e in ctx.state.errors(status=None, ids=ids)}
     unknown = sorted(set(ids) - set(found))
     if unknown:
         raise ReplayError(f"no error with id {', '.join(map(str, unknown))}")
     closed = sorted(i for i, e in found.items() if e.status != "open")
-    if closed:
-        print(f"mapsync: already resolved: {', '.join(map(str, closed))}", file=sys.stderr)
-    return [e for e in found.values() if e.status == "open"]
+    return [e for e in found.values() if e.status == "open"], closed
+
+
+def replay(ctx: RunContext, ids: list[int] | None = None, *, progress: Any = None) -> ReplayOutcome:
+    """Retry the open errors (all, or `ids`) under the current rules; raises ReplayError."""
+    errors, closed = targets(ctx, ids)
+    if not errors:
+        return ReplayOutcome(already_resolved=closed)
+    wanted = frozenset(e.id for e in errors)
+    mappings = list(dict.fromkeys(e.mapping for e in errors))
+    options = ctx.options(replay=True, retry_ids=wanted)
+    report = ctx.run(options, only=mappings, command="replay", progress=progress)
+    still_open = sorted(e.id for e in ctx.state.errors(ids=wanted))
+    return ReplayOutcome(sorted(wanted), sorted(wanted - set(still_open)), still_open, closed,
+                         report)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -63,35 +99,31 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         with RunContext.open(args.config) as ctx:
-            errors = targets(ctx, args.ids)
-            if not errors:
-                print("replay: no open errors to retry")
-                return 0
-            wanted = frozenset(e.id for e in errors)
-            mappings = list(dict.fromkeys(e.mapping for e in errors))
-            options = ctx.options(replay=True, retry_ids=wanted)
-            report = ctx.run(options, only=mappings, command="replay")
-            still_open = sorted(e.id for e in ctx.state.errors(ids=wanted))
+            outcome = replay(ctx, args.ids)
     except (ContextError, ReplayError) as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1
-    resolved = sorted(wanted - set(still_open))
+    if outcome.already_resolved:
+        closed = ", ".join(map(str, outcome.already_resolved))
+        print(f"mapsync: already resolved: {closed}", file=sys.stderr)
+    report = outcome.report
+    if report is None:
+        print("replay: no open errors to retry")
+        return 0
     if args.json:
         print_json(
             {
-                "replayed": sorted(wanted),
-                "resolved": resolved,
-                "still_open": still_open,
+                "replayed": outcome.replayed,
+                "resolved": outcome.resolved,
+                "still_open": outcome.still_open,
                 "sync": report.to_dict(),
             }
         )
     else:
         print_summary(report, title="replay")
         print(
-            f"replay: {len(wanted)} record(s) retried, {len(resolved)} synced, "
-            f"{len(still_open)} still failing"
-            + ("; see `mapsync errors`" if still_open else "")
+            f"replay: {len(outcome.replayed)} record(s) retried, {len(outcome.resolved)} "
+            f"synced, {len(outcome.still_open)} still failing"
+            + ("; see `mapsync errors`" if outcome.still_open else "")
         )
-    if report.fatal:
-        return 1
-    return 3 if still_open or report.failed else 0
+    return outcome.exit_code()

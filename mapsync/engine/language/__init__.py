@@ -6,6 +6,8 @@
     compile_rules(rule_set, catalogs=None)          -> Plan        (raises LanguageError)
     validate_paths(paths, catalogs=None)            -> Loaded      (parse + check)
     compile_paths(paths, catalogs=None)             -> (Plan | None, Loaded)
+    validate_texts(files) / compile_texts(files)    -> the same for in-memory text
+                                                       (files: (shown path, name, text))
 
 `catalogs=None` means the shipped catalogs (`engine.catalog.load_catalogs()`).
 """
@@ -24,7 +26,7 @@ from mapsync.engine.diagnostics import Diagnostic, has_errors, sort_diagnostics
 from mapsync.engine.language import check as _check
 from mapsync.engine.language.ast import RuleFile, RuleSet
 from mapsync.engine.language.errors import LanguageError
-from mapsync.engine.language.loader import Loaded, load_rule_set
+from mapsync.engine.language.loader import Loaded, load_rule_set, load_texts
 from mapsync.engine.language.parser import parse_file, parse_text
 
 if TYPE_CHECKING:
@@ -38,10 +40,12 @@ __all__ = [
     "check",
     "compile_paths",
     "compile_rules",
+    "compile_texts",
     "load_rule_set",
     "parse_file",
     "parse_text",
     "validate_paths",
+    "validate_texts",
 ]
 
 
@@ -60,19 +64,39 @@ def compile_rules(rule_set: RuleSet, catalogs: Catalogs | None = None) -> Plan:
 def validate_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None) -> Loaded:
     """Parse and check the rule files under `paths`; `.diagnostics` holds every problem."""
     with _gc_paused():
-        loaded = load_rule_set(paths)
-        if has_errors(loaded.diagnostics):
-            return loaded
-        problems = check(loaded.rule_set, catalogs)
+        return _checked(load_rule_set(paths), catalogs)
+
+
+def validate_texts(files: Sequence[tuple[str, str, str]],
+                   catalogs: Catalogs | None = None) -> Loaded:
+    """Parse and check rule files given as `(shown path, plan name, text)`."""
+    with _gc_paused():
+        return _checked(load_texts(files), catalogs)
+
+
+def _checked(loaded: Loaded, catalogs: Catalogs | None) -> Loaded:
+    if has_errors(loaded.diagnostics):
+        return loaded
+    problems = check(loaded.rule_set, catalogs)
     return dataclasses.replace(loaded, diagnostics=tuple(sort_diagnostics(problems)))
 
 
 def compile_paths(paths: Sequence[str | Path],
                   catalogs: Catalogs | None = None) -> tuple[Plan | None, Loaded]:
     """The plan of the rule files under `paths`, or None with the diagnostics that stop it."""
+    return _planned(validate_paths(paths, catalogs), catalogs)
+
+
+def compile_texts(files: Sequence[tuple[str, str, str]],
+                  catalogs: Catalogs | None = None) -> tuple[Plan | None, Loaded]:
+    """The plan of rule files given as `(shown path, plan name, text)`, or None with the
+    diagnostics that stop it."""
+    return _planned(validate_texts(files, catalogs), catalogs)
+
+
+def _planned(loaded: Loaded, catalogs: Catalogs | None) -> tuple[Plan | None, Loaded]:
     from mapsync.engine.language import compile as _compile
 
-    loaded = validate_paths(paths, catalogs)
     if has_errors(loaded.diagnostics):
         return None, loaded
     return _compile.build_plan(loaded.rule_set, catalogs or load_catalogs()), loaded

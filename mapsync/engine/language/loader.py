@@ -82,6 +82,20 @@ def load_rule_set(paths: Sequence[str | Path]) -> Loaded:
     return Loaded(RuleSet(tuple(parsed)), tuple(sort_diagnostics(problems)), sources)
 
 
+def load_texts(files: Sequence[tuple[str, str, str]]) -> Loaded:
+    """Parse rule files given as `(shown path, plan name, text)`, as `load_rule_set` reads
+    them from disk: an editor checks its edited text before writing it with this."""
+    parsed: list[RuleFile] = []
+    problems: list[Diagnostic] = []
+    for shown, name, text in files:
+        try:
+            parsed.append(parse_text(text, shown, name))
+        except LanguageError as exc:
+            problems.extend(exc.diagnostics)
+    sources = {shown: text for shown, _, text in files}
+    return Loaded(RuleSet(tuple(parsed)), tuple(sort_diagnostics(problems)), sources)
+
+
 def _read(item: RulePath) -> str:
     try:
         data = item.path.read_bytes()
