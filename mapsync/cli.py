@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "demo",
     "package",
     "listen",
+    "ui",
 )
 
 # Commands that only read files and print: nothing of theirs needs finalising at exit.

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mapsync.engine.commands._context import ContextError, RunContext, add_config_argument
+
+if TYPE_CHECKING:
+    from mapsync.engine.runner.reconcile_report import ReconcileReport
 
 HEADERS = [
     "mapping",
@@ -51,7 +54,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def run_reconcile(ctx: RunContext, only: list[str] | None = None, sample: int = 20) -> Any:
+def run_reconcile(
+    ctx: RunContext, only: list[str] | None = None, sample: int = 20
+) -> ReconcileReport:
     """The reconcile report of an open context (raises ValueError on unknown mappings)."""
     from mapsync.engine.runner.reconcile import reconcile
 
