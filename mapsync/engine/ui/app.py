@@ -32,6 +32,17 @@ from mapsync.engine.ui.workspace import ARROWS, Workspace
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "mapsync_lang"
+# English wording of the values the page shows; i18n translates the wording.
+WORDS = {
+    "->": "to Salesforce", "<-": "to Intacct", "<->": "both ways", "off": "off",
+    "price_source": "Price source",
+    "create_intacct_customers_from_accounts": "Accounts create customers",
+    "sales_document_relationship": "Sales documents per opportunity",
+    "overlap_seconds": "Read overlap (seconds)",
+    "order-entry": "Order entry price lists", "contract": "Contract price lists",
+    "true": "Yes", "false": "No", "one-to-one": "One to one", "one-to-many": "One to many",
+    "intacct": "Intacct", "salesforce": "Salesforce",
+}
 PAGES = (("connections", "Connections"), ("mappings", "Mappings"), ("run", "Plan and run"),
          ("errors", "Errors"), ("reconcile", "Reconcile"))
 
@@ -79,7 +90,7 @@ class UI:
         html = self.env.get_template(template).render(
             request=request, _=i18n.translator(language), lang=language,
             rule_lang=i18n.RULE_CODES[language], languages=i18n.NAMES, pages=PAGES,
-            csrf=self.access.csrf(session) if session else "", arrows=ARROWS,
+            csrf=self.access.csrf(session) if session else "", arrows=ARROWS, words=WORDS,
             now=self.settings.clock(), **context)
         return HTMLResponse(html, status_code=status)
 
