@@ -127,7 +127,7 @@ def test_a_locked_field_cannot_be_changed(tab: Any, page: Page) -> None:
     assert customers.read_text("utf-8") == original
 
 
-def test_plan_then_sync_with_live_progress_and_history(tab: Any, page: Page) -> None:
+def test_plan_then_sync_with_live_progress_history_and_reconcile(tab: Any, page: Page) -> None:
     tab.goto(f"{page.url}/run")
     tab.click("#run-plan")
     wait_done(tab)
@@ -141,6 +141,12 @@ def test_plan_then_sync_with_live_progress_and_history(tab: Any, page: Page) -> 
     sync_api.expect(tab.locator("#history")).to_contain_text("sync")
     sync_api.expect(tab.locator("#history")).to_contain_text("ok")
     shoot(tab, "run")
+    tab.goto(f"{page.url}/reconcile")
+    tab.click("#run-reconcile")
+    sync_api.expect(tab.locator("#reconcile-verdict")).to_contain_text(
+        "Both sides are in step", timeout=TIMEOUT)
+    sync_api.expect(tab.locator("#reconcile-table")).to_contain_text("Customer")
+    shoot(tab, "reconcile")
 
 
 def test_an_error_is_shown_with_its_rule_and_replayed(tab: Any, page: Page) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -164,3 +165,52 @@ def test_a_non_loopback_address_needs_an_explicit_flag(
     assert main(["ui", "--host", "0.0.0.0", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "--allow-remote" in err and "not a loopback address" in err
+
+
+def test_a_mapping_switched_off_is_left_out_of_the_configured_list(
+    page: Page, client: httpx.Client
+) -> None:
+    from mapsync.engine.config import load_config
+
+    config = page.demo.config
+    original = config.read_text("utf-8")
+    html = client.get("/mappings").text
+    names = re.findall(r'name="on:(\w+)"', html)
+    assert "Contact" in names and len(names) > 10
+    data = {"csrf": hidden(html, "csrf"), "version": hidden(html, "version"), "listed": "1",
+            "action": "save", **{f"on:{n}": "on" for n in names if n != "Contact"}}
+    try:
+        assert client.post("/mappings/save", data=data).status_code == 200
+        edited = config.read_text("utf-8")
+        assert edited.startswith(original)  # one line added at the end, nothing else moved
+        selected = load_config(config).mappings
+        assert selected is not None and "Contact" not in selected
+        assert set(selected) == set(names) - {"Contact"}
+        html = client.get("/mappings").text
+        data = {"csrf": hidden(html, "csrf"), "version": hidden(html, "version"),
+                "listed": "1", "action": "save", **{f"on:{n}": "on" for n in names}}
+        assert client.post("/mappings/save", data=data).status_code == 200
+        assert config.read_text("utf-8") == original
+    finally:
+        config.write_text(original, "utf-8")
+
+
+def test_a_failing_connection_test_shows_the_error_but_no_secret(
+    page: Page, client: httpx.Client
+) -> None:
+    secret_file = page.demo.root / "secrets" / "intacct-user.txt"
+    secret = secret_file.read_text("utf-8")
+    secret_file.write_text("not-the-password\n", "utf-8")
+    try:
+        html = client.get("/connections").text
+        assert "file " in html and secret.strip() not in html
+        response = client.post("/connections/test", data={"csrf": hidden(html, "csrf"),
+                                                         "system": "intacct"})
+        assert response.status_code == 200
+        assert "Connection failed" in response.text
+        assert "not-the-password" not in response.text and secret.strip() not in response.text
+        response = client.post("/connections/test", data={"csrf": hidden(html, "csrf"),
+                                                         "system": "mainframe"})
+        assert response.status_code == 400
+    finally:
+        secret_file.write_text(secret, "utf-8")

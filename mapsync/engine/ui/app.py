@@ -188,11 +188,20 @@ class UI:
 
     async def errors(self, request: Request) -> Response:
         from mapsync.engine.commands.errors import read_errors
+        from mapsync.engine.state import StateError
 
         ws = self.workspace()
-        found = read_errors(ws.config.state.path) if ws.config else []
+        found: list[dict[str, Any]] = []
+        problem = None
+        if ws.config is not None:
+            state = ws.config.state
+            try:
+                found = read_errors(state.url or state.path, pair=state.pair)
+            except StateError as exc:
+                problem = str(exc)
         job = self.jobs.get(_int(request.query_params.get("job")))
-        return self.render(request, "errors.html", ws=ws, page="errors", errors=found, job=job)
+        return self.render(request, "errors.html", ws=ws, page="errors", errors=found, job=job,
+                           problem=problem)
 
     async def reconcile(self, request: Request) -> Response:
         job = self.jobs.get(_int(request.query_params.get("job")))
@@ -228,12 +237,16 @@ def _int(value: str | None) -> int:
 
 
 def _stored_runs(ws: Workspace) -> list[Any]:
-    from mapsync.engine.state import StateStore
+    """The latest runs from the state store (none before the first run)."""
+    from mapsync.engine.commands._context import ContextError, open_config_store
 
-    if ws.config is None or not ws.config.state.path.exists():
+    if ws.config is None or (not ws.config.state.url and not ws.config.state.path.exists()):
         return []
-    with StateStore.open(ws.config.state.path) as state:
-        return state.runs(limit=20)
+    try:
+        with open_config_store(ws.config) as state:
+            return list(state.runs(limit=20))
+    except ContextError:
+        return []
 
 
 def _option_choices() -> dict[str, list[Any]]:
