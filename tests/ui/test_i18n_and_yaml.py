@@ -17,7 +17,8 @@ def words_of_the_page() -> set[str]:
     found: set[str] = set()
     for template in TEMPLATES.glob("*.html"):
         found |= set(re.findall(r'_\("([^"]+)"\)', template.read_text("utf-8")))
-    found |= set(app.WORDS.values()) | {name for _, name in app.PAGES}
+    found |= set(app.WORDS.values()) | set(app.CONFLICTS.values())
+    found |= {name for _, name in app.PAGES}
     return found
 
 

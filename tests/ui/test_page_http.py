@@ -214,3 +214,22 @@ def test_a_failing_connection_test_shows_the_error_but_no_secret(
         assert response.status_code == 400
     finally:
         secret_file.write_text(secret, "utf-8")
+
+
+def test_a_conflict_policy_is_changed_in_place(page: Page, client: httpx.Client) -> None:
+    before = snapshot(page.demo)
+    html = client.get("/mappings").text
+    form = {"csrf": hidden(html, "csrf"), "version": hidden(html, "version"), "action": "save"}
+    response = client.post("/mappings/save", data={**form, "conflict:Customer": "sometimes"})
+    assert response.status_code == 400 and "not a conflict policy" in response.text
+    assert snapshot(page.demo) == before
+    response = client.post("/mappings/save", data={**form, "conflict:Customer": "intacct"})
+    customers = page.demo.rules / "customers.map"
+    try:
+        assert response.status_code == 200, response.text
+        after = snapshot(page.demo)
+        assert {k for k in before if before[k] != after[k]} == {"customers.map"}
+        assert before["customers.map"].replace("    conflict newest\n", "    conflict intacct\n") \
+            == after["customers.map"]
+    finally:
+        customers.write_text(before["customers.map"], "utf-8")

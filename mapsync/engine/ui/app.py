@@ -43,6 +43,8 @@ WORDS = {
     "true": "Yes", "false": "No", "one-to-one": "One to one", "one-to-many": "One to many",
     "intacct": "Intacct", "salesforce": "Salesforce",
 }
+CONFLICTS = {"newest": "Newest change wins", "intacct": "Intacct wins",
+             "salesforce": "Salesforce wins"}
 PAGES = (("connections", "Connections"), ("mappings", "Mappings"), ("run", "Plan and run"),
          ("errors", "Errors"), ("reconcile", "Reconcile"))
 
@@ -91,6 +93,7 @@ class UI:
             request=request, _=i18n.translator(language), lang=language,
             rule_lang=i18n.RULE_CODES[language], languages=i18n.NAMES, pages=PAGES,
             csrf=self.access.csrf(session) if session else "", arrows=ARROWS, words=WORDS,
+            conflicts=CONFLICTS,
             now=self.settings.clock(), **context)
         return HTMLResponse(html, status_code=status)
 
@@ -267,6 +270,7 @@ def _option_choices() -> dict[str, list[Any]]:
 def parse_change(values: dict[str, list[str]]) -> Change:
     """The change a mappings form asks for; BadForm for keys the form never has."""
     arrows: dict[tuple[str, int], str] = {}
+    conflicts: dict[str, str] = {}
     enabled: set[str] = set()
     options: dict[str, Any] = {}
     for key, items in values.items():
@@ -277,13 +281,16 @@ def parse_change(values: dict[str, list[str]]) -> Change:
             if not name or not index.isdigit():
                 raise BadForm(f"`{key}` does not name a field (dir:MAPPING:N)")
             arrows[(name, int(index))] = value
+        elif kind == "conflict":
+            conflicts[rest] = value
         elif kind == "on":
             enabled.add(rest)
         elif kind == "opt":
             options[rest] = _option_value(rest, value)
         elif key not in ("csrf", "version", "action", "listed"):
             raise BadForm(f"unknown form field `{key}`")
-    return Change(arrows, frozenset(enabled) if "listed" in values else None, options)
+    return Change(arrows, conflicts, frozenset(enabled) if "listed" in values else None,
+                  options)
 
 
 def _option_value(key: str, value: str) -> Any:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mapsync.engine.language.ast import Span
 from mapsync.engine.ui import yamledit
 from mapsync.engine.ui.workspace import ARROWS, RuleFileText, Workspace
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from mapsync.engine.config import ConfigIssue
     from mapsync.engine.diagnostics import Diagnostic
 
+CONFLICT_POLICIES = ("newest", "intacct", "salesforce")
 OPTION_KEYS = ("price_source", "create_intacct_customers_from_accounts",
                "sales_document_relationship", "overlap_seconds")
 
@@ -48,6 +50,7 @@ class Change:
     (None: leave as it is) and option values."""
 
     arrows: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    conflicts: Mapping[str, str] = field(default_factory=dict)
     enabled: frozenset[str] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -81,8 +84,11 @@ def _offset(text: str, line: int, column: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + column - 1
 
 
-def _arrow_edits(ws: Workspace, arrows: Mapping[tuple[str, int], str]) -> dict[str, str]:
-    by_file: dict[str, list[tuple[int, int, str]]] = {}
+Splice = tuple[str, Span, str]  # file, span of the token, new token
+
+
+def _arrow_edits(ws: Workspace, arrows: Mapping[tuple[str, int], str]) -> list[Splice]:
+    splices: list[Splice] = []
     for (name, index), arrow in arrows.items():
         mapping = ws.mapping(name)
         if mapping is None:
@@ -98,16 +104,39 @@ def _arrow_edits(ws: Workspace, arrows: Mapping[tuple[str, int], str]) -> dict[s
             why = ("Intacct requires it" if rule.lock == "required" else "it is marked `locked`")
             raise EditRefused(f"{name}: {rule.intacct} {rule.arrow} {rule.salesforce} is locked "
                               f"({why}); its direction cannot change", 422)
-        text = ws.file(rule.file).text
-        span = rule.arrow_span
+        splices.append((rule.file, rule.arrow_span, arrow))
+    return splices
+
+
+def _conflict_edits(ws: Workspace, conflicts: Mapping[str, str]) -> list[Splice]:
+    splices: list[Splice] = []
+    for name, policy in conflicts.items():
+        mapping = ws.mapping(name)
+        if mapping is None:
+            raise EditRefused(f"unknown mapping `{name}`")
+        if policy not in CONFLICT_POLICIES:
+            raise EditRefused(f"`{policy}` is not a conflict policy "
+                              f"(one of {', '.join(CONFLICT_POLICIES)})")
+        if mapping.conflict_span is None:
+            raise EditRefused(f"mapping `{name}` has no `conflict` line to change")
+        if policy != mapping.conflict:
+            splices.append((mapping.file, mapping.conflict_span, policy))
+    return splices
+
+
+def _apply(ws: Workspace, splices: list[Splice]) -> dict[str, str]:
+    """Each file's text with its tokens replaced (from the end, so offsets stay right)."""
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
+    for shown, span, token in splices:
+        text = ws.file(shown).text
         start = _offset(text, span.line, span.column)
         end = _offset(text, span.end_line, span.end_column)
-        by_file.setdefault(rule.file, []).append((start, end, arrow))
+        by_file.setdefault(shown, []).append((start, end, token))
     edited: dict[str, str] = {}
     for shown, spans in by_file.items():
         text = ws.file(shown).text
-        for start, end, arrow in sorted(spans, reverse=True):
-            text = text[:start] + arrow + text[end:]
+        for start, end, token in sorted(spans, reverse=True):
+            text = text[:start] + token + text[end:]
         edited[shown] = text
     return edited
 
@@ -147,7 +176,8 @@ def prepare(ws: Workspace, change: Change) -> Prepared:
     from mapsync.engine.config import validate_text
     from mapsync.engine.language import validate_texts
 
-    rule_texts = _arrow_edits(ws, change.arrows)
+    rule_texts = _apply(ws, _arrow_edits(ws, change.arrows)
+                        + _conflict_edits(ws, change.conflicts))
     if rule_texts and ws.read_only:
         raise EditRefused("these are the rules shipped with mapsync: copy them into your "
                           "project and start `mapsync ui --rules DIR` to edit them", 422)

@@ -106,7 +106,10 @@ class Jobs:
 
         try:
             with RunContext.open(self.config_path, self.rules) as ctx:
-                job.total = len(ctx.plan["mappings"])
+                selected = ctx.only(None)
+                job.total = sum(1 for m in ctx.effective_plan()["mappings"]
+                                if job.kind != "replay" and (not selected
+                                                             or m["name"] in selected))
                 job.result = _work(ctx, job, ids, self._progress(job))
             job.status = "done"
         except (ContextError, ReplayError, SyncError, ValueError) as exc:
@@ -114,6 +117,7 @@ class Jobs:
         except Exception as exc:  # a run must never take the server down with it
             job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
         finally:
+            job.total = max(job.total, len(job.progress))
             job.finished = self.clock()
 
     def _progress(self, job: Job) -> Callable[[str, Any], None]:

@@ -68,6 +68,7 @@ class MappingView:
     salesforce: str
     create: tuple[str, ...] | None
     conflict: str | None
+    conflict_span: ast.Span | None
     file: str
     line: int
     fields: tuple[FieldView, ...]
@@ -243,6 +244,12 @@ def build_views(rule_set: ast.RuleSet, plan: Plan | None) -> list[MappingView]:
     return views
 
 
+def _last_word(span: ast.Span, word: str) -> ast.Span:
+    """The span of `word` ending a one-line statement (`conflict newest` -> `newest`)."""
+    return ast.Span(span.path, span.end_line, span.end_column - len(word), span.end_line,
+                    span.end_column)
+
+
 def _mapping_view(block: ast.Block, fields: tuple[FieldView, ...]) -> MappingView:
     labels = {lb.language: lb.text for d in ast.statements_of(block.statements, ast.LabelDecl)
               for lb in d.labels}
@@ -257,4 +264,5 @@ def _mapping_view(block: ast.Block, fields: tuple[FieldView, ...]) -> MappingVie
         salesforce=salesforce.name if salesforce else "",
         create=create.sides if create else None,
         conflict=conflict.policy if conflict else None,
+        conflict_span=_last_word(conflict.span, conflict.policy) if conflict else None,
         file=block.name_span.path, line=block.name_span.line, fields=fields)

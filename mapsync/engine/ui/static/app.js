@@ -12,7 +12,8 @@
 
   document.querySelectorAll("select[data-original]").forEach(function (select) {
     select.addEventListener("change", function () {
-      select.closest("tr").classList.toggle("changed", select.value !== select.dataset.original);
+      var row = select.closest("tr") || select.closest("label");
+      row.classList.toggle("changed", select.value !== select.dataset.original);
     });
   });
 
