@@ -106,10 +106,7 @@ class Jobs:
 
         try:
             with RunContext.open(self.config_path, self.rules) as ctx:
-                selected = ctx.only(None)
-                job.total = sum(1 for m in ctx.effective_plan()["mappings"]
-                                if job.kind != "replay" and (not selected
-                                                             or m["name"] in selected))
+                job.total = _mappings_to_run(ctx) if job.kind in ("plan", "sync") else 0
                 job.result = _work(ctx, job, ids, self._progress(job))
             job.status = "done"
         except (ContextError, ReplayError, SyncError, ValueError) as exc:
@@ -129,6 +126,13 @@ class Jobs:
             job.progress[name] = {"state": "failed" if outcome.fatal else "done",
                                   "counts": counts, "fatal": outcome.fatal}
         return report
+
+
+def _mappings_to_run(ctx: Any) -> int:
+    """How many mappings a plan or sync of this context runs (what the progress bar counts)."""
+    selected = ctx.only(None)
+    return sum(1 for m in ctx.effective_plan()["mappings"]
+               if not selected or m["name"] in selected)
 
 
 def _work(ctx: Any, job: Job, ids: list[int] | None,
