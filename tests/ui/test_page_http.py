@@ -233,3 +233,10 @@ def test_a_conflict_policy_is_changed_in_place(page: Page, client: httpx.Client)
             == after["customers.map"]
     finally:
         customers.write_text(before["customers.map"], "utf-8")
+
+
+def test_a_request_for_another_host_name_is_refused(page: Page, client: httpx.Client) -> None:
+    """A page on the loopback answers only to loopback names (no DNS rebinding)."""
+    assert client.get("/mappings", headers={"Host": "attacker.example"}).status_code == 400
+    assert client.get("/mappings", headers={"Host": f"localhost:{page.server.port}"}) \
+        .status_code == 200

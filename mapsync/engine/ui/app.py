@@ -77,9 +77,11 @@ class UI:
     # --- helpers ------------------------------------------------------------------------
 
     def workspace(self) -> Workspace:
+        """The files as they are on disk now."""
         return Workspace.load(self.settings.config, self.settings.rules)
 
     def language(self, request: Request) -> str:
+        """The page language: the selector's cookie, else Accept-Language."""
         chosen = request.cookies.get(LANG_COOKIE)
         if chosen in i18n.LANGUAGES:
             return chosen
@@ -87,6 +89,7 @@ class UI:
 
     def render(self, request: Request, template: str, status: int = 200,
                **context: Any) -> HTMLResponse:
+        """A template rendered in the request's language, with the session's CSRF token."""
         language = self.language(request)
         session = request.cookies.get(COOKIE, "")
         html = self.env.get_template(template).render(
@@ -110,10 +113,12 @@ class UI:
     # --- pages --------------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
+        """`/`: the mappings page."""
         return RedirectResponse("/mappings", status_code=303)
 
     async def connections(self, request: Request, results: dict[str, Any] | None = None,
                           status: int = 200) -> Response:
+        """`/connections`: both services, and the result of a test when there is one."""
         from mapsync.engine.ui.connections import SYSTEMS, settings_rows
 
         ws = self.workspace()
@@ -122,6 +127,7 @@ class UI:
                            rows=rows, results=results or {})
 
     async def test_connection(self, request: Request) -> Response:
+        """`POST /connections/test`: log in to one service and read one record."""
         from mapsync.engine.ui.connections import SYSTEMS, check_connection
 
         values = await self.form(request)
@@ -135,11 +141,13 @@ class UI:
         return await self.connections(request, {system: result})
 
     async def mappings(self, request: Request) -> Response:
+        """`/mappings`: every mapping, its fields and the options, as one form."""
         ws = self.workspace()
         return self.render(request, "mappings.html", ws=ws, page="mappings",
                            option_choices=_option_choices())
 
     async def save(self, request: Request) -> Response:
+        """`POST /mappings/save`: check the edit, show its diff, write it when valid."""
         values = await self.form(request)
         ws = self.workspace()
         if (values.get("version") or [""])[0] != ws.version:
@@ -162,10 +170,12 @@ class UI:
                            preview=preview)
 
     async def run(self, request: Request) -> Response:
+        """`/run`: plan and sync buttons, the latest run and the run history."""
         return self.render(request, "run.html", ws=self.workspace(), page="run",
                            job=self.jobs.current, runs=_stored_runs(self.workspace()))
 
     async def start(self, request: Request) -> Response:
+        """`POST /run/start`: start a plan, sync, replay or reconcile in the worker."""
         values = await self.form(request)
         kind = (values.get("kind") or [""])[0]
         if kind not in KINDS:
@@ -186,10 +196,12 @@ class UI:
         return RedirectResponse(f"{back}?job={job.id}", status_code=303)
 
     async def progress(self, request: Request) -> Response:
+        """`/run/progress`: the progress of a run, as a fragment the page polls."""
         job = self.jobs.get(_int(request.query_params.get("job"))) or self.jobs.current
         return self.render(request, "_progress.html", job=job)
 
     async def errors(self, request: Request) -> Response:
+        """`/errors`: the open errors, to replay one, a selection or all."""
         from mapsync.engine.commands.errors import read_errors
         from mapsync.engine.state import StateError
 
@@ -207,12 +219,14 @@ class UI:
                            problem=problem)
 
     async def reconcile(self, request: Request) -> Response:
+        """`/reconcile`: the latest reconcile report."""
         job = self.jobs.get(_int(request.query_params.get("job")))
         latest = next((j for j in self.jobs.history if j.kind == "reconcile"), None)
         return self.render(request, "reconcile.html", ws=self.workspace(), page="reconcile",
                            job=job or latest)
 
     async def set_language(self, request: Request) -> Response:
+        """`POST /language`: remember the chosen language in a cookie."""
         values = await self.form(request)
         lang = (values.get("lang") or [""])[0]
         if lang not in i18n.LANGUAGES:
