@@ -77,7 +77,11 @@ def test_the_page_opens_on_the_demo_directory(tab: Any, page: Page) -> None:
     shoot(tab, "mappings")
     tab.goto(f"{page.url}/connections")
     tab.click("#conn-salesforce button")
-    sync_api.expect(tab.locator("#conn-salesforce .result")).to_contain_text("Connected")
+    result = tab.locator("#conn-salesforce .result")
+    sync_api.expect(result).to_contain_text("Connected")
+    sync_api.expect(result).to_contain_text("api usage")
+    tab.click("#conn-intacct button")
+    sync_api.expect(tab.locator("#conn-intacct .result")).to_contain_text("mapsync-demo")
     text = tab.locator("#conn-salesforce").inner_text()
     assert "file secrets/salesforce-client-secret.txt" in text.replace(
         str(page.demo.root) + "/", "")
