@@ -240,3 +240,16 @@ def test_a_request_for_another_host_name_is_refused(page: Page, client: httpx.Cl
     assert client.get("/mappings", headers={"Host": "attacker.example"}).status_code == 400
     assert client.get("/mappings", headers={"Host": f"localhost:{page.server.port}"}) \
         .status_code == 200
+
+
+@pytest.mark.parametrize(("accept", "heading", "label"), [
+    ("de-DE,de;q=0.9", "Zuordnungen", "Kunden"),
+    ("es", "Asignaciones", "Clientes"),
+    ("fr-CA, en;q=0.5", "Correspondances", "Clients"),
+])
+def test_the_browser_language_chooses_the_page_and_rule_labels(
+    client: httpx.Client, accept: str, heading: str, label: str
+) -> None:
+    html = client.get("/mappings", headers={"Accept-Language": accept}).text
+    assert f"<h1>{heading}</h1>" in html
+    assert f'<span class="mlabel">{label}</span>' in html
