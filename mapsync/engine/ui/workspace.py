@@ -12,6 +12,7 @@ Nothing here decides what rules mean: the checker and the compiler do (`validate
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mapsync.engine.language import ast
 
 if TYPE_CHECKING:
+    from mapsync.engine.catalog import Catalogs
     from mapsync.engine.config import Config, ConfigIssue
     from mapsync.engine.diagnostics import Diagnostic
     from mapsync.engine.plan import Plan, PlanField
@@ -51,10 +53,16 @@ class FieldView:
     file: str
     line: int
     arrow_span: ast.Span
+    catalog_labels: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, language: str) -> str:
-        """The rule's label in `language`, else English, else its Salesforce side."""
-        return self.labels.get(language) or self.labels.get(DEFAULT_LANGUAGE) or self.salesforce
+        """The rule's label in `language`, else its Salesforce field's (from the catalog the
+        generated package translates), else English, else the field's name."""
+        for labels in (self.labels, self.catalog_labels):
+            if labels.get(language):
+                return labels[language]
+        return (self.labels.get(DEFAULT_LANGUAGE) or self.catalog_labels.get(DEFAULT_LANGUAGE)
+                or self.salesforce)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,33 +221,50 @@ def _plan_fields(plan: Plan | None) -> dict[tuple[str, int, int], PlanField]:
     return found
 
 
-def _rules_of(block: ast.Block) -> list[tuple[str | None, ast.FieldRule]]:
-    rules: list[tuple[str | None, ast.FieldRule]] = []
+Located = tuple[str | None, str | None, ast.FieldRule]  # lines name, Salesforce object, rule
+
+
+def _rules_of(block: ast.Block) -> list[Located]:
+    top = ast.object_decl(block.statements, "salesforce")
+    rules: list[Located] = []
     for statement in block.statements:
         if isinstance(statement, ast.FieldRule):
-            rules.append((None, statement))
+            rules.append((None, top.name if top else None, statement))
         elif isinstance(statement, ast.LinesDecl):
-            rules += [(statement.name, r)
+            inner = ast.object_decl(statement.statements, "salesforce")
+            rules += [(statement.name, inner.name if inner else None, r)
                       for r in ast.statements_of(statement.statements, ast.FieldRule)]
     return rules
+
+
+def _catalog_labels(catalogs: Catalogs, obj: str | None, side: ast.Side) -> Mapping[str, str]:
+    info = catalogs.get("salesforce", obj) if obj else None
+    found = info.field(side.path) if info and isinstance(side, ast.FieldRef) else None
+    if found is None:
+        return {}
+    return {**found.labels, DEFAULT_LANGUAGE: found.labels.get(DEFAULT_LANGUAGE) or found.label}
 
 
 def build_views(rule_set: ast.RuleSet, plan: Plan | None) -> list[MappingView]:
     """A view of every block, with each field's lock from the compiled plan (when there is one:
     without it only rules marked `locked` are known to be locked)."""
+    from mapsync.engine.catalog import load_catalogs
+
+    catalogs = load_catalogs()
     planned = _plan_fields(plan)
     names = {f.path: f.name for f in rule_set.files}
     views = []
     for block in rule_set.blocks():
         fields = []
-        for index, (lines, rule) in enumerate(_rules_of(block)):
+        for index, (lines, obj, rule) in enumerate(_rules_of(block)):
             span = rule.span
             compiled = planned.get((names.get(span.path, span.path), span.line, span.column))
             lock = "required" if compiled is not None and compiled.required else (
                 "locked" if rule.locked else None)
             fields.append(FieldView(index, _side_text(rule.intacct), _side_text(rule.salesforce),
                                     rule.arrow, {lb.language: lb.text for lb in rule.labels},
-                                    lock, lines, span.path, span.line, rule.arrow_span))
+                                    lock, lines, span.path, span.line, rule.arrow_span,
+                                    _catalog_labels(catalogs, obj, rule.salesforce)))
         views.append(_mapping_view(block, tuple(fields)))
     return views
 
