@@ -155,20 +155,19 @@ def accounts(records: list[Record]) -> list[Record]:
     return [{**to_salesforce(r), "Description": "note " * (r["RECORDNO"] % 300)} for r in records]
 
 
-def customer_plan() -> dict[str, Any]:
-    """The Customer mapping of the compiled standard rules (plan JSON)."""
+def customer_plan() -> Any:
+    """The Customer mapping of the compiled standard rules (a `PlanMapping`)."""
     from mapsync.engine.commands._context import load_plan
     from mapsync.engine.resources import rules_dir
 
-    plan = load_plan(rules_dir())
-    return next(m for m in plan["mappings"] if m["name"] == "Customer")
+    return load_plan(rules_dir()).mapping("Customer")
 
 
 def compiled(flow: str) -> Callable[[Mapping[str, Any]], Record]:
     """The Customer mapping as the runner runs it: one compiled rule after another, each
     returning its fields (decide() needs them rule by rule), merged into one payload."""
     from mapsync.engine.catalog import load_catalogs
-    from mapsync.engine.runner.compiled import compile_mapping
+    from mapsync.engine.program import compile_mapping
 
     rules = compile_mapping(customer_plan(), load_catalogs(), resolver).rules
     wanted = {flow, "both"}
@@ -184,10 +183,14 @@ def compiled(flow: str) -> Callable[[Mapping[str, Any]], Record]:
 
 
 def program(flow: str) -> Callable[[Mapping[str, Any]], Record]:
-    """The same fields as one record program (`engine.transforms.compile_fields`)."""
-    from mapsync.engine.transforms import compile_fields
+    """The same fields as one record program (`CompiledMapping.program`)."""
+    from mapsync.engine.catalog import load_catalogs
+    from mapsync.engine.program import compile_mapping
 
-    return compile_fields(customer_plan()["fields"], flow, resolver).apply  # type: ignore[arg-type]
+    target = "salesforce" if flow == "to_salesforce" else "intacct"
+    program = compile_mapping(customer_plan(), load_catalogs(), resolver).program(target)
+    assert program is not None
+    return program.apply
 
 
 def measure(records: int, repeat: int) -> dict[str, float]:

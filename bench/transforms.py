@@ -22,7 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mapsync.engine.transforms import Pending, PendingReferences, compile_fields  # noqa: E402
+from mapsync.engine.plan import PlanField  # noqa: E402
+from mapsync.engine.program import RefPending, compile_fields  # noqa: E402
 
 STATUS = {"active": "Active", "inactive": "Inactive"}
 COUNTRY = {"United States": "US", "France": "FR", "Germany": "DE"}
@@ -30,11 +31,12 @@ TERMS = {f"Net {d}": f"a0B{d:012d}" for d in (10, 15, 30, 45, 60, 90)}
 
 
 def _field(intacct: Any, salesforce: str, steps: list[dict[str, Any]], line: int,
-           constant: Any = None) -> dict[str, Any]:
-    return {"intacct": intacct, "salesforce": salesforce, "constant": constant,
-            "direction": "to_salesforce", "locked": False, "required": False,
-            "transforms": steps, "when": None, "labels": {},
-            "source": {"path": "bench/customer.map", "line": line, "column": 5}}
+           constant: Any = None) -> PlanField:
+    return PlanField.from_dict({
+        "intacct": intacct, "salesforce": salesforce, "constant": constant,
+        "direction": "to_salesforce", "locked": False, "required": False,
+        "transforms": steps, "when": None, "labels": {},
+        "source": {"path": "bench/customer.map", "line": line, "column": 5}})
 
 
 def _op(op: str, **args: Any) -> dict[str, Any]:
@@ -166,10 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     for rec in data[:2000]:  # same results before timing anything
         try:
             got = compiled.apply(rec)
-        except PendingReferences as exc:
+        except RefPending as exc:
             raise SystemExit(f"unexpected pending {exc.pending}") from exc
         assert got == hand_written(rec), (got, hand_written(rec))
-        assert not any(isinstance(v, Pending) for v in got.values())
+        assert not any(isinstance(v, RefPending) for v in got.values())
     t_compiled = best_time(compiled.apply, data, args.repeat)
     t_hand = best_time(hand_written, data, args.repeat)
     n = len(data)

@@ -10,9 +10,8 @@ tuples.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -68,6 +67,122 @@ class Source:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
+
+
+class _View(Mapping[str, Json]):
+    """A read-only JSON object of the plan with typed properties for what the runner reads.
+
+    It is also a Mapping over its JSON form, so the plan's JSON stays exactly as compiled.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Json] | None = None) -> None:
+        self._data: Mapping[str, Json] = freeze(dict(data or {}))
+
+    def __getitem__(self, key: str) -> Json:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({thaw(self._data)!r})"
+
+    def _text(self, key: str) -> str | None:
+        value = self._data.get(key)
+        return None if value is None else str(value)
+
+
+class PlanSide(_View):
+    """One side of a mapping or line collection: object, key, filter and how it is reached."""
+
+    __slots__ = ()
+
+    @property
+    def object(self) -> str | None:
+        """The Intacct or Salesforce object."""
+        return self._text("object")
+
+    @property
+    def key(self) -> str | None:
+        """The field that identifies a record across the two systems (None: the default)."""
+        return self._text("key")
+
+    @property
+    def docparid(self) -> str | None:
+        """Intacct: the transaction definition of a sales document mapping."""
+        return self._text("docparid")
+
+    @property
+    def function(self) -> str | None:
+        """Intacct, actions: the API function that creates the document."""
+        return self._text("function")
+
+    @property
+    def filter(self) -> Mapping[str, Json] | None:
+        """The `when` condition that selects the records of this side, or None."""
+        value = self._data.get("filter")
+        return value if value else None
+
+    @property
+    def parent(self) -> str | None:
+        """Line collections: the field pointing to the header record."""
+        return self._text("parent")
+
+    @property
+    def relationship(self) -> str | None:
+        """Action lines, Salesforce: the child relationship the lines are read through."""
+        return self._text("relationship")
+
+    @property
+    def element(self) -> str | None:
+        """Action lines, Intacct: the element the lines are written under."""
+        return self._text("element")
+
+
+class PlanDelete(_View):
+    """What a deletion on one side does to the other: `ignore`, `propagate`, `deactivate`."""
+
+    __slots__ = ()
+
+    @property
+    def mode(self) -> str:
+        """`ignore`, `propagate` or `deactivate`."""
+        return self._text("mode") or "ignore"
+
+    @property
+    def field(self) -> str | None:
+        """`deactivate`: the Intacct field set on the partner of a deleted record."""
+        return self._text("field")
+
+    @property
+    def value(self) -> Json:
+        """`deactivate`: the value that field gets."""
+        return self._data.get("value")
+
+
+class PlanMatch(_View):
+    """A natural key linking records seen for the first time: an Intacct and a Salesforce path."""
+
+    __slots__ = ()
+
+    @property
+    def intacct(self) -> str:
+        """The Intacct path."""
+        return str(self._data["intacct"])
+
+    @property
+    def salesforce(self) -> str:
+        """The Salesforce path."""
+        return str(self._data["salesforce"])
+
+
+def _matches(data: Json) -> tuple[PlanMatch, ...]:
+    return tuple(PlanMatch(m) for m in data or ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +262,10 @@ class PlanLines:
     """A line collection synced with its header (or, for actions, sent with it)."""
 
     name: str
-    intacct: Mapping[str, Json]
-    salesforce: Mapping[str, Json]
+    intacct: PlanSide
+    salesforce: PlanSide
     source: Source
-    match: tuple[Mapping[str, str], ...] = ()
+    match: tuple[PlanMatch, ...] = ()
     fields: tuple[PlanField, ...] = ()
 
     def to_dict(self) -> dict[str, Json]:
@@ -169,10 +284,10 @@ class PlanLines:
         """Read the JSON form."""
         return cls(
             name=data["name"],
-            intacct=freeze(data["intacct"]),
-            salesforce=freeze(data["salesforce"]),
+            intacct=PlanSide(data["intacct"]),
+            salesforce=PlanSide(data["salesforce"]),
             source=Source.from_dict(data["source"]),
-            match=freeze(data.get("match", [])),
+            match=_matches(data.get("match")),
             fields=tuple(PlanField.from_dict(f) for f in data["fields"]),
         )
 
@@ -184,13 +299,13 @@ class PlanMapping:
     name: str
     kind: str
     source: Source
-    intacct: Mapping[str, Json]
-    salesforce: Mapping[str, Json]
+    intacct: PlanSide
+    salesforce: PlanSide
     labels: Mapping[str, str] = field(default_factory=_empty)
     create: tuple[str, ...] = ()
     conflict: str | None = None
-    delete: Mapping[str, Json] = field(default_factory=lambda: freeze({"mode": "ignore"}))
-    match: tuple[Mapping[str, str], ...] = ()
+    delete: PlanDelete = field(default_factory=lambda: PlanDelete({"mode": "ignore"}))
+    match: tuple[PlanMatch, ...] = ()
     depends_on: tuple[str, ...] = ()
     result: str | None = None
     fields: tuple[PlanField, ...] = ()
@@ -222,13 +337,13 @@ class PlanMapping:
             name=data["name"],
             kind=data["kind"],
             source=Source.from_dict(data["source"]),
-            intacct=freeze(data["intacct"]),
-            salesforce=freeze(data["salesforce"]),
+            intacct=PlanSide(data["intacct"]),
+            salesforce=PlanSide(data["salesforce"]),
             labels=freeze(data["labels"]),
             create=tuple(data["create"]),
             conflict=data["conflict"],
-            delete=freeze(data["delete"]),
-            match=freeze(data["match"]),
+            delete=PlanDelete(data["delete"]),
+            match=_matches(data["match"]),
             depends_on=tuple(data["depends_on"]),
             result=data["result"],
             fields=tuple(PlanField.from_dict(f) for f in data["fields"]),
@@ -243,6 +358,8 @@ class Plan:
     mappings: tuple[PlanMapping, ...]
     languages: tuple[str, ...] = ()
     version: int = PLAN_VERSION
+    source_hash: str | None = field(default=None, compare=False)
+    """`sha256:<hex>` of the rules and catalogs the plan was compiled from, when known."""
 
     def mapping(self, name: str) -> PlanMapping:
         """The mapping called `name`; raises KeyError."""
@@ -253,11 +370,14 @@ class Plan:
 
     def to_dict(self) -> dict[str, Json]:
         """JSON form."""
-        return {
+        data: dict[str, Json] = {
             "version": self.version,
             "languages": list(self.languages),
             "mappings": [m.to_dict() for m in self.mappings],
         }
+        if self.source_hash is not None:
+            data["source_hash"] = self.source_hash
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Json]) -> Plan:
@@ -272,6 +392,7 @@ class Plan:
                 mappings=tuple(PlanMapping.from_dict(m) for m in data["mappings"]),
                 languages=tuple(data["languages"]),
                 version=version,
+                source_hash=data.get("source_hash"),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise PlanError(f"malformed plan: {type(exc).__name__}: {exc}") from None
@@ -294,14 +415,3 @@ def load(text: str) -> Plan:
     except json.JSONDecodeError as exc:
         raise PlanError(f"not JSON: {exc}") from None
     return Plan.from_dict(data)
-
-
-def load_path(path: str | Path) -> Plan:
-    """A plan from a JSON file; raises PlanError (or OSError when it cannot be read)."""
-    return load(Path(path).read_text("utf-8"))
-
-
-def mappings_named(plan: Plan, names: Sequence[str]) -> tuple[PlanMapping, ...]:
-    """The mappings of `plan` whose names are in `names`, in write order."""
-    wanted = set(names)
-    return tuple(m for m in plan.mappings if m.name in wanted)

@@ -88,3 +88,35 @@ def test_a_daily_api_budget_stops_the_run_cleanly(
     assert "budget" in report["fatal"].lower()
     # Logins do not count against Salesforce's API usage; everything else stays in budget.
     assert sum(n for op, n in calls.items() if not op.startswith("login")) <= 5
+
+
+def test_sync_runs_the_compiled_plan_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapsync.engine.resources import rules_dir
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for source in rules_dir().glob("*.map"):
+        (rules / source.name).write_text(source.read_text("utf-8"), "utf-8")
+    customers = rules / "customers.map"
+    text = customers.read_text("utf-8")
+    assert "Description | truncate(1000)" in text
+    customers.write_text(text.replace("Description | truncate(1000)", "Description | upper"))
+    plan_file = tmp_path / "plan.json"
+    assert main(["compile", str(rules), "-o", str(plan_file)]) == 0
+    assert json.loads(plan_file.read_text("utf-8"))["source_hash"].startswith("sha256:")
+
+    with Sandboxes(tmp_path / "sb", seed_profile="none") as boxes:
+        config = str(write_config(tmp_path / "sb", boxes.connection_info(), None))
+        boxes.salesforce.store.insert("Account", {"Name": "Wayne", "Description": "a note"})
+        code, synced = run_json(
+            capsys, "sync", "-c", config, "--plan", str(plan_file), "--only", "Customer", "--json"
+        )
+        assert code == 0 and synced["mappings"][0]["created"] == 1
+        # The configured rules truncate; the plan's upper-cases: the plan ran, not the rules.
+        assert [c["COMMENTS"] for c in boxes.intacct.store.list("CUSTOMER")] == ["A NOTE"]
+
+        plan_file.write_text('{"version": 99}', "utf-8")
+        assert main(["sync", "-c", config, "--plan", str(plan_file)]) == 1
+        assert "plan version 99 is not supported" in capsys.readouterr().err

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -45,3 +46,21 @@ def test_shipped_plan_round_trips_and_matches_schema() -> None:
 def test_managed_mappings_are_written_first() -> None:
     kinds = [m.kind for m in shipped_plan().mappings]
     assert kinds == sorted(kinds, key=lambda k: k != "managed")
+
+
+def test_the_plan_carries_a_deterministic_hash_of_its_rules_and_catalogs(
+    tmp_path: Path,
+) -> None:
+    first = shipped_plan().source_hash
+    again, _ = compile_paths([rules_dir()])
+    assert first is not None and again is not None and first == again.source_hash
+    assert load(dump(shipped_plan())).source_hash == first
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for source in rules_dir().glob("*.map"):
+        text = source.read_text("utf-8")
+        edited = text + "\n# a comment changes the text, not the mappings\n"
+        (rules / source.name).write_text(edited if source.name == "items.map" else text)
+    changed, _ = compile_paths([rules])
+    assert changed is not None and changed.source_hash not in (None, first)
+    assert changed.mappings == shipped_plan().mappings

@@ -61,7 +61,7 @@ def mdapi_package(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 def plan() -> dict[str, Any]:
     from mapsync.engine.commands._context import load_plan
 
-    return load_plan(rules_dir())
+    return load_plan(rules_dir()).to_dict()  # the test reads the JSON form on its own
 
 
 @pytest.fixture(scope="session")

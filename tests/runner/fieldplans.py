@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mapsync.engine.plan import PlanField
+
 
 def step(op: str, **args: Any) -> dict[str, Any]:
     """One plan transform step."""
@@ -18,9 +20,9 @@ def plan_field(
     constant: Any = None,
     when: dict[str, Any] | None = None,
     line: int = 12,
-) -> dict[str, Any]:
-    """A plan field in its JSON form (docs/language.md, "Plan JSON")."""
-    return {
+) -> PlanField:
+    """A plan field, read from its JSON form (docs/language.md, "Plan JSON")."""
+    return PlanField.from_dict({
         "intacct": list(intacct) if isinstance(intacct, tuple) else intacct,
         "salesforce": list(salesforce) if isinstance(salesforce, tuple) else salesforce,
         "constant": constant,
@@ -31,4 +33,4 @@ def plan_field(
         "when": when,
         "labels": {},
         "source": {"path": "rules/customer.map", "line": line, "column": 5},
-    }
+    })

@@ -6,14 +6,8 @@ from typing import Any
 
 import pytest
 
-from mapsync.engine.runner.decide import (
-    FieldRule,
-    RefPending,
-    RuleFailed,
-    Shadow,
-    creation,
-    decide,
-)
+from mapsync.engine.program import FieldRule, RefPending, TransformError
+from mapsync.engine.runner.decide import Shadow, creation, decide
 
 
 def rule(i: str, s: str, direction: str, fwd: Any = None, back: Any = None) -> FieldRule:
@@ -131,7 +125,7 @@ def test_failing_rule_names_its_source_and_pending_ref_propagates() -> None:
     def pending(_: Any) -> Any:
         raise RefPending("ARTerm", "Net 30")
 
-    with pytest.raises(RuleFailed, match="rules/x.map:1:1"):
+    with pytest.raises(TransformError, match="rules/x.map:1:1"):
         decide([rule("A", "B", "to_salesforce", boom)], {"A": 1}, None, Shadow())
     with pytest.raises(RefPending):
         decide([rule("A", "B", "to_salesforce", pending)], {"A": 1}, None, Shadow())

@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapsync.engine.runner.decide import FieldRule, Shadow, decide
+from mapsync.engine.program import FieldRule
+from mapsync.engine.runner.decide import Shadow, decide
 
 VALUES = st.one_of(st.none(), st.sampled_from(["a", "b", "c"]), st.integers(0, 3))
 DIRECTIONS = ("to_salesforce", "to_intacct", "both")

@@ -25,9 +25,9 @@ def env(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[CliEnv]:
 
 def name_rule() -> str:
     """`path:line` of the Customer rule that writes NAME, read from the compiled plan."""
-    customer = next(m for m in load_plan(rules_dir())["mappings"] if m["name"] == "Customer")
-    field = next(f for f in customer["fields"] if f["intacct"] == "NAME")
-    return f"{field['source']['path']}:{field['source']['line']}"
+    customer = load_plan(rules_dir()).mapping("Customer")
+    field = next(f for f in customer.fields if f.intacct == "NAME")
+    return f"{field.source.path}:{field.source.line}"
 
 
 def customers_named(env: CliEnv, name: str) -> list[dict[str, Any]]:

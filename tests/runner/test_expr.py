@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mapsync.engine.expr import ExprError, compile_condition, compile_expr
+from mapsync.engine.program.expr import ExprError, compile_condition, compile_expr
 
 
 def path(name: str) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import pytest
 
 from mapsync.engine.language import compile_paths
 from mapsync.engine.plan import PlanField
+from mapsync.engine.program import FLOWS, Flow, RefPending, compile_field, compile_fields
 from mapsync.engine.resources import rules_dir
-from mapsync.engine.transforms import FLOWS, Flow, PendingReferences, compile_field, compile_fields
 
 
 def field_groups() -> Iterator[tuple[str, tuple[PlanField, ...]]]:
@@ -47,5 +47,5 @@ def test_ref_fields_of_shipped_rules_wait_for_their_parent() -> None:
     for _, f in refs:
         flow: Flow = "to_intacct" if f.direction == "to_intacct" else "to_salesforce"
         source = f.salesforce if flow == "to_intacct" else f.intacct
-        with pytest.raises(PendingReferences):
+        with pytest.raises(RefPending):
             compile_field(f, flow, no_links).values({source: "K-1"})

@@ -18,6 +18,7 @@ from fieldplans import plan_field, step
 from state_backends import Backend
 
 from mapsync.engine.errors import RateLimited, ValidationFailed
+from mapsync.engine.program import RefPending, TransformError, compile_fields
 from mapsync.engine.state import (
     MIGRATIONS,
     StateError,
@@ -27,7 +28,6 @@ from mapsync.engine.state import (
     open_store,
 )
 from mapsync.engine.state.db import Db
-from mapsync.engine.transforms import PendingReferences, TransformError, compile_fields
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -318,7 +318,7 @@ def test_ref_resolver_reads_links_for_transforms(store: StateStore) -> None:
     to_ia = compile_fields(fields, "to_intacct", resolve)
     assert to_sf.apply({"TERMNAME": "Net 30"}) == {"Term__c": "a0B1"}
     assert to_ia.apply({"Term__c": "a0B1"}) == {"TERMNAME": "Net 30"}
-    with pytest.raises(PendingReferences):
+    with pytest.raises(RefPending):
         to_sf.apply({"TERMNAME": "Net 60"})
     store.link("ARTerm", "Net 60", "a0B2")  # the parent got written later in the run
     assert to_sf.apply({"TERMNAME": "Net 60"}) == {"Term__c": "a0B2"}

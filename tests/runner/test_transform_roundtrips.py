@@ -11,10 +11,9 @@ from fieldplans import plan_field, step
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapsync.engine.transforms import (
-    Pending,
-    PendingReferences,
+from mapsync.engine.program import (
     RecordTransform,
+    RefPending,
     TransformError,
     compile_field,
     compile_fields,
@@ -146,10 +145,10 @@ def careful(compiled: RecordTransform, record: dict[str, Any]) -> dict[str, Any]
     pending = []
     for f in compiled.fields:
         value = f.write(record, out)
-        if isinstance(value, Pending):
+        if isinstance(value, RefPending):
             pending.append(value)
     if pending:
-        raise PendingReferences(tuple(pending))
+        raise RefPending.of(pending)
     return out
 
 
@@ -158,7 +157,7 @@ def outcome(run: Callable[[], dict[str, Any]]) -> tuple[str, Any]:
         return ("ok", run())
     except TransformError as exc:
         return ("error", exc.rule)
-    except PendingReferences as exc:
+    except RefPending as exc:
         return ("pending", exc.pending)
 
 

@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from fieldplans import plan_field, step
 
-from mapsync.engine.transforms import (
+from mapsync.engine.program import (
     CompileError,
-    Pending,
-    PendingReferences,
+    RefPending,
     TransformError,
     compile_field,
     compile_fields,
@@ -254,12 +253,12 @@ def test_ref_both_ways_and_pending() -> None:
     assert forward("Net 30", ref) == "a0B000000000030"
     assert backward("a0B000000000060", ref) == "Net 60"
     assert forward(None, ref) is None
-    assert forward("Net 90", ref) == Pending("ARTerm", "Net 90", "salesforce")
-    assert backward("a0Bxxx", ref) == Pending("ARTerm", "a0Bxxx", "intacct")
+    assert forward("Net 90", ref) == RefPending("ARTerm", "Net 90", "salesforce")
+    assert backward("a0Bxxx", ref) == RefPending("ARTerm", "a0Bxxx", "intacct")
 
 
 def test_steps_after_a_pending_ref_leave_the_marker_alone() -> None:
-    assert forward("Net 90", step("ref", mapping="ARTerm"), step("upper")) == Pending(
+    assert forward("Net 90", step("ref", mapping="ARTerm"), step("upper")) == RefPending(
         "ARTerm", "Net 90", "salesforce")
 
 
@@ -347,9 +346,9 @@ def test_record_transform_to_intacct_uses_inverses() -> None:
 
 def test_record_transform_defers_a_record_with_an_unlinked_reference() -> None:
     to_sf = compile_fields(CUSTOMER, "to_salesforce", resolver)
-    with pytest.raises(PendingReferences) as caught:
+    with pytest.raises(RefPending) as caught:
         to_sf.apply({"STATUS": "active", "TERMNAME": "Net 90"})
-    assert caught.value.pending == (Pending("ARTerm", "Net 90", "salesforce"),)
+    assert caught.value.pending == (RefPending("ARTerm", "Net 90", "salesforce"),)
 
 
 def test_record_transform_reports_the_failing_rule() -> None:

@@ -1,7 +1,10 @@
 """What the commands that talk to both services share: config, plan, state, clients.
 
-    with RunContext.open(args.config) as ctx:
+    with RunContext.open(args.config, plan_path=args.plan) as ctx:
         report = ctx.run(Options(), only=args.only)
+
+The plan is compiled from the configured rules, or read from a file `mapsync compile -o`
+wrote (`--plan`), which then runs exactly as compiled.
 
 Configuration and rule problems become `ContextError` with a message fit for the
 terminal (the commands print it and exit 1), never a traceback.
@@ -20,6 +23,7 @@ if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
     from mapsync.engine.config import Config
     from mapsync.engine.connectors.intacct.client import IntacctClient
     from mapsync.engine.connectors.salesforce.client import SalesforceClient
+    from mapsync.engine.plan import Plan
     from mapsync.engine.runner.pairing import Options
     from mapsync.engine.runner.report import RunReport
     from mapsync.engine.state import StateStore
@@ -42,7 +46,17 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_plan(rules: Path) -> dict[str, Any]:
+def add_plan_argument(parser: argparse.ArgumentParser) -> None:
+    """`--plan FILE`: run a plan `mapsync compile -o FILE` wrote instead of the rules."""
+    parser.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="run this compiled plan (from `mapsync compile -o FILE`) instead of the "
+        "configured rules",
+    )
+
+
+def load_plan(rules: Path) -> Plan:
     """Compile the rule set; rule errors become a ContextError listing the diagnostics."""
     from mapsync.engine.diagnostics import render
     from mapsync.engine.language import compile_paths
@@ -51,7 +65,19 @@ def load_plan(rules: Path) -> dict[str, Any]:
     if plan is None:
         text = render(loaded.diagnostics, "text", loaded.sources)
         raise ContextError(f"the rules in {rules} have errors:\n{text}")
-    return plan.to_dict()
+    return plan
+
+
+def read_plan(path: Path) -> Plan:
+    """A compiled plan from its JSON file; an unreadable or invalid file is a ContextError."""
+    from mapsync.engine.plan import PlanError, load
+
+    try:
+        return load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ContextError(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except PlanError as exc:
+        raise ContextError(f"{path}: {exc}") from None
 
 
 def open_config_store(config: Config) -> StateStore:
@@ -69,24 +95,36 @@ class RunContext:
     """An open configuration: the compiled plan, the state store and both clients."""
 
     config: Config
-    plan: dict[str, Any]
+    plan: Plan
     state: StateStore
     intacct: IntacctClient
     salesforce: SalesforceClient
 
     @classmethod
-    def open(cls, config_path: str | Path, rules: str | Path | None = None) -> RunContext:
-        """Load and check everything a run needs; raises ContextError. `rules` replaces
-        the configuration's rule folder (the configuration page runs the rules it shows)."""
+    def open(
+        cls,
+        config_path: str | Path,
+        rules: str | Path | None = None,
+        *,
+        plan_path: str | Path | None = None,
+    ) -> RunContext:
+        """Load and check everything a run needs; raises ContextError.
+
+        `rules` replaces the configuration's rule folder (the configuration page runs the
+        rules it shows); `plan_path` is a compiled plan to run instead of compiling rules.
+        """
+        from mapsync.engine.commands._connect import intacct_client, salesforce_client
         from mapsync.engine.config import ConfigError, load_config
-        from mapsync.engine.runner.connect import intacct_client, salesforce_client
 
         path = Path(config_path)
         if not path.exists():
             raise ContextError(f"{path}: no such configuration file (run `mapsync init`)")
         try:
             config = load_config(path)
-            plan = load_plan(Path(rules) if rules else config.rules)
+            if plan_path:
+                plan = read_plan(Path(plan_path))
+            else:
+                plan = load_plan(Path(rules) if rules else config.rules)
             intacct = intacct_client(config.intacct, config)
             salesforce = salesforce_client(config.salesforce, config)
         except ConfigError as exc:
@@ -119,11 +157,11 @@ class RunContext:
             **overrides,
         )
 
-    def effective_plan(self) -> dict[str, Any]:
+    def effective_plan(self) -> Plan:
         """The plan as the configuration's options shape it (what sync and reconcile use)."""
-        from mapsync.engine.runner.settings import apply_options
+        from mapsync.engine.commands._settings import apply_options
 
-        return {**self.plan, "mappings": apply_options(self.plan["mappings"], self.config.options)}
+        return apply_options(self.plan, self.config.options)
 
     def only(self, names: Collection[str] | None) -> Collection[str] | None:
         """Mappings to run: the command line's, else the config's, else all."""

@@ -1,4 +1,4 @@
-"""Arguments shared by the commands that read rule files (`validate`, `compile`)."""
+"""What the commands that read rule files share: their arguments, and compiling them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
+    from mapsync.engine.diagnostics import Format
+    from mapsync.engine.plan import Plan
 
 USAGE_ERROR = 2
 
@@ -26,6 +31,17 @@ def rule_paths(given: Sequence[str]) -> list[str] | None:
     for path in missing:
         print(f"mapsync: error: no such file or folder: {path}", file=sys.stderr)
     return None if missing else list(given)
+
+
+def compile_or_report(paths: Sequence[str | Path], fmt: Format = "text") -> Plan | None:
+    """The plan of the rules under `paths`, or None after printing their diagnostics."""
+    from mapsync.engine.diagnostics import render
+    from mapsync.engine.language import compile_paths
+
+    plan, loaded = compile_paths(paths)
+    if plan is None:
+        sys.stderr.write(render(list(loaded.diagnostics), fmt, loaded.sources))
+    return plan
 
 
 def _default_rules() -> str:

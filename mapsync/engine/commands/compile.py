@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mapsync.engine.commands._rules_args import USAGE_ERROR, add_rule_arguments, rule_paths
+from mapsync.engine.commands._rules_args import (
+    USAGE_ERROR,
+    add_rule_arguments,
+    compile_or_report,
+    rule_paths,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -26,13 +31,10 @@ def handle(args: argparse.Namespace) -> int:
     paths = rule_paths(args.paths)
     if paths is None:
         return USAGE_ERROR
-    from mapsync.engine.diagnostics import render
-    from mapsync.engine.language import compile_paths
     from mapsync.engine.plan import dump
 
-    plan, loaded = compile_paths(paths)
+    plan = compile_or_report(paths, args.format)
     if plan is None:
-        sys.stderr.write(render(list(loaded.diagnostics), args.format, loaded.sources))
         return 1
     text = dump(plan)
     if args.output is None:

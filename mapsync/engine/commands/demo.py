@@ -103,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
         try:
             with RunContext.open(config) as ctx:
                 with Progress(enabled=not args.json) as progress:
-                    progress.set_total(len(ctx.plan["mappings"]))
+                    progress.set_total(len(ctx.plan.mappings))
                     report = ctx.run(ctx.options(), progress=progress, command="demo")
                 check = reconcile(ctx.effective_plan(), ctx.intacct, ctx.salesforce, ctx.state,
                                   timezone=ctx.config.intacct.timezone)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mapsync.engine.commands._rules_args import USAGE_ERROR, rule_paths
+from mapsync.engine.commands._rules_args import USAGE_ERROR, compile_or_report, rule_paths
 
 DEFAULT_OUTPUT = "salesforce-package"
 
@@ -38,8 +38,6 @@ def handle(args: argparse.Namespace) -> int:
     if paths is None:
         return USAGE_ERROR
     from mapsync.engine.catalog import load_catalogs
-    from mapsync.engine.diagnostics import render
-    from mapsync.engine.language import compile_paths
     from mapsync.engine.package import (
         OutputError,
         PackageError,
@@ -48,12 +46,11 @@ def handle(args: argparse.Namespace) -> int:
         write_files,
     )
 
-    plan, loaded = compile_paths(paths)
+    plan = compile_or_report(paths)
     if plan is None:
-        sys.stderr.write(render(list(loaded.diagnostics), "text", loaded.sources))
         return 1
     try:
-        files = package_files(build_model(plan.to_dict(), load_catalogs()), args.format)
+        files = package_files(build_model(plan, load_catalogs()), args.format)
     except PackageError as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1

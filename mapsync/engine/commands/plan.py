@@ -9,7 +9,12 @@ import argparse
 import sys
 from typing import Any
 
-from mapsync.engine.commands._context import ContextError, RunContext, add_config_argument
+from mapsync.engine.commands._context import (
+    ContextError,
+    RunContext,
+    add_config_argument,
+    add_plan_argument,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -22,6 +27,7 @@ def register(subparsers: Any) -> None:
         "the API calls spent. Nothing is written. Exit 2 when there are changes.",
     )
     add_config_argument(parser)
+    add_plan_argument(parser)
     parser.add_argument("--only", nargs="+", metavar="MAPPING", help="plan only these mappings")
     parser.add_argument("--full", action="store_true", help="ignore watermarks")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
@@ -33,7 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     from mapsync.engine.commands._render import print_json, print_summary
 
     try:
-        with RunContext.open(args.config) as ctx:
+        with RunContext.open(args.config, plan_path=args.plan) as ctx:
             report = ctx.run(
                 ctx.options(full=args.full, dry_run=True), only=args.only, command="plan"
             )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mapsync.engine.commands._rules_args import USAGE_ERROR, rule_paths
+from mapsync.engine.commands._rules_args import USAGE_ERROR, compile_or_report, rule_paths
 
 if TYPE_CHECKING:
     from mapsync.engine.plan import Plan, PlanField, PlanMapping
@@ -77,12 +77,8 @@ def handle_list(args: argparse.Namespace) -> int:
     paths = rule_paths(args.paths)
     if paths is None:
         return USAGE_ERROR
-    from mapsync.engine.diagnostics import render
-    from mapsync.engine.language import compile_paths
-
-    plan, loaded = compile_paths(paths)
+    plan = compile_or_report(paths)
     if plan is None:
-        sys.stderr.write(render(list(loaded.diagnostics), "text", loaded.sources))
         return 1
     if plan.languages and args.lang not in plan.languages:
         declared = ", ".join(plan.languages)

@@ -1,4 +1,4 @@
-"""`mapsync sync [--only MAPPING ...] [--full] [--json]`: apply the rules to both services."""
+"""`mapsync sync [--only MAPPING ...] [--full] [--plan FILE] [--json]`: apply the rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from mapsync.engine.commands._context import ContextError, RunContext, add_config_argument
+from mapsync.engine.commands._context import (
+    ContextError,
+    RunContext,
+    add_config_argument,
+    add_plan_argument,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -19,6 +24,7 @@ def register(subparsers: Any) -> None:
         "errors`), 1 on a configuration or authentication error.",
     )
     add_config_argument(parser)
+    add_plan_argument(parser)
     parser.add_argument("--only", nargs="+", metavar="MAPPING", help="run only these mappings")
     parser.add_argument(
         "--full", action="store_true", help="ignore watermarks: read every record of both sides"
@@ -32,9 +38,9 @@ def handle(args: argparse.Namespace) -> int:
     from mapsync.engine.commands._render import Progress, print_json, print_summary
 
     try:
-        with RunContext.open(args.config) as ctx:
+        with RunContext.open(args.config, plan_path=args.plan) as ctx:
             with Progress(enabled=not args.json) as progress:
-                progress.set_total(len(ctx.plan["mappings"]))
+                progress.set_total(len(ctx.plan.mappings))
                 report = ctx.run(ctx.options(full=args.full), only=args.only, progress=progress)
     except ContextError as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,7 +100,25 @@ def _planned(loaded: Loaded, catalogs: Catalogs | None) -> tuple[Plan | None, Lo
 
     if has_errors(loaded.diagnostics):
         return None, loaded
-    return _compile.build_plan(loaded.rule_set, catalogs or load_catalogs()), loaded
+    catalogs = catalogs or load_catalogs()
+    plan = _compile.build_plan(loaded.rule_set, catalogs)
+    return dataclasses.replace(plan, source_hash=source_hash(loaded, catalogs)), loaded
+
+
+def source_hash(loaded: Loaded, catalogs: Catalogs) -> str:
+    """`sha256:<hex>` of the rule files (by their plan names) and the catalogs a plan used.
+
+    The same rules and catalogs give the same hash wherever the plan is compiled.
+    """
+    names = {f.path: f.name for f in loaded.rule_set.files}
+    digest = hashlib.sha256()
+    for name, text in sorted((names.get(p, p), t) for p, t in loaded.sources.items()):
+        digest.update(f"rule {name}\0{text}\0".encode())
+    for system in ("intacct", "salesforce"):
+        objects = catalogs.system(system)
+        for name in sorted(objects):
+            digest.update(f"catalog {system} {objects[name]!r}\0".encode())
+    return f"sha256:{digest.hexdigest()}"
 
 
 @contextmanager

@@ -12,7 +12,18 @@ from mapsync.engine.language import ast, model
 from mapsync.engine.language import steps as st
 from mapsync.engine.language.check import check
 from mapsync.engine.language.errors import LanguageError
-from mapsync.engine.plan import Plan, PlanField, PlanLines, PlanMapping, PlanStep, Source, freeze
+from mapsync.engine.plan import (
+    Plan,
+    PlanDelete,
+    PlanField,
+    PlanLines,
+    PlanMapping,
+    PlanMatch,
+    PlanSide,
+    PlanStep,
+    Source,
+    freeze,
+)
 
 _DEFAULT_CREATE = {"mapping": ("intacct", "salesforce"), "managed": ("salesforce",),
                    "action": ("intacct",)}
@@ -60,13 +71,13 @@ class _Compiler:
             kind="sync" if block.kind == "mapping" else block.kind,
             source=self.source(block.span),
             labels=freeze(_labels(body)),
-            intacct=freeze(self.intacct_side(block.kind, intacct_decl, intacct, filters)),
-            salesforce=freeze(self.salesforce_side(block.kind, salesforce_decl, salesforce,
+            intacct=PlanSide(self.intacct_side(block.kind, intacct_decl, intacct, filters)),
+            salesforce=PlanSide(self.salesforce_side(block.kind, salesforce_decl, salesforce,
                                                    filters)),
             create=_create(block),
             conflict=_conflict(block),
-            delete=freeze(_delete(body)),
-            match=freeze(_matches(body)),
+            delete=PlanDelete(_delete(body)),
+            match=tuple(PlanMatch(m) for m in _matches(body)),
             depends_on=tuple(sorted({d.target for d in model.dependencies(block)})),
             result=next((r.field.path for r in ast.statements_of(body, ast.ResultDecl)), None),
             fields=self.fields(body, intacct if block.kind != "managed" else None),
@@ -119,10 +130,10 @@ class _Compiler:
                            if salesforce_decl else None)
         return PlanLines(
             name=lines.name,
-            intacct=freeze(_line_side(intacct_decl, line_intacct)),
-            salesforce=freeze(_line_side(salesforce_decl, line_salesforce)),
+            intacct=PlanSide(_line_side(intacct_decl, line_intacct)),
+            salesforce=PlanSide(_line_side(salesforce_decl, line_salesforce)),
             source=self.source(lines.span),
-            match=freeze(_matches(body)),
+            match=tuple(PlanMatch(m) for m in _matches(body)),
             fields=self.fields(body, line_intacct),
         )
 
@@ -135,10 +146,10 @@ class _Compiler:
                                               relationship) if salesforce else None)
         return PlanLines(
             name=lines.name,
-            intacct=freeze({"element": lines.name,
-                            "object": line_intacct.name if line_intacct else None}),
-            salesforce=freeze({"relationship": relationship,
-                               "object": line_salesforce.name if line_salesforce else None}),
+            intacct=PlanSide({"element": lines.name,
+                              "object": line_intacct.name if line_intacct else None}),
+            salesforce=PlanSide({"relationship": relationship,
+                                 "object": line_salesforce.name if line_salesforce else None}),
             source=self.source(lines.span),
             fields=self.fields(lines.statements, None),
         )

@@ -244,17 +244,6 @@ def inverse(op: str, args: Args) -> tuple[str, Args] | None:
     return found.inverse(args) if found else None
 
 
-def invert_pipeline(steps: tuple[tuple[str, Args], ...]) -> tuple[tuple[str, Args], ...] | None:
-    """The pipeline for the Salesforce -> Intacct sense of a `<->` rule, or None."""
-    out: list[tuple[str, Args]] = []
-    for op, args in reversed(steps):
-        undone = inverse(op, args)
-        if undone is None:
-            return None
-        out.append(undone)
-    return tuple(out)
-
-
 def first_non_invertible(steps: tuple[tuple[str, Args], ...]) -> int | None:
     """Index of the first step without an inverse, or None when all have one."""
     for index, (op, args) in enumerate(steps):

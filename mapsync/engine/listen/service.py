@@ -14,13 +14,13 @@ notifications already in the journal are acknowledged without running anything.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from mapsync.engine.listen.guard import Guard
 from mapsync.engine.listen.journal import Journal
 from mapsync.engine.listen.soap import Fault, Message, ack, parse_notifications
+from mapsync.engine.plan import Plan, PlanMapping
 from mapsync.engine.runner.report import RunReport
 
 log = logging.getLogger("mapsync.listen")
@@ -54,25 +54,25 @@ class Retry(Exception):
 Process = Callable[[Sequence[str]], RunReport]
 
 
-def routes(plan: Mapping[str, Any]) -> dict[str, list[str]]:
+def routes(plan: Plan) -> dict[str, list[str]]:
     """Salesforce object -> the mappings a change of it runs, in plan order."""
-    mappings = list(plan["mappings"])
+    mappings = list(plan.mappings)
     out: dict[str, list[str]] = {}
     for mapping in mappings:
-        if mapping["kind"] == "managed":
+        if mapping.kind == "managed":
             continue  # Intacct owns managed lists: a Salesforce change has nothing to send
-        names = out.setdefault(mapping["salesforce"]["object"], [])
-        names.append(mapping["name"])
-        if mapping["kind"] == "action":
+        names = out.setdefault(mapping.salesforce.object or "", [])
+        names.append(mapping.name)
+        if mapping.kind == "action":
             names.extend(_readers_of(mapping, mappings))
     return {obj: list(dict.fromkeys(names)) for obj, names in out.items()}
 
 
-def _readers_of(action: Mapping[str, Any], mappings: list[Any]) -> list[str]:
+def _readers_of(action: PlanMapping, mappings: list[PlanMapping]) -> list[str]:
     """The mappings that bring what the action creates back to Salesforce."""
-    made = (action["intacct"].get("object"), action["intacct"].get("docparid"))
-    return [m["name"] for m in mappings if m["kind"] != "action"
-            and (m["intacct"].get("object"), m["intacct"].get("docparid")) == made]
+    made = (action.intacct.object, action.intacct.docparid)
+    return [m.name for m in mappings if m.kind != "action"
+            and (m.intacct.object, m.intacct.docparid) == made]
 
 
 def same_org(given: str, expected: str) -> bool:
@@ -83,7 +83,7 @@ def same_org(given: str, expected: str) -> bool:
 class Listener:
     """Turns outbound-message requests into runs of the mappings they concern."""
 
-    def __init__(self, plan: Mapping[str, Any], organization_id: str, guard: Guard,
+    def __init__(self, plan: Plan, organization_id: str, guard: Guard,
                  journal: Journal, process: Process, *, limit: int) -> None:
         self.routes = routes(plan)
         self.organization_id = organization_id

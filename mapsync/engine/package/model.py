@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mapsync.engine.catalog import Catalogs, FieldInfo, ObjectInfo
+from mapsync.engine.plan import FieldSide, Json, Plan, PlanField, PlanMatch, PlanSide
+from mapsync.engine.program.expr import condition_paths
 
 DEFAULT_LANGUAGE = "en_US"
 # The checkbox the Create Sales Order button sets; the runner polls for it.
@@ -93,8 +94,8 @@ class PackageModel:
         return next((o for o in self.objects if o.name == name), None)
 
 
-def build_model(plan: Mapping[str, Any], catalogs: Catalogs) -> PackageModel:
-    """The model of what to deploy for `plan` (a plan dict as `engine.plan` dumps it)."""
+def build_model(plan: Plan, catalogs: Catalogs) -> PackageModel:
+    """The model of what to deploy for `plan`."""
     used = _used_fields(plan)
     for action in _actions(plan):
         used.setdefault(action.object, {}).setdefault(action.field, {})
@@ -103,7 +104,7 @@ def build_model(plan: Mapping[str, Any], catalogs: Catalogs) -> PackageModel:
         _object_spec(_catalog_object(catalogs, name), used[name], _mapping_labels(plan, name))
         for name in sorted(used)
     )
-    languages = tuple(sorted(set(plan.get("languages", ())) - {DEFAULT_LANGUAGE}))
+    languages = tuple(sorted(set(plan.languages) - {DEFAULT_LANGUAGE}))
     actions = tuple(sorted(_actions(plan), key=lambda a: (a.object, a.name)))
     return PackageModel(DEFAULT_LANGUAGE, languages, objects, actions)
 
@@ -120,32 +121,37 @@ def _catalog_object(catalogs: Catalogs, name: str) -> ObjectInfo:
 UsedFields = dict[str, dict[str, dict[str, str]]]  # object -> field -> labels from the rules
 
 
-def _used_fields(plan: Mapping[str, Any]) -> UsedFields:
+def _used_fields(plan: Plan) -> UsedFields:
     used: UsedFields = {}
-    for mapping in plan.get("mappings", ()):
-        _collect_side(used, mapping["salesforce"], mapping)
-        if mapping.get("result"):
-            _use(used, mapping["salesforce"]["object"], mapping["result"], {})
-        for line in mapping.get("lines", ()):
-            _collect_side(used, line["salesforce"], line)
+    for mapping in plan.mappings:
+        _collect_side(used, mapping.salesforce, mapping.match, mapping.fields)
+        if mapping.result:
+            _use(used, mapping.salesforce.object or "", mapping.result, {})
+        for line in mapping.lines:
+            _collect_side(used, line.salesforce, line.match, line.fields)
     return used
 
 
-def _collect_side(used: UsedFields, side: Mapping[str, Any], block: Mapping[str, Any]) -> None:
+def _collect_side(
+    used: UsedFields,
+    side: PlanSide,
+    match: tuple[PlanMatch, ...],
+    fields: tuple[PlanField, ...],
+) -> None:
     """The fields one mapping or line collection names on its Salesforce object."""
-    obj = side["object"]
+    obj = side.object or ""
     used.setdefault(obj, {})
-    for key in ("key", "parent"):
-        if side.get(key):
-            _use(used, obj, side[key], {})
-    for path in _expression_paths(side.get("filter")):
+    for key in (side.key, side.parent):
+        if key:
+            _use(used, obj, key, {})
+    for path in _expression_paths(side.filter):
         _use(used, obj, path, {})
-    for pair in block.get("match", ()):
-        _use(used, obj, pair["salesforce"], {})
-    for rule in block.get("fields", ()):
-        for path in _side_paths(rule.get("salesforce")):
-            _use(used, obj, path, rule.get("labels") or {})
-        for path in _expression_paths(rule.get("when")):
+    for pair in match:
+        _use(used, obj, pair.salesforce, {})
+    for rule in fields:
+        for path in _side_paths(rule.salesforce):
+            _use(used, obj, path, rule.labels)
+        for path in _expression_paths(rule.when):
             _use(used, obj, path, {})
 
 
@@ -162,26 +168,17 @@ def _field_of_path(path: str) -> str:
     return head[:-3] + "__c" if "." in path and head.endswith("__r") else head
 
 
-def _side_paths(side: Any) -> tuple[str, ...]:
+def _side_paths(side: FieldSide) -> tuple[str, ...]:
     if side is None:
         return ()
     return (side,) if isinstance(side, str) else tuple(side)
 
 
-def _expression_paths(condition: Mapping[str, Any] | None) -> Iterator[str]:
-    if condition and condition.get("side") == "salesforce":
-        yield from _walk_expression(condition["expr"])
-
-
-def _walk_expression(expr: Any) -> Iterator[str]:
-    if isinstance(expr, Mapping):
-        if "path" in expr:
-            yield expr["path"]
-        for key in ("left", "right", "arg", "args"):
-            yield from _walk_expression(expr.get(key))
-    elif isinstance(expr, list):
-        for item in expr:
-            yield from _walk_expression(item)
+def _expression_paths(condition: Mapping[str, Json] | None) -> Iterator[str]:
+    if condition:
+        side, paths = condition_paths(condition)
+        if side == "salesforce":
+            yield from paths
 
 
 def _add_lookup_targets(used: UsedFields, catalogs: Catalogs) -> None:
@@ -235,26 +232,25 @@ def _with_default(labels: Labels, label: str) -> dict[str, str]:
     return {DEFAULT_LANGUAGE: label, **labels}
 
 
-def _mapping_labels(plan: Mapping[str, Any], obj: str) -> Labels:
+def _mapping_labels(plan: Plan, obj: str) -> Labels:
     """A custom object's plural labels as the mapping that fills it names it."""
     if not _is_custom(obj):
         return {}  # "Customers" names the Customer mapping, not Salesforce's Account object
-    for mapping in plan.get("mappings", ()):
-        if mapping["kind"] != "action" and mapping["salesforce"]["object"] == obj:
-            labels: Labels = mapping.get("labels") or {}
-            return labels
+    for mapping in plan.mappings:
+        if mapping.kind != "action" and mapping.salesforce.object == obj:
+            return mapping.labels
     return {}
 
 
-def _actions(plan: Mapping[str, Any]) -> Iterator[ActionSpec]:
-    for mapping in plan.get("mappings", ()):
-        if mapping["kind"] == "action":
-            labels = mapping.get("labels") or {}
+def _actions(plan: Plan) -> Iterator[ActionSpec]:
+    for mapping in plan.mappings:
+        if mapping.kind == "action":
+            labels = mapping.labels
             yield ActionSpec(
-                name=_api_name(mapping["name"]),
-                object=mapping["salesforce"]["object"],
+                name=_api_name(mapping.name),
+                object=mapping.salesforce.object or "",
                 field=REQUEST_FIELD,
-                labels=_with_default(labels, labels.get(DEFAULT_LANGUAGE, mapping["name"])),
+                labels=_with_default(labels, labels.get(DEFAULT_LANGUAGE, mapping.name)),
             )
 
 

@@ -17,9 +17,10 @@ from typing import Any
 from mapsync.engine.catalog import load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from mapsync.engine.errors import SyncError
-from mapsync.engine.runner.canonical import jsonable
-from mapsync.engine.runner.compiled import compile_rule
-from mapsync.engine.runner.decide import FieldRule, RefPending, RuleFailed
+from mapsync.engine.plan import PlanLines, PlanMapping
+from mapsync.engine.program import FieldRule, RefPending, RefResolver, TransformError
+from mapsync.engine.program.canonical import jsonable
+from mapsync.engine.program.mapping import compile_rules
 from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.state import StateStore
@@ -42,14 +43,14 @@ class ActionRunner:
 
     def __init__(
         self,
-        mapping: Mapping[str, Any],
+        mapping: PlanMapping,
         intacct: IntacctAPI,
         salesforce: SalesforceAPI,
         state: StateStore,
         *,
         run_id: int | None,
         options: Options,
-        resolver: Any,
+        resolver: RefResolver,
         timezone: str = "UTC",
     ) -> None:
         self.plan = mapping
@@ -58,26 +59,14 @@ class ActionRunner:
         self.state = state
         self.run_id = run_id
         self.options = options
-        self.report = MappingReport(mapping["name"], "action")
-        self.rules = [
-            compile_rule(f, resolver, timezone)
-            for f in mapping["fields"]
-            if f["direction"] != "off"
+        self.report = MappingReport(mapping.name, "action")
+        self.rules = compile_rules(mapping.fields, resolver, timezone)
+        self.lines: list[tuple[PlanLines, tuple[FieldRule, ...]]] = [
+            (line, compile_rules(line.fields, resolver, timezone)) for line in mapping.lines
         ]
-        self.lines = [
-            (
-                line,
-                [
-                    compile_rule(f, resolver, timezone)
-                    for f in line["fields"]
-                    if f["direction"] != "off"
-                ],
-            )
-            for line in mapping.get("lines", ())
-        ]
-        self.sf_object = mapping["salesforce"]["object"]
-        self.result_field = mapping.get("result")
-        self.docparid = mapping["intacct"].get("docparid")
+        self.sf_object = mapping.salesforce.object or ""
+        self.result_field = mapping.result
+        self.docparid = mapping.intacct.docparid
 
     def sf_fields(self, rules: Sequence[FieldRule], extra: Sequence[str]) -> list[str]:
         """Salesforce fields the rules read, known to the catalog."""
@@ -125,7 +114,7 @@ class ActionRunner:
     def line_items(self, ids: list[str]) -> dict[str, list[Record]]:
         out: dict[str, list[Record]] = {i: [] for i in ids}
         for line, rules in self.lines:
-            relationship = line.get("salesforce", {}).get("relationship", "")
+            relationship = line.salesforce.relationship or ""
             obj, parent = PARENT_FIELDS.get(relationship, (None, None))
             if obj is None or parent is None:
                 continue
@@ -148,7 +137,7 @@ class ActionRunner:
         header[EXTERNAL_ID] = self.request_id(record)
         if self.docparid:
             header.setdefault("DOCPARID", self.docparid)
-        line_rules = self.lines[0][1] if self.lines else []
+        line_rules = self.lines[0][1] if self.lines else ()
         lines = [_intacct_values(line_rules, item) for item in items]
         return header, lines
 
@@ -165,7 +154,7 @@ class ActionRunner:
                 continue
             try:
                 header, lines = self.build(record, items.get(sf_id, []))
-            except (RefPending, RuleFailed) as exc:
+            except (RefPending, TransformError) as exc:
                 self.fail(sf_id, exc, record)
                 continue
             if not lines:
@@ -196,7 +185,7 @@ class ActionRunner:
         for sf_id, payload, result in zip(ids, payloads, results, strict=True):
             if result.ok:
                 self.report.salesforce.updated += 1
-                self.state.resolve_errors(self.plan["name"], "salesforce", [sf_id])
+                self.state.resolve_errors(self.plan.name, "salesforce", [sf_id])
             else:
                 self.fail(sf_id, result.error, payload)
 
@@ -207,7 +196,7 @@ class ActionRunner:
         error = exc or SyncError("unknown failure")
         self.state.record_exception(
             self.run_id,
-            self.plan["name"],
+            self.plan.name,
             "salesforce",
             sf_id,
             error,

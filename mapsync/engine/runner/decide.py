@@ -13,63 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapsync.engine.runner.canonical import canonical
+from mapsync.engine.program.canonical import canonical
+from mapsync.engine.program.mapping import FieldRule
+from mapsync.engine.program.record import RecordTransform
 
 Record = Mapping[str, Any]
 Side = str  # "intacct" | "salesforce"
-
-
-class RefPending(Exception):
-    """A `ref` points to a record that is not linked yet: the record waits for its parent."""
-
-    def __init__(self, mapping: str, value: Any) -> None:
-        super().__init__(f"waiting for {mapping} record {value!r} to be linked first")
-        self.mapping = mapping
-        self.value = value
-
-
-class RuleFailed(Exception):
-    """A field rule could not produce a value; names the rule's source position."""
-
-    def __init__(self, rule_id: str, source: str, cause: Exception) -> None:
-        super().__init__(f"{source}: rule {rule_id}: {cause}")
-        self.rule_id = rule_id
-        self.source = source
-        self.cause = cause
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRule:
-    """One compiled field rule, as the decision needs it."""
-
-    id: str
-    direction: str  # to_salesforce | to_intacct | both | off
-    intacct_fields: tuple[str, ...]
-    salesforce_fields: tuple[str, ...]
-    to_salesforce: Callable[[Record], dict[str, Any]]
-    to_intacct: Callable[[Record], dict[str, Any]]
-    source: str
-    applies_to_intacct: Callable[[Record], bool] | None = None
-    applies_to_salesforce: Callable[[Record], bool] | None = None
-
-    def intacct_value(self, record: Record) -> Any:
-        """Canonical value of this rule's Intacct side in `record`."""
-        return canonical([record.get(f) for f in self.intacct_fields])
-
-    def salesforce_value(self, record: Record) -> Any:
-        """Canonical value of this rule's Salesforce side in `record`."""
-        return canonical([record.get(f) for f in self.salesforce_fields])
-
-    def push(self, target: Side, record: Record) -> dict[str, Any]:
-        """Values for `target` computed from the other side's `record`."""
-        try:
-            if target == "salesforce":
-                return self.to_salesforce(record)
-            return self.to_intacct(record)
-        except RefPending:
-            raise
-        except Exception as exc:  # any transform fault becomes a record error naming the rule
-            raise RuleFailed(self.id, self.source, exc) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +178,7 @@ def decide(
 ) -> Decision:
     """Decide the writes for a linked pair; either record may be None when it did not change.
 
-    Raises RefPending when a `ref` target is not linked yet and RuleFailed when a rule's
+    Raises RefPending when a `ref` target is not linked yet and TransformError when a rule's
     pipeline fails; the caller records the pair as waiting or failed.
     """
     decider = _PairDecider(intacct, salesforce, shadow, policy, newest)
@@ -246,12 +195,16 @@ def decide(
 
 
 def creation(
-    rules: Sequence[FieldRule], source: Side, record: Record, program: Any = None
+    rules: Sequence[FieldRule],
+    source: Side,
+    record: Record,
+    program: RecordTransform | None = None,
 ) -> Decision:
     """Values for creating the other side's record from `record`, and the shadow to store.
 
-    `program` (a `transforms.RecordTransform` for the target side) builds the whole record
-    in one pass, the fast path for large creates; without it each rule runs on its own.
+    `program` (the mapping's RecordTransform for the target side, built from the same
+    compiled fields as the rules) builds the whole record in one pass; without it each
+    rule runs on its own.
     """
     target: Side = "salesforce" if source == "intacct" else "intacct"
     if program is not None:
@@ -267,17 +220,13 @@ def creation(
 
 
 def _create_with_program(
-    rules: Sequence[FieldRule], source: Side, target: Side, record: Record, program: Any
+    rules: Sequence[FieldRule],
+    source: Side,
+    target: Side,
+    record: Record,
+    program: RecordTransform,
 ) -> Decision:
-    from mapsync.engine.transforms import PendingReferences, TransformError
-
-    try:
-        payload = program.apply(record)
-    except PendingReferences as exc:
-        first = exc.pending[0]
-        raise RefPending(first.mapping, first.value) from exc
-    except TransformError as exc:
-        raise RuleFailed(str(exc.field or "?"), exc.rule, exc) from exc
+    payload = program.apply(record)
     out = Decision()
     wanted = {"to_salesforce", "both"} if target == "salesforce" else {"to_intacct", "both"}
     source_store = out.shadow.intacct if source == "intacct" else out.shadow.salesforce

@@ -24,12 +24,13 @@ import datetime as dt
 from collections.abc import Collection, MutableMapping
 
 from mapsync.engine.connectors.base import Record
-from mapsync.engine.runner.decide import Decision, RefPending, RuleFailed, Shadow, creation, decide
+from mapsync.engine.errors import TransientError
+from mapsync.engine.program import RefPending, TransformError
+from mapsync.engine.runner.decide import Decision, Shadow, creation, decide
 from mapsync.engine.runner.pairing import (
     TOMBSTONE,
     Batch,
     Pair,
-    RefPendingError,
     chunks,
     is_tombstone,
     take_live,
@@ -284,7 +285,7 @@ class MappingSync(Reading, Writing):
                 ),
                 exc,
             )
-        except RuleFailed as exc:
+        except TransformError as exc:
             self.fail(source, key, exc, record, rule=exc.source)
         return None
 
@@ -319,7 +320,7 @@ class MappingSync(Reading, Writing):
             except RefPending as exc:
                 self.wait(pair, exc)
                 continue
-            except RuleFailed as exc:
+            except TransformError as exc:
                 record = pair.intacct if pair.intacct is not None else pair.salesforce
                 side = "intacct" if pair.intacct is not None else "salesforce"
                 self.fail(side, self.error_key(pair, side), exc, record, rule=exc.source)
@@ -349,7 +350,7 @@ class MappingSync(Reading, Writing):
     def handle_salesforce_delete(self, record: Record, batch: Batch) -> None:
         sf_id = str(record["Id"])
         link = self.state.links_by_salesforce_ids(self.m.name, [sf_id]).get(sf_id)
-        mode = self.m.delete.get("mode", "ignore")
+        mode = self.m.delete.mode
         if link is None or mode == "ignore" or self.options.dry_run:
             return
         target = link.intacct_recordno or link.intacct_key
@@ -357,7 +358,7 @@ class MappingSync(Reading, Writing):
             results = self.intacct.delete(self.m.intacct.object, [link.intacct_recordno])
         else:
             payload = {
-                self.m.delete["field"]: self.m.delete.get("value"),
+                self.m.delete.field or "": self.m.delete.value,
                 self.m.intacct.record_id if link.intacct_recordno else self.m.intacct.key: target,
             }
             results = self.intacct.update(self.m.intacct.object, [payload])
@@ -403,7 +404,7 @@ class MappingSync(Reading, Writing):
             not self.options.full
             or self.options.replay
             or self.options.dry_run
-            or self.m.delete.get("mode") != "propagate"
+            or self.m.delete.mode != "propagate"
             or self.m.intacct.filter is not None
         ):
             return
@@ -427,7 +428,7 @@ class MappingSync(Reading, Writing):
     def wait(self, pair: Pair, exc: RefPending) -> None:
         """A record whose referenced parent is not linked yet: try again after the chunk."""
         self.waiting.append(pair)
-        self.waiting_for[id(pair)] = str(exc)
+        self.waiting_for[id(pair)] = exc
 
     def retry_waiting(self) -> None:
         """Give records that waited for a parent one more chance, then record them."""
@@ -452,7 +453,7 @@ class MappingSync(Reading, Writing):
         for pair in self.waiting:
             side = "intacct" if pair.intacct is not None else "salesforce"
             record = pair.intacct if pair.intacct is not None else pair.salesforce
-            reason = RefPendingError(self.waiting_for.get(id(pair), "waiting for a parent"))
+            reason = self.waiting_for.get(id(pair)) or TransientError("waiting for a parent")
             self.fail(side, self.error_key(pair, side), reason, record)
         self.waiting = []
         self.waiting_for.clear()

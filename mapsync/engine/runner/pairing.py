@@ -9,7 +9,6 @@ from itertools import islice
 from typing import Any
 
 from mapsync.engine.connectors.base import Record
-from mapsync.engine.errors import TransientError
 from mapsync.engine.runner.decide import Decision, Shadow
 from mapsync.engine.state import TOMBSTONE, is_tombstone
 
@@ -79,7 +78,3 @@ def text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
-
-
-class RefPendingError(TransientError):
-    """A record refers to a record not synced yet; it is retried by the next run."""

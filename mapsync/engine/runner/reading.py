@@ -81,7 +81,7 @@ class Reading(SyncBase):
         side = self.m.salesforce
         changes = SpillingRecords()  # on disk past a few thousand: memory stays flat
         if not (self.options.replay and self.options.retry_ids is not None):
-            include_deleted = self.m.delete.get("mode", "ignore") != "ignore"
+            include_deleted = self.m.delete.mode != "ignore"
             for record in self.salesforce.read_changed(
                 side.object,
                 side.read_fields,

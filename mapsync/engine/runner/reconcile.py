@@ -22,15 +22,23 @@ reads: nothing is written to either service or to the state store.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from mapsync.engine.errors import AuthenticationError, LimitExceeded, SyncError
-from mapsync.engine.runner.canonical import canonical
-from mapsync.engine.runner.compiled import CompiledMapping, LineSet, Side, compile_mapping
-from mapsync.engine.runner.decide import FieldRule, RefPending, RuleFailed
+from mapsync.engine.plan import Plan
+from mapsync.engine.program import (
+    CompiledMapping,
+    FieldRule,
+    LineSet,
+    ObjectSide,
+    RefPending,
+    TransformError,
+    compile_mapping,
+)
+from mapsync.engine.program.canonical import canonical
 from mapsync.engine.runner.pairing import chunks, is_tombstone, text
 from mapsync.engine.runner.reconcile_report import MappingCheck, ReconcileReport
 from mapsync.engine.runner.run import selected
@@ -43,7 +51,7 @@ FATAL = (AuthenticationError, LimitExceeded)
 
 
 def reconcile(
-    plan: Mapping[str, Any],
+    plan: Plan,
     intacct: IntacctAPI,
     salesforce: SalesforceAPI,
     state: StateStore,
@@ -61,10 +69,10 @@ def reconcile(
     catalogs = catalogs or load_catalogs()
     resolver = state.ref_resolver()
     report = ReconcileReport()
-    for mapping in selected(plan["mappings"], only):
-        if mapping["kind"] == "action":
+    for mapping in selected(plan.mappings, only):
+        if mapping.kind == "action":
             continue
-        check = MappingCheck(mapping["name"], mapping["kind"], sample)
+        check = MappingCheck(mapping.name, mapping.kind, sample)
         report.mappings.append(check)
         try:
             compiled = compile_mapping(mapping, catalogs, resolver, timezone=timezone)
@@ -91,7 +99,7 @@ def _applies(rule: FieldRule, intacct: Record, salesforce: Record) -> bool:
     return rule.applies_to_salesforce is None or rule.applies_to_salesforce(salesforce)
 
 
-def _writable(side: Side, fields: tuple[str, ...]) -> bool:
+def _writable(side: ObjectSide, fields: tuple[str, ...]) -> bool:
     """A sync may write at least one of these fields on updates (keys are never renamed)."""
     return any(f != side.key and f not in side.readonly for f in fields)
 
@@ -280,7 +288,7 @@ class _Comparison:
         }
         try:
             values = rule.push(target, source)
-        except (RefPending, RuleFailed) as exc:
+        except (RefPending, TransformError) as exc:
             difference.update(expected=None, error=str(exc))
             self.check.differences.add(difference)
             return

@@ -1,6 +1,6 @@
 """Run a compiled plan: every mapping in write order, each against both services.
 
-    report = run_plan(plan.to_dict(), intacct, salesforce, store, Options())
+    report = run_plan(plan, intacct, salesforce, store, Options())
 
 Managed lists come first (the compiler already lists mappings in write order). A mapping
 whose services fail as a whole (authentication, a budget spent) ends the run: the report
@@ -10,15 +10,15 @@ carries the fatal error and the exit code 1; a failing record never does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
 from mapsync.engine.errors import AuthenticationError, LimitExceeded, SyncError, TransientError
+from mapsync.engine.plan import Plan, PlanMapping
+from mapsync.engine.program import RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
-from mapsync.engine.runner.compiled import compile_mapping
 from mapsync.engine.runner.mapping_sync import MappingSync
 from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.report import MappingReport, RunReport
@@ -31,40 +31,42 @@ UNREACHABLE_LIMIT = 2  # whole mappings failing transiently in a row before the 
 Progress = Callable[[str, MappingReport | None], None]
 
 
-def selected(mappings: Sequence[Mapping[str, Any]], only: Collection[str] | None) -> list[Any]:
+def selected(
+    mappings: Sequence[PlanMapping], only: Collection[str] | None
+) -> list[PlanMapping]:
     """The plan mappings to run: all, or those named in `only` (unknown names raise)."""
     if not only:
         return list(mappings)
-    names = {m["name"] for m in mappings}
+    names = {m.name for m in mappings}
     unknown = sorted(set(only) - names)
     if unknown:
         raise ValueError(f"unknown mapping(s): {', '.join(unknown)}")
-    return [m for m in mappings if m["name"] in only]
+    return [m for m in mappings if m.name in only]
 
 
-def with_actions_first(mappings: list[Any]) -> list[Any]:
+def with_actions_first(mappings: list[PlanMapping]) -> list[PlanMapping]:
     """Move each action before the first mapping that reads what it creates.
 
     A sales order created by Create Sales Order then comes back to Salesforce in the same
     run instead of the next one. Actions still run after the mappings they depend on.
     """
-    ordered = [m for m in mappings if m["kind"] != "action"]
-    for action in (m for m in mappings if m["kind"] == "action"):
-        creates = (action["intacct"].get("object"), action["intacct"].get("docparid"))
-        needs = set(action.get("depends_on", ()))
+    ordered = [m for m in mappings if m.kind != "action"]
+    for action in (m for m in mappings if m.kind == "action"):
+        creates = (action.intacct.object, action.intacct.docparid)
+        needs = set(action.depends_on)
         position = len(ordered)
         for index, mapping in enumerate(ordered):
-            reads = (mapping["intacct"].get("object"), mapping["intacct"].get("docparid"))
+            reads = (mapping.intacct.object, mapping.intacct.docparid)
             if reads == creates:
                 position = index
                 break
-        earliest = max((i + 1 for i, m in enumerate(ordered) if m["name"] in needs), default=0)
+        earliest = max((i + 1 for i, m in enumerate(ordered) if m.name in needs), default=0)
         ordered.insert(max(position, earliest), action)
     return ordered
 
 
 def run_plan(
-    plan: Mapping[str, Any],
+    plan: Plan,
     intacct: IntacctAPI,
     salesforce: SalesforceAPI,
     state: StateStore,
@@ -87,9 +89,9 @@ def run_plan(
     report = RunReport(run_id=run_id)
     resolver = state.ref_resolver()
     unreachable = 0
-    for mapping in with_actions_first(selected(plan["mappings"], only)):
+    for mapping in with_actions_first(selected(plan.mappings, only)):
         if progress:
-            progress(mapping["name"], None)
+            progress(mapping.name, None)
         try:
             with lock() if lock is not None else nullcontext():
                 outcome = _run_mapping(
@@ -98,21 +100,21 @@ def run_plan(
                 )
         except FATAL as exc:
             report.fatal = str(exc)
-            outcome = MappingReport(mapping["name"], mapping["kind"], fatal=str(exc))
+            outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc))
             report.mappings.append(outcome)
             break
         except SyncError as exc:
             # The service failed for the whole mapping (not one record): later mappings
             # may still run, and the next run starts again from the same watermark.
-            log.warning("mapping %s stopped: %s", mapping["name"], exc)
-            outcome = MappingReport(mapping["name"], mapping["kind"], fatal=str(exc))
+            log.warning("mapping %s stopped: %s", mapping.name, exc)
+            outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc))
             outcome.intacct.failed += 1
             unreachable = unreachable + 1 if isinstance(exc, TransientError) else 0
         else:
             unreachable = 0
         report.mappings.append(outcome)
         if progress:
-            progress(mapping["name"], outcome)
+            progress(mapping.name, outcome)
         if unreachable >= UNREACHABLE_LIMIT:
             # A service that failed whole mappings in a row after their retries is down:
             # stop instead of retrying every remaining mapping; the next run resumes.
@@ -125,17 +127,17 @@ def run_plan(
 
 
 def _run_mapping(
-    mapping: Mapping[str, Any],
+    mapping: PlanMapping,
     intacct: IntacctAPI,
     salesforce: SalesforceAPI,
     state: StateStore,
     options: Options,
     run_id: int | None,
     catalogs: Catalogs,
-    resolver: Any,
+    resolver: RefResolver,
     timezone: str,
 ) -> MappingReport:
-    if mapping["kind"] == "action":
+    if mapping.kind == "action":
         return ActionRunner(
             mapping,
             intacct,

@@ -8,9 +8,9 @@ from typing import Any
 
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI, Watermark
 from mapsync.engine.errors import SyncError
-from mapsync.engine.runner.canonical import jsonable
-from mapsync.engine.runner.compiled import CompiledMapping
-from mapsync.engine.runner.decide import Decision, FieldRule
+from mapsync.engine.program import CompiledMapping, FieldRule, RefPending
+from mapsync.engine.program.canonical import jsonable
+from mapsync.engine.runner.decide import Decision
 from mapsync.engine.runner.pairing import SAMPLES, Options, Pair
 from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.state import StateStore
@@ -38,7 +38,7 @@ class SyncBase:
         self.report = MappingReport(mapping.name, mapping.kind)
         self.marks: dict[str, Watermark | None] = {"intacct": None, "salesforce": None}
         self.waiting: list[Pair] = []
-        self.waiting_for: dict[int, str] = {}  # why each waiting pair waits, by id(pair)
+        self.waiting_for: dict[int, RefPending] = {}  # why each waiting pair waits, by id(pair)
         self.retried: set[str] = set()  # Intacct keys read again because they failed before
         self.seen_intacct: set[str] = set()
         self.previous: dict[str, Watermark] = {}

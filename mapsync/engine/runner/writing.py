@@ -10,9 +10,9 @@ from typing import Any
 
 from mapsync.engine.connectors.base import WriteResult
 from mapsync.engine.errors import SyncError
-from mapsync.engine.runner.compiled import LineSet
-from mapsync.engine.runner.decide import Decision, RefPending, RuleFailed, creation, decide
-from mapsync.engine.runner.pairing import Batch, Pair, RefPendingError
+from mapsync.engine.program import LineSet, RefPending, TransformError
+from mapsync.engine.runner.decide import Decision, creation, decide
+from mapsync.engine.runner.pairing import Batch, Pair
 from mapsync.engine.runner.sync_base import SyncBase
 
 
@@ -121,7 +121,7 @@ class Writing(SyncBase):
             pair.shadow = decision.shadow
             try:
                 update = decide(self.m.rules, record, None, decision.shadow, policy="intacct")
-            except (RefPending, RuleFailed):
+            except (RefPending, TransformError):
                 continue  # the next change of this record retries these fields
             update.salesforce_patch[self.m.salesforce.key] = pair.key
             update.intacct_patch.clear()
@@ -237,9 +237,9 @@ class Writing(SyncBase):
                 decision = creation(lines.rules, "intacct", row)
             except RefPending as exc:
                 failed.add(owner.key)
-                self.fail("intacct", owner.key, RefPendingError(str(exc)), row)
+                self.fail("intacct", owner.key, exc, row)
                 continue
-            except RuleFailed as exc:
+            except TransformError as exc:
                 failed.add(owner.key)
                 self.fail("intacct", owner.key, exc, row, rule=exc.source)
                 continue

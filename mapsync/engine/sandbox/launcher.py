@@ -166,14 +166,6 @@ class Sandboxes:
         self._write_json(SEED_FILE, report.as_dict())
         return report if report.profile != "none" else None
 
-    def seed_report(self) -> dict[str, Any] | None:
-        """What the directory was seeded with (from `seed.json`), or None."""
-        seed_file = self.path(SEED_FILE)
-        if not seed_file.exists():
-            return None
-        data: dict[str, Any] = json.loads(seed_file.read_text("utf-8"))
-        return data
-
     # -- running servers -------------------------------------------------------------------
 
     @property

@@ -62,7 +62,7 @@ def check_connection(config: Config, system: str) -> ConnectionCheck:
 
 
 def _intacct(config: Config) -> dict[str, str]:
-    from mapsync.engine.runner.connect import intacct_client
+    from mapsync.engine.commands._connect import intacct_client
 
     client = intacct_client(config.intacct, config)
     try:
@@ -76,7 +76,7 @@ def _intacct(config: Config) -> dict[str, str]:
 
 
 def _salesforce(config: Config) -> dict[str, str]:
-    from mapsync.engine.runner.connect import salesforce_client
+    from mapsync.engine.commands._connect import salesforce_client
 
     client = salesforce_client(config.salesforce, config)
     try:

@@ -131,8 +131,7 @@ class Jobs:
 def _mappings_to_run(ctx: Any) -> int:
     """How many mappings a plan or sync of this context runs (what the progress bar counts)."""
     selected = ctx.only(None)
-    return sum(1 for m in ctx.effective_plan()["mappings"]
-               if not selected or m["name"] in selected)
+    return sum(1 for m in ctx.effective_plan().mappings if not selected or m.name in selected)
 
 
 def _work(ctx: Any, job: Job, ids: list[int] | None,

@@ -9,23 +9,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
 from typing import Any
+
+from mapsync.engine.plan import Plan, PlanMapping
 
 ORDER_ENTRY_PRICES = frozenset({"SOPRICELISTENTRY"})
 CONTRACT_PRICES = frozenset({"CONTRACTITEMPRICELIST", "CONTRACTITEMPRICELISTENTRY"})
 
 
-def apply_options(mappings: Sequence[Mapping[str, Any]], options: Any) -> list[dict[str, Any]]:
-    """The plan's mappings as the configured options want them."""
+def apply_options(plan: Plan, options: Any) -> Plan:
+    """The plan as the configured options want it."""
     excluded = CONTRACT_PRICES if options.price_source == "order-entry" else ORDER_ENTRY_PRICES
-    out: list[dict[str, Any]] = []
-    for mapping in mappings:
-        if mapping["intacct"].get("object") in excluded:
-            continue
-        mapping = dict(mapping)
-        if mapping["intacct"].get("object") == "CUSTOMER" and mapping["kind"] == "sync":
-            if not options.create_intacct_customers_from_accounts:
-                mapping["create"] = [s for s in mapping.get("create", ()) if s != "intacct"]
-        out.append(mapping)
-    return out
+    mappings = tuple(
+        _shaped(m, options) for m in plan.mappings if m.intacct.object not in excluded
+    )
+    return dataclasses.replace(plan, mappings=mappings)
+
+
+def _shaped(mapping: PlanMapping, options: Any) -> PlanMapping:
+    if mapping.intacct.object == "CUSTOMER" and mapping.kind == "sync":
+        if not options.create_intacct_customers_from_accounts:
+            create = tuple(s for s in mapping.create if s != "intacct")
+            return dataclasses.replace(mapping, create=create)
+    return mapping

@@ -74,6 +74,11 @@ def compile_condition(plan: Mapping[str, Any]) -> Condition:
     return Condition(side=side, test=_truth(evaluate), paths=paths)
 
 
+def condition_paths(plan: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The side a plan condition reads and the paths it reads there (sorted)."""
+    return str(plan.get("side")), tuple(sorted(expr_paths(plan["expr"])))
+
+
 def compile_expr(node: Mapping[str, Any]) -> Evaluator:
     """Compile one expression node into a function record -> value."""
     if "path" in node:

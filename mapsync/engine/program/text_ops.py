@@ -1,0 +1,215 @@
+"""Text steps: case, trim, default, truncate, prefixes and suffixes, join and split."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any, ClassVar
+
+from mapsync.engine.program.step import Args, Step, StepContext, StepOp, register
+
+
+def literal(value: Any) -> Any:
+    """A plan literal as a runtime value (JSON floats become exact decimals)."""
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+class _Method(StepOp):
+    """A `str` method applied to text values; other values pass unchanged."""
+
+    method: ClassVar[Callable[[str], str]]
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        method = cls.method
+        return lambda value: method(value) if value.__class__ is str else value
+
+    @classmethod
+    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
+        return cls.method
+
+
+@register
+class Trim(_Method):
+    """Strip surrounding white space."""
+
+    name = "trim"
+    method = str.strip
+
+
+@register
+class Upper(_Method):
+    """Upper case."""
+
+    name = "upper"
+    method = str.upper
+
+
+@register
+class Lower(_Method):
+    """Lower case."""
+
+    name = "lower"
+    method = str.lower
+
+
+@register
+class Title(_Method):
+    """Title case."""
+
+    name = "title"
+    method = str.title
+
+
+@register
+class Default(StepOp):
+    """Empty or null becomes the value."""
+
+    name = "default"
+    arguments = {"value": "scalar"}
+    makes_values = True
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        fallback = literal(args.get("value"))
+        return lambda value: fallback if value is None or value == "" else value
+
+
+def _length(args: Args) -> int:
+    return int(args.get("length", args.get("places", 0)))
+
+
+@register
+class Truncate(StepOp):
+    """Cut to n characters."""
+
+    name = "truncate"
+    arguments = {"length": "integer"}
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        length = _length(args)
+
+        def truncate(value: Any) -> Any:
+            if value is None:
+                return None
+            text = value if value.__class__ is str else str(value)
+            return text[:length]
+
+        return truncate
+
+    @classmethod
+    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
+        return itemgetter(slice(None, _length(args)))
+
+
+@register
+class Prefix(StepOp):
+    """Add text in front."""
+
+    name = "prefix"
+    arguments = {"value": "string"}
+    inverse = "strip_prefix"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        text = str(args["value"])
+        return lambda value: None if value is None else text + str(value)
+
+
+@register
+class Suffix(StepOp):
+    """Add text at the end."""
+
+    name = "suffix"
+    arguments = {"value": "string"}
+    inverse = "strip_suffix"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        text = str(args["value"])
+        return lambda value: None if value is None else str(value) + text
+
+
+@register
+class StripPrefix(StepOp):
+    """Remove text in front; a value that lost its prefix (edited by a user) passes."""
+
+    name = "strip_prefix"
+    arguments = {"value": "string"}
+    inverse = "prefix"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        text = str(args["value"])
+        return lambda value: (
+            value[len(text) :] if value.__class__ is str and value.startswith(text) else value
+        )
+
+
+@register
+class StripSuffix(StepOp):
+    """Remove text at the end; a value that lost its suffix passes unchanged."""
+
+    name = "strip_suffix"
+    arguments = {"value": "string"}
+    inverse = "suffix"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        text = str(args["value"])
+        cut = -len(text) if text else None
+        return lambda value: (
+            value[:cut] if value.__class__ is str and value.endswith(text) else value
+        )
+
+
+@register
+class Join(StepOp):
+    """Several values -> one text (empty parts are left out)."""
+
+    name = "join"
+    arguments = {"sep": "string"}
+    inverse = "split"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        sep = str(args.get("sep", " "))
+
+        def join(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, tuple | list):
+                ctx.fail("join needs a tuple of values", value)
+            parts = [
+                v if v.__class__ is str else str(v) for v in value if v is not None and v != ""
+            ]
+            return sep.join(parts) if parts else None
+
+        return join
+
+
+@register
+class Split(StepOp):
+    """One text -> as many values as the rule's tuple has paths."""
+
+    name = "split"
+    arguments = {"sep": "string"}
+    inverse = "join"
+    makes_values = True
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        sep = str(args.get("sep", " "))
+        count = ctx.arity
+
+        def split(value: Any) -> Any:
+            if value is None or value == "":
+                return (None,) * count
+            if value.__class__ is not str:
+                ctx.fail("split needs text", value)
+            parts = value.split(sep, count - 1)
+            return tuple(parts) + (None,) * (count - len(parts))
+
+        return split

@@ -1,0 +1,194 @@
+"""Value maps and number steps: map, decimal, currency, number."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import methodcaller
+from typing import Any
+
+from mapsync.engine.program.failures import CompileError
+from mapsync.engine.program.step import Args, Flow, Step, StepContext, StepOp, register
+from mapsync.engine.program.text_ops import literal
+
+_MISSING = object()
+_CENT = Decimal("0.01")
+
+
+def _table(args: Args) -> dict[Any, Any]:
+    table = args.get("table") or {}
+    pairs = table.items() if isinstance(table, Mapping) else table
+    return {literal(k): literal(v) for k, v in pairs}
+
+
+def _else(args: Args) -> tuple[str, Any]:
+    otherwise = args.get("else") or {"mode": "fail"}
+    mode = otherwise.get("mode", "fail")
+    if mode not in ("fail", "value", "keep"):
+        raise CompileError(f"unknown map else mode {mode!r}")
+    return mode, literal(otherwise.get("value"))
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _map_step(table: dict[Any, Any], otherwise: tuple[str, Any], ctx: StepContext) -> Step:
+    mode, fallback = otherwise
+    lookup = {**table, None: None}.get
+    text_keys = {_key_text(k): v for k, v in table.items()}
+
+    def missing(value: Any) -> Any:
+        found = text_keys.get(_key_text(value), _MISSING)
+        if found is not _MISSING:
+            return found
+        if mode == "keep":
+            return value
+        if mode == "value":
+            return fallback
+        ctx.fail("value is not in the map", value)
+
+    def step(value: Any) -> Any:
+        found = lookup(value, _MISSING)
+        return missing(value) if found is _MISSING else found
+
+    return step
+
+
+def _reversed(args: Args) -> dict[Any, Any]:
+    mode, _ = _else(args)
+    if mode == "value":
+        raise CompileError('a map with `else "..."` has no inverse')
+    table = _table(args)
+    reverse = {v: k for k, v in table.items()}
+    if len(reverse) != len(table):
+        raise CompileError("a map that is not one-to-one has no inverse")
+    return reverse
+
+
+@register
+class Map(StepOp):
+    """A value map, total with `else` (fail, keep the value, or a fallback value)."""
+
+    name = "map"
+    arguments = {"table": "table", "else": "else"}
+    inverse = "map"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        return _map_step(_table(args), _else(args), ctx)
+
+    @classmethod
+    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
+        mode, _ = _else(args)
+        return _table(args).__getitem__ if mode == "fail" else None
+
+    @classmethod
+    def build_inverse(cls, args: Args, ctx: StepContext) -> Step:
+        return _map_step(_reversed(args), _else(args), ctx)
+
+    @classmethod
+    def fast_inverse(cls, args: Args, ctx: StepContext) -> Step | None:
+        mode, _ = _else(args)
+        return {v: k for k, v in _table(args).items()}.__getitem__ if mode == "fail" else None
+
+
+def _quantum(args: Args) -> Decimal:
+    return Decimal(1).scaleb(-int(args.get("places", args.get("length", 2))))
+
+
+def to_decimal(value: Any, ctx: StepContext) -> Decimal:
+    """A finite Decimal from a number or number text; fails through `ctx` otherwise."""
+    if isinstance(value, bool):
+        ctx.fail("not a number", value)
+    if isinstance(value, float):
+        value = repr(value)
+    elif isinstance(value, str):
+        value = value.strip().replace(",", "")
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        ctx.fail("not a number", value)
+    if not number.is_finite():
+        ctx.fail("not a finite number", value)
+    return number
+
+
+def _rounder(quantum: Decimal, ctx: StepContext) -> Step:
+    def round_half_up(value: Any) -> Any:
+        if value.__class__ is Decimal:
+            try:
+                return value.quantize(quantum, ROUND_HALF_UP)
+            except InvalidOperation:
+                ctx.fail("not a finite number", value)
+        if value is None or value == "":
+            return None
+        return round_half_up(to_decimal(value, ctx))
+
+    return round_half_up
+
+
+@register
+class Round(StepOp):
+    """Round half-up to n places (`decimal(n)`)."""
+
+    name = "decimal"
+    arguments = {"places": "integer"}
+    inverse = "decimal"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        return _rounder(_quantum(args), ctx)
+
+    @classmethod
+    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
+        return methodcaller("quantize", _quantum(args), ROUND_HALF_UP)
+
+
+@register
+class Currency(StepOp):
+    """Round half-up to cents."""
+
+    name = "currency"
+    inverse = "decimal"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        return _rounder(_CENT, ctx)
+
+    @classmethod
+    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
+        return methodcaller("quantize", _CENT, ROUND_HALF_UP)
+
+    @classmethod
+    def build_inverse(cls, args: Args, ctx: StepContext) -> Step:
+        return cls.build(args, ctx)
+
+    @classmethod
+    def fast_inverse(cls, args: Args, ctx: StepContext) -> Step | None:
+        return cls.fast(args, ctx)
+
+
+@register
+class Number(StepOp):
+    """Text -> number (integers and decimals pass unchanged)."""
+
+    name = "number"
+    inverse = "number"
+
+    @classmethod
+    def build(cls, args: Args, ctx: StepContext) -> Step:
+        def number(value: Any) -> Any:
+            if value is None or value.__class__ is int or value.__class__ is Decimal:
+                return value
+            if value == "":
+                return None
+            return to_decimal(value, ctx)
+
+        return number
+
+    @classmethod
+    def keeps(cls, args: Args, flow: Flow) -> type | None:
+        return Decimal
