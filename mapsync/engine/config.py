@@ -12,68 +12,28 @@ folder of the configuration file.
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
-from collections.abc import Iterator, Mapping
+import stat
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from mapsync.engine.config_check import validate
+from mapsync.engine.config_yaml import MAX_BYTES, ConfigError, Document, decode, dotted, problem
+from mapsync.engine.diagnostics import Diagnostic
+from mapsync.engine.resources import rules_dir
 
-from mapsync.engine.resources import rules_dir, schema_file
+__all__ = ["Config", "ConfigError", "Secret", "load_config", "parse_config", "preflight",
+           "validate_text"]
 
 DEFAULT_CONFIG = "mapsync.yaml"
 DEFAULT_STATE_PATH = ".mapsync/state.db"
 INTACCT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
+MAX_FILE_BYTES = 1024 * 1024  # secrets, keys and CA bundles are far smaller
 
 AuthMethod = Literal["client_credentials", "jwt", "password", "session"]
-KeyPath = tuple[str | int, ...]
-
-# Secrets each connection may name, and the credentials each Salesforce auth method needs.
-_SECRETS = {
-    "intacct": ("sender_password", "user_password", "session_id"),
-    "salesforce": ("client_secret", "password", "security_token", "session_id"),
-}
-_INLINE_SECRETS = {"intacct": _SECRETS["intacct"],
-                   "salesforce": (*_SECRETS["salesforce"], "private_key")}
-_AUTH_NEEDS: dict[str, tuple[str, ...]] = {
-    "client_credentials": ("client_id", "client_secret"),
-    "jwt": ("client_id", "username", "private_key_file"),
-    "password": ("username", "password"),
-    "session": ("instance_url", "session_id"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigIssue:
-    """One problem: where (file, line, column, dotted key) and what."""
-
-    path: str
-    line: int
-    column: int
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.key}: " if self.key else ""
-        return f"{self.path}:{self.line}:{self.column}: {where}{self.message}"
-
-
-class ConfigError(Exception):
-    """The configuration is invalid or a secret cannot be read; every problem is listed.
-
-    Fix the keys named (the line numbers point into the file), then run again.
-    """
-
-    def __init__(self, issues: list[ConfigIssue]) -> None:
-        self.issues = sorted(issues, key=lambda i: (i.path, i.line, i.column, i.key))
-        super().__init__("\n".join(str(i) for i in self.issues))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +43,22 @@ class Secret:
     key: str
     env: str | None = None
     file: Path | None = None
+    where: tuple[str, int, int] = field(default=(DEFAULT_CONFIG, 0, 0), compare=False)
 
     def reveal(self) -> str:
         """The secret's value; ConfigError (naming the variable or file) when it is missing."""
         if self.env is not None:
             value = os.environ.get(self.env)
             if not value:
-                raise _fatal(self.key, f"environment variable {self.env} is not set")
+                raise ConfigError([self.problem(f"environment variable {self.env} is not set")])
             return value
         assert self.file is not None
-        try:
-            return self.file.read_text("utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise _fatal(self.key, f"cannot read {self.file}: {exc.strerror}") from None
+        return read_small_file(self.file, self.problem).rstrip("\r\n")
+
+    def problem(self, message: str) -> Diagnostic:
+        """A diagnostic about this secret at the line of mapsync.yaml that names it."""
+        path, line, column = self.where
+        return problem(path, line, column, "config-secret", self.key, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,227 +158,146 @@ class Config:
     options: Options
     state: StateSettings
     listen: ListenSettings = field(default_factory=ListenSettings)
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     """Read and validate a configuration file; raises ConfigError listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ConfigError([ConfigIssue(str(path), 1, 1, "", f"cannot read: {exc.strerror}")]) \
-            from None
+    text = decode(read_small_bytes(path, lambda m: problem(str(path), 1, 1, "config-file", "",
+                                                           m), MAX_BYTES), str(path))
     return parse_config(text, path)
 
 
 def parse_config(text: str, path: str | Path = DEFAULT_CONFIG) -> Config:
     """Validate configuration text read from `path` (used for messages and relative paths)."""
-    document = _Document.parse(text, str(path))
-    issues = _validate(document)
+    document = _parse(text, str(path))
+    issues = validate(document)
     if issues:
         raise ConfigError(issues)
-    return _build(document.data, Path(path))
+    return _build(document, Path(path))
 
 
-def validate_text(text: str, path: str = DEFAULT_CONFIG) -> list[ConfigIssue]:
+def validate_text(text: str, path: str = DEFAULT_CONFIG) -> list[Diagnostic]:
     """Every problem of configuration text (empty when valid)."""
     try:
-        return _validate(_Document.parse(text, path))
+        return sorted(validate(_parse(text, path)), key=Diagnostic.sort_key)
     except ConfigError as exc:
-        return exc.issues
+        return exc.diagnostics
 
 
-# --- the YAML document with positions -----------------------------------------------------
+def preflight(config: Config) -> None:
+    """Read every secret and file the configuration names; ConfigError listing all failures.
 
-
-@dataclass(frozen=True, slots=True)
-class _Document:
-    """The parsed YAML and the line/column of every key path in it."""
-
-    path: str
-    data: Any
-    marks: Mapping[KeyPath, tuple[int, int]]
-
-    @classmethod
-    def parse(cls, text: str, path: str) -> _Document:
-        loader = yaml.SafeLoader(text)
+    Run before connecting, so that every missing environment variable or unreadable file is
+    reported at once, each at the line of mapsync.yaml that names it.
+    """
+    problems: list[Diagnostic] = []
+    for secret in _secrets(config):
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise ConfigError([ConfigIssue(path, line, column, "", f"not valid YAML: "
-                                           f"{exc.problem or exc}")]) from None
-        finally:
-            loader.dispose()
-        marks: dict[KeyPath, tuple[int, int]] = {(): (1, 1)}
-        if node is not None:
-            _collect_marks(node, (), marks)
-        return cls(path, data, marks)
-
-    def issue(self, key: KeyPath, message: str) -> ConfigIssue:
-        """An issue at `key`, or at its nearest enclosing key that exists in the file."""
-        probe = key
-        while probe not in self.marks:
-            probe = probe[:-1]
-        line, column = self.marks[probe]
-        return ConfigIssue(self.path, line, column, _dotted(key), message)
+            secret.reveal()
+        except ConfigError as exc:
+            problems.extend(exc.diagnostics)
+    for key, file in _files(config):
+        try:
+            read_small_file(file, _file_problem(config, key))
+        except ConfigError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise ConfigError(problems)
 
 
-def _collect_marks(node: yaml.Node, key: KeyPath, marks: dict[KeyPath, tuple[int, int]]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = (*key, str(key_node.value))
-            marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _collect_marks(value_node, child, marks)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = (*key, index)
-            marks[child] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _collect_marks(item, child, marks)
+def _file_problem(config: Config, key: str) -> Callable[[str], Diagnostic]:
+    line, column = config.positions.get(key, (0, 0))
+    return lambda message: problem(str(config.file), line, column, "config-file", key, message)
 
 
-def _dotted(key: KeyPath) -> str:
-    text = ""
-    for part in key:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
+def _secrets(config: Config) -> Iterator[Secret]:
+    for settings in (config.intacct, config.salesforce):
+        for name in ("sender_password", "user_password", "client_secret", "password",
+                     "security_token", "session_id"):
+            secret = getattr(settings, name, None)
+            if secret is not None:
+                yield secret
 
 
-# --- validation ---------------------------------------------------------------------------
+def _files(config: Config) -> Iterator[tuple[str, Path]]:
+    for system, settings in (("intacct", config.intacct), ("salesforce", config.salesforce)):
+        for name in ("ca_bundle", "private_key_file"):
+            file = getattr(settings, name, None)
+            if file is not None:
+                yield f"connections.{system}.{name}", file
 
 
-def _validate(document: _Document) -> list[ConfigIssue]:
-    """Schema, inline-secret and credential checks of a parsed document."""
-    data = document.data
-    if not isinstance(data, Mapping):
-        return [document.issue((), "expected a mapping of settings (see `mapsync init`)")]
-    issues = list(_inline_secrets(document))
-    reported = {i.key for i in issues}
-    for error in _validator().iter_errors(data):
-        issues.extend(i for i in _schema_issues(document, error) if i.key not in reported)
-    if not issues:
-        issues.extend(_credential_issues(document))
-    return issues
+def read_small_bytes(path: Path, fail: Callable[[str], Diagnostic], limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; ConfigError otherwise.
+
+    A device (`/dev/zero`), a FIFO or a folder is refused before it is opened for reading,
+    and the read itself stops after `limit` + 1 bytes, so no file can exhaust memory.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError([fail(f"{path} is not a regular file")])
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ConfigError([fail(f"cannot read {path}: {exc.strerror or type(exc).__name__}")]) \
+            from None
+    except ValueError:  # a NUL byte or unencodable character in the path
+        raise ConfigError([fail("the path is not a valid file name")]) from None
+    if len(data) > limit:
+        raise ConfigError([fail(f"{path} is larger than {limit} bytes")])
+    return data
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    schema = json.loads(schema_file("config.schema.json").read_text("utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+def read_small_file(path: Path, fail: Callable[[str], Diagnostic]) -> str:
+    """The UTF-8 text of a small regular file (a secret, a key, a CA bundle)."""
+    data = read_small_bytes(path, fail, MAX_FILE_BYTES)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError([fail(f"{path} is not UTF-8 text")]) from None
 
 
-def _inline_secrets(document: _Document) -> Iterator[ConfigIssue]:
-    connections = document.data.get("connections")
-    if not isinstance(connections, Mapping):
-        return
-    for system, names in _INLINE_SECRETS.items():
-        section = connections.get(system)
-        if not isinstance(section, Mapping):
-            continue
-        for name in names:
-            if name in section:
-                hint = (f"name a file with {name}_file" if name == "private_key" else
-                        f"use {name}_env (an environment variable) or {name}_file (a file)")
-                yield document.issue(("connections", system, name),
-                                     f"secrets are never written in the configuration: {hint}")
-
-
-def _schema_issues(document: _Document, error: ValidationError) -> Iterator[ConfigIssue]:
-    key: KeyPath = tuple(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        schema = error.schema if isinstance(error.schema, Mapping) else {}
-        allowed = sorted(schema.get("properties", {}))
-        for extra in sorted(set(error.instance) - set(allowed)):
-            close = difflib.get_close_matches(str(extra), allowed, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            yield document.issue((*key, str(extra)), f"unknown key{hint}")
-        return
-    if error.validator == "required" and isinstance(error.validator_value, list):
-        for name in error.validator_value:
-            if isinstance(error.instance, Mapping) and name not in error.instance:
-                yield document.issue(key, f"missing required key {name!r}")
-        return
-    yield document.issue(key, _message(error))
-
-
-def _message(error: ValidationError) -> str:
-    if error.validator == "enum":
-        choices = error.validator_value if isinstance(error.validator_value, list) else []
-        return f"{error.instance!r} is not one of {', '.join(map(str, choices))}"
-    if error.validator == "pattern" and str(error.validator_value).startswith("^[A-Za-z_]"):
-        return f"{error.instance!r} is not an environment variable name"
-    if error.validator == "not" and error.validator_value == {"required": ["path", "url"]}:
-        return "give either path or url, not both"
-    return error.message
-
-
-def _credential_issues(document: _Document) -> Iterator[ConfigIssue]:
-    connections = document.data["connections"]
-    intacct, salesforce = connections["intacct"], connections["salesforce"]
-    for system, section in (("intacct", intacct), ("salesforce", salesforce)):
-        for name in _SECRETS[system]:
-            if f"{name}_env" in section and f"{name}_file" in section:
-                yield document.issue(("connections", system, f"{name}_file"),
-                                     f"give either {name}_env or {name}_file, not both")
-    needs = ["sender_password"]
-    if not _has_secret(intacct, "session_id"):
-        needs.append("user_password")
-    yield from _missing(document, "intacct", intacct, needs, "")
-    auth = salesforce["auth"]
-    yield from _missing(document, "salesforce", salesforce, _AUTH_NEEDS[auth],
-                        f" for auth {auth}")
-
-
-def _missing(document: _Document, system: str, section: Mapping[str, Any],
-             names: Any, why: str) -> Iterator[ConfigIssue]:
-    for name in names:
-        if name in _SECRETS[system]:
-            if not _has_secret(section, name):
-                yield document.issue(("connections", system),
-                                     f"{name}_env or {name}_file is required{why}")
-        elif name not in section:
-            yield document.issue(("connections", system), f"{name} is required{why}")
-
-
-def _has_secret(section: Mapping[str, Any], name: str) -> bool:
-    return f"{name}_env" in section or f"{name}_file" in section
-
-
-def _fatal(key: str, message: str) -> ConfigError:
-    return ConfigError([ConfigIssue("", 0, 0, key, message)])
+def _parse(text: str, path: str) -> Document:
+    return Document.parse(text, path)
 
 
 # --- building the settings -----------------------------------------------------------------
 
 
-def _build(data: Mapping[str, Any], file: Path) -> Config:
-    base = file.parent
+def _build(document: Document, file: Path) -> Config:
+    data, base = document.data, file.parent
     connections = data["connections"]
     rules = data.get("rules")
     state = data.get("state") or {}
     mappings = data.get("mappings")
     return Config(
         file=file,
-        intacct=_intacct(connections["intacct"], base),
-        salesforce=_salesforce(connections["salesforce"], base),
+        intacct=_intacct(connections["intacct"], base, document),
+        salesforce=_salesforce(connections["salesforce"], base, document),
         rules=base / rules if rules else rules_dir(),
         mappings=tuple(mappings) if mappings is not None else None,
         options=_options(data.get("options") or {}),
         state=StateSettings(path=base / state.get("path", DEFAULT_STATE_PATH),
                             url=state.get("url"), pair=state.get("pair", "default")),
-        listen=_listen(data.get("listen") or {}, base),
+        listen=_listen(data.get("listen") or {}, base, document),
+        positions={dotted(k): v for k, v in document.marks.items()},
     )
 
 
-def _secret(section: Mapping[str, Any], system: str, name: str, base: Path) -> Secret | None:
+def _secret(section: Mapping[str, Any], system: str, name: str, base: Path,
+            document: Document) -> Secret | None:
     key = f"connections.{system}.{name}"
-    if f"{name}_env" in section:
-        return Secret(key, env=section[f"{name}_env"])
-    if f"{name}_file" in section:
-        return Secret(key, file=base / section[f"{name}_file"])
+    for form in ("env", "file"):
+        if f"{name}_{form}" in section:
+            line, column = document.position(("connections", system, f"{name}_{form}"))
+            where = (document.path, line, column)
+            value = section[f"{name}_{form}"]
+            if form == "env":
+                return Secret(key, env=value, where=where)
+            return Secret(key, file=base / value, where=where)
     return None
 
 
@@ -423,16 +305,16 @@ def _path(value: str | None, base: Path) -> Path | None:
     return base / value if value else None
 
 
-def _intacct(section: Mapping[str, Any], base: Path) -> IntacctSettings:
-    sender_password = _secret(section, "intacct", "sender_password", base)
+def _intacct(section: Mapping[str, Any], base: Path, document: Document) -> IntacctSettings:
+    sender_password = _secret(section, "intacct", "sender_password", base, document)
     assert sender_password is not None  # validated
     return IntacctSettings(
         sender_id=section["sender_id"],
         sender_password=sender_password,
         company_id=section["company_id"],
         user_id=section["user_id"],
-        user_password=_secret(section, "intacct", "user_password", base),
-        session_id=_secret(section, "intacct", "session_id", base),
+        user_password=_secret(section, "intacct", "user_password", base, document),
+        session_id=_secret(section, "intacct", "session_id", base, document),
         endpoint=section.get("endpoint", INTACCT_ENDPOINT),
         entity_id=section.get("entity_id"),
         timezone=section.get("timezone", "UTC"),
@@ -441,19 +323,20 @@ def _intacct(section: Mapping[str, Any], base: Path) -> IntacctSettings:
     )
 
 
-def _salesforce(section: Mapping[str, Any], base: Path) -> SalesforceSettings:
+def _salesforce(section: Mapping[str, Any], base: Path,
+                document: Document) -> SalesforceSettings:
     return SalesforceSettings(
         auth=section["auth"],
         login_url=section.get("login_url", SALESFORCE_LOGIN_URL),
         instance_url=section.get("instance_url"),
         api_version=section.get("api_version"),
         client_id=section.get("client_id"),
-        client_secret=_secret(section, "salesforce", "client_secret", base),
+        client_secret=_secret(section, "salesforce", "client_secret", base, document),
         username=section.get("username"),
-        password=_secret(section, "salesforce", "password", base),
-        security_token=_secret(section, "salesforce", "security_token", base),
+        password=_secret(section, "salesforce", "password", base, document),
+        security_token=_secret(section, "salesforce", "security_token", base, document),
         private_key_file=_path(section.get("private_key_file"), base),
-        session_id=_secret(section, "salesforce", "session_id", base),
+        session_id=_secret(section, "salesforce", "session_id", base, document),
         ca_bundle=_path(section.get("ca_bundle"), base),
         timeout_seconds=float(section.get("timeout_seconds", 60.0)),
         daily_api_budget=section.get("daily_api_budget"),
@@ -461,12 +344,14 @@ def _salesforce(section: Mapping[str, Any], base: Path) -> SalesforceSettings:
     )
 
 
-def _listen(section: Mapping[str, Any], base: Path) -> ListenSettings:
+def _listen(section: Mapping[str, Any], base: Path, document: Document) -> ListenSettings:
     secret = None
-    if "shared_secret_env" in section:
-        secret = Secret("listen.shared_secret", env=section["shared_secret_env"])
-    elif "shared_secret_file" in section:
-        secret = Secret("listen.shared_secret", file=base / section["shared_secret_file"])
+    for form in ("env", "file"):
+        if f"shared_secret_{form}" in section and secret is None:
+            line, column = document.position(("listen", f"shared_secret_{form}"))
+            value = section[f"shared_secret_{form}"]
+            secret = Secret("listen.shared_secret", where=(document.path, line, column),
+                            **({"env": value} if form == "env" else {"file": base / value}))
     return ListenSettings(
         organization_id=section.get("organization_id"),
         host=section.get("host", "127.0.0.1"),

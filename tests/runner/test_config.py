@@ -37,7 +37,12 @@ state:
 
 
 def issues(text: str) -> list[tuple[str, int, str]]:
-    return [(i.key, i.line, i.message) for i in validate_text(text)]
+    return [(key, i.line, rest) for i in validate_text(text) for key, rest in [_split(i.message)]]
+
+
+def _split(message: str) -> tuple[str, str]:
+    key, _, rest = message.partition(": ")
+    return (key, rest) if rest and " " not in key else ("", message)
 
 
 def test_minimal_config_and_its_defaults(tmp_path: Path) -> None:
@@ -58,11 +63,13 @@ def test_inline_secret_is_an_error_that_names_the_key_not_the_value() -> None:
                         "    user_password: hunter2\n")
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "mapsync.yaml")
-    (issue,) = caught.value.issues
-    assert (issue.key, issue.line, issue.column) == ("connections.intacct.user_password", 7, 5)
+    (issue,) = caught.value.diagnostics
+    assert (issue.line, issue.column) == (7, 5)
+    assert issue.message.startswith("connections.intacct.user_password: ")
     assert "user_password_env" in issue.message
     assert "hunter2" not in str(caught.value)
-    assert str(issue).startswith("mapsync.yaml:7:5: connections.intacct.user_password: ")
+    assert str(caught.value).startswith(
+        "mapsync.yaml:7:5: error[config-inline-secret]: connections.intacct.user_password: ")
 
 
 def test_unknown_key_suggests_the_close_one() -> None:
@@ -81,8 +88,8 @@ def test_bad_values_name_key_and_line() -> None:
                    "  batch_sizes:\n    salesforce_write: 500\n")
     assert issues(text) == [
         ("options.sales_document_relationship", 15,
-         "'many' is not one of one-to-one, one-to-many"),
-        ("options.batch_sizes.salesforce_write", 17, "500 is greater than the maximum of 200"),
+         "expected one of one-to-one, one-to-many"),
+        ("options.batch_sizes.salesforce_write", 17, "must be at most 200"),
     ]
 
 

@@ -10,10 +10,11 @@ from mapsync.engine.config import (
     BatchSizes,
     Config,
     ConfigError,
-    ConfigIssue,
     IntacctSettings,
     SalesforceSettings,
+    read_small_file,
 )
+from mapsync.engine.config_yaml import problem
 from mapsync.engine.connectors.intacct.client import IntacctClient
 from mapsync.engine.connectors.intacct.envelope import SenderCredentials, UserLogin
 from mapsync.engine.connectors.salesforce.auth import (
@@ -28,7 +29,7 @@ from mapsync.engine.connectors.salesforce.limits import ApiBudget
 
 
 def _missing(key: str, message: str) -> ConfigError:
-    return ConfigError([ConfigIssue("mapsync.yaml", 0, 0, key, message)])
+    return ConfigError([problem("mapsync.yaml", 0, 0, "config-key", key, message)])
 
 
 def intacct_client(settings: IntacctSettings, config: Config | None = None) -> IntacctClient:
@@ -78,9 +79,11 @@ def _salesforce_credentials(settings: SalesforceSettings) -> Credentials:
             need(settings.client_id, "client_id"), need(settings.client_secret, "client_secret")
         )
     if settings.auth == "jwt":
-        key_file = need(settings.private_key_file, "private_key_file")
-        with open(key_file, encoding="utf-8") as handle:
-            private_key = handle.read()
+        key_file = settings.private_key_file
+        if key_file is None:
+            raise _missing("connections.salesforce.private_key_file", "is required")
+        private_key = read_small_file(key_file, lambda m: problem(
+            "mapsync.yaml", 0, 0, "config-file", "connections.salesforce.private_key_file", m))
         return JwtBearer(
             need(settings.client_id, "client_id"), need(settings.username, "username"), private_key
         )

@@ -114,13 +114,14 @@ class RunContext:
         rules it shows); `plan_path` is a compiled plan to run instead of compiling rules.
         """
         from mapsync.engine.commands._connect import intacct_client, salesforce_client
-        from mapsync.engine.config import ConfigError, load_config
+        from mapsync.engine.config import ConfigError, load_config, preflight
 
         path = Path(config_path)
         if not path.exists():
             raise ContextError(f"{path}: no such configuration file (run `mapsync init`)")
         try:
             config = load_config(path)
+            preflight(config)
             if plan_path:
                 plan = read_plan(Path(plan_path))
             else:

@@ -15,6 +15,8 @@ def register(subparsers: Any) -> None:
         "validate", help="check rule files against the catalogs",
         description="Parse and check .map rule files; print every problem found.")
     add_rule_arguments(parser)
+    parser.add_argument("-c", "--config", metavar="FILE",
+                        help="also check this mapsync.yaml (its rules are not added)")
     parser.set_defaults(handler=handle)
 
 
@@ -27,7 +29,7 @@ def handle(args: argparse.Namespace) -> int:
     from mapsync.engine.language import validate_paths
 
     loaded = validate_paths(paths)
-    problems = list(loaded.diagnostics)
+    problems = list(loaded.diagnostics) + _config_problems(args.config)
     if problems or args.format == "json":
         sys.stdout.write(render(problems, args.format, loaded.sources))
     if args.format == "text":
@@ -37,3 +39,16 @@ def handle(args: argparse.Namespace) -> int:
         print(f"{files} file{'s' * (files != 1)}, {mappings} mapping{'s' * (mappings != 1)}: "
               f"{state}", file=sys.stderr)
     return 1 if has_errors(problems) else 0
+
+
+def _config_problems(path: str | None) -> list[Any]:
+    """The diagnostics of a mapsync.yaml, in the same shape as the rules' ones."""
+    if path is None:
+        return []
+    from mapsync.engine.config import ConfigError, load_config
+
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        return list(exc.diagnostics)
+    return []

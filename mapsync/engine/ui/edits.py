@@ -25,7 +25,6 @@ from mapsync.engine.ui import yamledit
 from mapsync.engine.ui.workspace import ARROWS, RuleFileText, Workspace
 
 if TYPE_CHECKING:
-    from mapsync.engine.config import ConfigIssue
     from mapsync.engine.diagnostics import Diagnostic
 
 CONFLICT_POLICIES = ("newest", "intacct", "salesforce")
@@ -64,7 +63,7 @@ class Prepared:
     config_text: str | None  # None when mapsync.yaml does not change
     diff: str
     diagnostics: list[Diagnostic]
-    config_issues: list[ConfigIssue]
+    config_issues: list[Diagnostic]
 
     @property
     def changed(self) -> bool:

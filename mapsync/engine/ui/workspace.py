@@ -21,7 +21,7 @@ from mapsync.engine.language import ast
 
 if TYPE_CHECKING:
     from mapsync.engine.catalog import Catalogs
-    from mapsync.engine.config import Config, ConfigIssue
+    from mapsync.engine.config import Config
     from mapsync.engine.diagnostics import Diagnostic
     from mapsync.engine.plan import Plan, PlanField
 
@@ -97,7 +97,7 @@ class Workspace:
     config_path: Path
     config_text: str | None
     config: Config | None
-    config_issues: list[ConfigIssue]
+    config_issues: list[Diagnostic]
     rules: Path
     files: list[RuleFileText]
     diagnostics: list[Diagnostic]
@@ -112,19 +112,19 @@ class Workspace:
 
         config_text = _read_text(config_path)
         config: Config | None = None
-        issues: list[ConfigIssue] = []
+        issues: list[Diagnostic] = []
         if config_text is not None:
             try:
                 config = parse_config(config_text, config_path)
             except ConfigError as exc:
-                issues = exc.issues
+                issues = exc.diagnostics
         folder = rules or (config.rules if config else rules_dir())
         files = read_rule_files(folder)
         return cls.from_texts(config_path, config_text, config, issues, folder, files)
 
     @classmethod
     def from_texts(cls, config_path: Path, config_text: str | None, config: Config | None,
-                   issues: list[ConfigIssue], rules: Path,
+                   issues: list[Diagnostic], rules: Path,
                    files: list[RuleFileText]) -> Workspace:
         """Check and compile rule texts (read from disk or edited) into a workspace."""
         from mapsync.engine.language import compile_texts
