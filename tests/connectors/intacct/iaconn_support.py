@@ -66,6 +66,7 @@ def scripted_client(
     *,
     login: UserLogin | None = LOGIN,
     session_id: str | None = None,
+    endpoint: str = ENDPOINT,
     **options: object,
 ) -> tuple[IntacctClient, ScriptedTransport]:
     """A real IntacctClient whose HTTP goes to a ScriptedTransport."""
@@ -74,7 +75,7 @@ def scripted_client(
         SENDER,
         login=login,
         session_id=session_id,
-        endpoint=ENDPOINT,
+        endpoint=endpoint,
         transport=httpx.MockTransport(script.handler),
         retry=FAST_RETRY,
         **options,  # type: ignore[arg-type]

@@ -157,7 +157,7 @@ def test_function_validation_error_is_not_retried() -> None:
 
 def test_a_session_endpoint_downgrade_is_refused() -> None:
     client, _ = scripted_client([session_reply(endpoint="http://elsewhere.test/gw")])
-    with client, pytest.raises(ProtocolError, match="neither HTTPS"):
+    with client, pytest.raises(ProtocolError, match="neither the configured host"):
         client.open_session()
 
 

@@ -55,7 +55,8 @@ def test_get_api_session_switches_to_the_returned_endpoint() -> None:
         [
             (200, fixture("getAPISession-success.xml")),
             (200, fixture("readByQuery-empty.xml")),
-        ]
+        ],
+        endpoint="https://api.intacct.com/ia/xml/xmlgw.phtml",
     )
     with client:
         assert client.open_session() == "https://api.intacct.com/ia/xml/xmlgw.phtml"

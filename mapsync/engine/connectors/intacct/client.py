@@ -16,7 +16,8 @@ by operation, retries included.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,6 +63,8 @@ class IntacctClient:
         retry: RetryPolicy | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
         verify: bool | str = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -76,6 +79,8 @@ class IntacctClient:
             retry=retry,
             counter=self.counter,
             max_response_bytes=max_response_bytes,
+            deadline=timeout if deadline is None else deadline,
+            clock=clock,
         )
         self._catalogs = catalogs
         self._reader = Reader(self._gateway, page_size=page_size, query_page_size=query_page_size)

@@ -14,8 +14,10 @@ which knows which record each function was for. Along the way it:
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,7 +26,7 @@ import httpx
 from mapsync.engine.connectors.base import CallCounter
 from mapsync.engine.errors import AuthenticationError, ProtocolError, ServerFault, SessionExpired
 
-from . import envelope
+from . import envelope, inflate
 from .envelope import Function, SenderCredentials, UserLogin
 from .errors import SYSTEM, Redactor, from_chain, http_status_error, session_expired
 from .response import Response, Result, parse_response
@@ -32,6 +34,9 @@ from .retry import RetryPolicy
 
 DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+DEFAULT_DEADLINE = 300.0  # seconds for a whole request: connect, send, receive every byte
+_SESSION_ID = re.compile(r"^[\x21-\x7e]{1,512}$")
+_URL = re.compile(r"^https?://[\x21-\x7e]{1,2000}$")
 
 
 @dataclass(slots=True)
@@ -56,6 +61,8 @@ class Gateway:
         retry: RetryPolicy | None = None,
         counter: CallCounter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float = DEFAULT_DEADLINE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if login is None and not session_id:
             raise ValueError("Intacct needs a user login or a session ID")
@@ -66,6 +73,8 @@ class Gateway:
         self._retry = retry or RetryPolicy()
         self.counter = counter or CallCounter()
         self._max_bytes = max_response_bytes
+        self._deadline = deadline
+        self._clock = clock
         self._session = Session(session_id, endpoint) if session_id else None
 
     # --- public --------------------------------------------------------------------------
@@ -155,10 +164,12 @@ class Gateway:
         return response
 
     def _post(self, body: bytes, operation: str) -> tuple[int, bytes, str]:
-        headers = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml"}
+        headers = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml",
+                   "Accept-Encoding": inflate.ACCEPT_ENCODING}
+        ends = self._clock() + self._deadline
         try:
             with self._http.stream("POST", self.endpoint, content=body, headers=headers) as reply:
-                payload = self._read_limited(reply, operation)
+                payload = self._read_limited(reply, operation, ends)
                 return reply.status_code, payload, reply.headers.get("content-type", "")
         except httpx.TransportError as exc:
             raise ServerFault(
@@ -168,18 +179,26 @@ class Gateway:
                 code=type(exc).__name__,
             ) from None
 
-    def _read_limited(self, reply: httpx.Response, operation: str) -> bytes:
+    def _read_limited(self, reply: httpx.Response, operation: str, ends: float) -> bytes:
         declared = reply.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise self._too_large(operation)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in reply.iter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise self._too_large(operation)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        encoding = reply.headers.get("content-encoding", "")
+        raw: Iterable[bytes] = reply.iter_raw()
+        if reply.is_stream_consumed:  # an in-memory response (a transport that is not a socket)
+            raw, encoding = [reply.content], ""
+        try:
+            return inflate.decoded(raw, encoding, self._max_bytes, lambda: self._clock() > ends)
+        except inflate.BodyTooLarge:
+            raise self._too_large(operation) from None
+        except inflate.UnknownEncoding as exc:
+            raise ProtocolError(f"response body: unsupported or corrupt encoding {exc}",
+                                system=SYSTEM, operation=operation) from None
+        except inflate.DeadlinePassed:
+            raise ServerFault(
+                f"no complete response within {self._deadline:g} s (the request's deadline)",
+                system=SYSTEM, operation=operation, code="deadline",
+            ) from None
 
     def _too_large(self, operation: str) -> ProtocolError:
         return ProtocolError(
@@ -214,6 +233,20 @@ class Gateway:
             )
 
 
+def _allowed(endpoint: str, configured: str) -> bool:
+    if not _URL.match(endpoint):
+        return False
+    try:
+        new, old = urlsplit(endpoint), urlsplit(configured)
+        same = (new.scheme, new.hostname, new.port) == (old.scheme, old.hostname, old.port)
+        intacct = configured == DEFAULT_ENDPOINT and new.scheme == "https" and new.port is None
+    except ValueError:  # a port that is not a number, brackets that do not close
+        return False
+    host = new.hostname or ""
+    intacct = intacct and (host == "intacct.com" or host.endswith(".intacct.com"))
+    return (same or intacct) and new.username is None and new.password is None
+
+
 def _gateway_answer(status: int, payload: bytes, content_type: str) -> bool:
     """4xx answers with an XML body are gateway responses to parse (e.g. 401 XMLGW_JPP0002)."""
     if not 400 <= status < 500 or status == 429:
@@ -235,21 +268,27 @@ def _session_from(results: Sequence[Result], fallback: str, redact: Redactor) ->
         )
     session_id = (result.data.findtext("api/sessionid") or "").strip()
     endpoint = (result.data.findtext("api/endpoint") or "").strip() or fallback
-    if not session_id:
+    if not _SESSION_ID.match(session_id):
         raise ProtocolError(
-            "getAPISession returned no session id", system=SYSTEM, operation="getAPISession"
+            "getAPISession returned no usable session id (empty, too long or not printable)",
+            system=SYSTEM,
+            operation="getAPISession",
         )
-    return Session(session_id, _checked_endpoint(endpoint, fallback))
+    return Session(session_id, checked_endpoint(endpoint, fallback))
 
 
-def _checked_endpoint(endpoint: str, configured: str) -> str:
-    """The session endpoint, if it is HTTPS or on the configured host (no downgrade elsewhere)."""
-    new, old = urlsplit(endpoint), urlsplit(configured)
-    if new.scheme == "https" or (new.scheme, new.netloc) == (old.scheme, old.netloc):
+def checked_endpoint(endpoint: str, configured: str) -> str:
+    """The endpoint a session names, if requests carrying the credentials may go there.
+
+    Allowed: the configured scheme, host and port; or, when the configuration keeps the
+    default Intacct endpoint, any `*.intacct.com` host over HTTPS. A configuration that names
+    its endpoint explicitly (a sandbox, a proxy) pins every request to that host.
+    """
+    if _allowed(endpoint, configured):
         return endpoint
     raise ProtocolError(
-        f"getAPISession named an endpoint that is neither HTTPS nor the configured host: "
-        f"{new.scheme}://{new.netloc}",
+        "getAPISession named an endpoint that is neither the configured host nor an "
+        "*.intacct.com host over HTTPS (refused, so no credential goes there)",
         system=SYSTEM,
         operation="getAPISession",
     )

@@ -45,6 +45,7 @@ class Reader:
         """Every record matching `condition`, following readMore until numremaining is 0."""
         element = envelope.read_by_query(obj, condition, fields, self._page_size, docparid)
         result = self._call(element, f"readByQuery {obj}", "readByQuery")
+        budget = _RowBudget.announced(result, f"readMore {obj}")
         yield from _records(result, info)
         while result.attr_int("numremaining") > 0:
             if not result.result_id:
@@ -56,6 +57,7 @@ class Reader:
             result = self._call(envelope.read_more(result.result_id), f"readMore {obj}", "readMore")
             if result.attr_int("count", 1) == 0 and not result.records():
                 return
+            budget.spend(result)
             yield from _records(result, info)
 
     def query(
@@ -70,6 +72,7 @@ class Reader:
     ) -> Iterator[Record]:
         """Every record the `query` function returns, paging by offset."""
         offset = 0
+        budget: _RowBudget | None = None
         while True:
             element = envelope.query(
                 obj,
@@ -82,6 +85,10 @@ class Reader:
             )
             result = self._call(element, f"query {obj}", "query")
             rows = result.records()
+            if budget is None:
+                budget = _RowBudget.announced(result, f"query {obj}")
+            else:
+                budget.spend(result)
             yield from (parse_record(r, info) for r in rows)
             if not rows or result.attr_int("numremaining") <= 0:
                 return
@@ -104,3 +111,38 @@ class Reader:
 
 def _records(result: Result, info: ObjectInfo | None) -> Iterator[Record]:
     return (parse_record(r, info) for r in result.records())
+
+
+MARGIN_ROWS = 100  # rows may be added while a result set is read; a few pages' worth at most
+MARGIN_PAGES = 3
+
+
+class _RowBudget:
+    """How many more rows and pages a result set may still bring, from its first page.
+
+    The first page announces the total (`count` + `numremaining`); a server that keeps
+    announcing more rows past that, plus a margin, is looping, and the read fails as a
+    ProtocolError instead of calling for ever.
+    """
+
+    def __init__(self, rows: int, pages: int, operation: str) -> None:
+        self.rows, self.pages, self.operation = rows, pages, operation
+
+    @classmethod
+    def announced(cls, first: Result, operation: str) -> _RowBudget:
+        remaining = first.attr_int("numremaining")
+        per_page = max(1, first.attr_int("count", len(first.records())))
+        pages = -(-remaining // per_page)
+        return cls(remaining + MARGIN_ROWS, pages + MARGIN_PAGES, operation)
+
+    def spend(self, page: Result) -> None:
+        """Count one more page; ProtocolError once past what was announced."""
+        self.rows -= max(len(page.records()), page.attr_int("count", 0))
+        self.pages -= 1
+        if self.rows < 0 or self.pages < 0:
+            raise ProtocolError(
+                "the server sent more pages than the result set announced at the start "
+                "(count + numremaining, plus a margin): stopped",
+                system=SYSTEM,
+                operation=self.operation,
+            )

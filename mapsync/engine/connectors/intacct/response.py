@@ -1,51 +1,38 @@
 """Safe parsing of gateway responses into control / authentication / result parts.
 
-The parser never resolves entities, never loads a DTD, never touches the network and refuses
-any DOCTYPE; the caller bounds the body size before it gets here. A body that is not XML, or
-XML that is not a `<response>`, is a ProtocolError carrying a short excerpt.
+Parsing goes through the project's one safe parser (`mapsync.engine.safexml`): it never
+resolves entities, never loads a DTD, never touches the network and refuses any DOCTYPE; the
+caller bounds the body size before it gets here. Every attribute read from the response is
+validated: a count that is not a number is a ProtocolError, not a builtin ValueError. A
+body that is not XML, or XML that is not a `<response>`, is a ProtocolError carrying a short
+excerpt.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
+from mapsync.engine import safexml
 from mapsync.engine.errors import ProtocolError
 
 from .errors import SYSTEM, ErrorDetail, Redactor
 
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_blank_text=True,
-    )
+MAX_BYTES = 64 * 1024 * 1024
+_COUNT = re.compile(r"^[0-9]{1,10}$")
+_RESULT_ID = re.compile(r"^[\x21-\x7e]{1,512}$")
 
 
-def parse_xml(body: bytes, redact: Redactor, operation: str = "") -> etree._Element:
+def parse_xml(
+    body: bytes, redact: Redactor, operation: str = "", max_bytes: int = MAX_BYTES
+) -> etree._Element:
     """The root element of `body`; ProtocolError for non-XML bodies and any DOCTYPE."""
-    if b"<!DOCTYPE" in body[:4096].upper():
-        raise _protocol(
-            "response declares a DOCTYPE or entities (refused)", body, redact, operation
-        )
     try:
-        root = etree.fromstring(body, _parser())
-    except etree.XMLSyntaxError as exc:
-        reason = f"response is not well-formed XML ({exc.msg})"
-        raise _protocol(reason, body, redact, operation) from None
-    if _doctype(root):
-        raise _protocol("response declares a DOCTYPE (refused)", body, redact, operation)
-    return root
-
-
-def _doctype(root: etree._Element) -> str:
-    docinfo: Any = root.getroottree().docinfo
-    return str(docinfo.doctype or "")
+        return safexml.parse(body, max_bytes=max_bytes, keep_blank_text=False)
+    except safexml.UnsafeXml as exc:
+        raise _protocol(f"response {exc.reason}", body, redact, operation) from None
 
 
 def _protocol(reason: str, body: bytes, redact: Redactor, operation: str) -> ProtocolError:
@@ -75,16 +62,32 @@ class Result:
         return list(self.data.iterchildren(tag=etree.Element))
 
     def attr_int(self, name: str, default: int = 0) -> int:
-        """An integer attribute of `<data>` (count, totalcount, numremaining, offset)."""
+        """A count attribute of `<data>` (count, totalcount, numremaining, offset).
+
+        ProtocolError unless it is a plain non-negative number of at most ten digits.
+        """
         if self.data is None:
             return default
-        value = self.data.get(name)
-        return int(value) if value not in (None, "") else default
+        value = (self.data.get(name) or "").strip()
+        if not value:
+            return default
+        if not _COUNT.match(value):
+            raise ProtocolError(f"<data {name}> is not a count: {value[:20]!r}",
+                                system=SYSTEM, operation=self.function)
+        return int(value)
 
     @property
     def result_id(self) -> str:
-        """The readByQuery/readMore resultId ("" when all rows fit in one page)."""
-        return self.data.get("resultId", "") if self.data is not None else ""
+        """The readByQuery/readMore resultId ("" when all rows fit in one page).
+
+        ProtocolError when it is not printable ASCII of reasonable length, since it is sent
+        back in the next request.
+        """
+        value = self.data.get("resultId", "") if self.data is not None else ""
+        if value and not _RESULT_ID.match(value):
+            raise ProtocolError("<data resultId> is not a printable id of at most 512 chars",
+                                system=SYSTEM, operation=self.function)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
