@@ -14,7 +14,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mapsync.engine.commands._context import RunContext
 
 KINDS = ("plan", "sync", "replay", "reconcile")
 HISTORY = 20
@@ -128,13 +131,13 @@ class Jobs:
         return report
 
 
-def _mappings_to_run(ctx: Any) -> int:
+def _mappings_to_run(ctx: RunContext) -> int:
     """How many mappings a plan or sync of this context runs (what the progress bar counts)."""
     selected = ctx.only(None)
     return sum(1 for m in ctx.effective_plan().mappings if not selected or m.name in selected)
 
 
-def _work(ctx: Any, job: Job, ids: list[int] | None,
+def _work(ctx: RunContext, job: Job, ids: list[int] | None,
           progress: Callable[[str, Any], None]) -> dict[str, Any]:
     if job.kind == "replay":
         from mapsync.engine.commands.replay import replay
