@@ -23,6 +23,10 @@ class Context:
         self.found: list[Diagnostic] = []
         self.blocks: dict[str, ast.Block] = {}
         self.declared: tuple[str, ...] = ()
+        # Names defined more than once, and blocks whose object is unknown: their root cause
+        # is reported once, so what refers to them is not checked (it would only echo it).
+        self.duplicated: set[str] = set()
+        self.broken: set[str] = set()
 
     def error(self, code: str, message: str, span: ast.Span, hints: Sequence[str] = ()) -> None:
         """Record one error at `span`."""

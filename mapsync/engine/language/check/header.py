@@ -20,7 +20,7 @@ from mapsync.engine.language.check.context import (
     first_at,
     keyword,
 )
-from mapsync.engine.language.check.labels import check_labels
+from mapsync.engine.language.check.labels import block_labels, check_labels
 from mapsync.engine.language.check.references import check_mapping_name
 from mapsync.engine.language.check.rules import check_rule
 
@@ -98,9 +98,7 @@ def check_header(ctx: Context, block: ast.Block, scope: Scope) -> None:
             check_object_decl(ctx, block.kind, decl, info)
     for statement in block.statements:
         check_header_statement(ctx, block, statement, scope)
-    labels = [label for d in ast.statements_of(block.statements, ast.LabelDecl)
-              for label in d.labels]
-    check_labels(ctx, labels, block.name_span, f"`{block.name}`")
+    check_labels(ctx, block_labels(ctx, block), block.name_span, f"`{block.name}`")
 
 
 def check_object_decl(ctx: Context, kind: str, decl: ast.ObjectDecl, info: ObjectInfo) -> None:

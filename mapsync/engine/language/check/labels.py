@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mapsync.engine.language import ast
-from mapsync.engine.language.check.context import Context, code_list, did_you_mean, first_at
+from mapsync.engine.language.check.context import (
+    Context,
+    code_list,
+    did_you_mean,
+    first_at,
+    rule_text,
+)
 from mapsync.engine.language.languages import SALESFORCE_LANGUAGES, is_language
 
 
@@ -53,3 +59,29 @@ def check_labels(ctx: Context, labels: Sequence[ast.Label], where: ast.Span, wha
                   f"label of {what} has no translation for {code_list(missing)}",
                   labels[0].span, ["every label needs each language the rule set "
                                    "declares in `languages`"])
+
+
+def block_labels(ctx: Context, block: ast.Block) -> list[ast.Label]:
+    """The labels of `block` itself. A second `label` line right under a field rule but not
+    indented deeper than it was meant for that rule: one error with that hint, rather than a
+    duplicate per language."""
+    labels: list[ast.Label] = []
+    previous: ast.Statement | None = None
+    declared = len(ast.statements_of(block.statements, ast.LabelDecl))
+    for statement in block.statements:
+        if isinstance(statement, ast.LabelDecl):
+            if declared > 1 and isinstance(previous, ast.FieldRule):
+                _misplaced(ctx, statement, previous, block)
+            else:
+                labels += statement.labels
+        previous = statement
+    return labels
+
+
+def _misplaced(ctx: Context, label: ast.LabelDecl, rule: ast.FieldRule,
+               block: ast.Block) -> None:
+    ctx.error("duplicate-declaration",
+              f"this `label` line labels `{block.name}` a second time, because it is not "
+              f"indented deeper than the field rule above it", label.span,
+              [f"indent it deeper than `{rule_text(rule)}` (line {rule.span.line}) to "
+               "label that rule"])

@@ -19,14 +19,19 @@ from mapsync.engine.language.check.context import (
 
 
 def index_blocks(ctx: Context) -> None:
+    """Index the blocks by name; report duplicate names and object pairs once each."""
     pairs: dict[tuple[str, str | None, str], ast.Block] = {}
+    unresolved = _unresolved_names(ctx.rule_set)
     for block in ctx.rule_set.blocks():
         first = ctx.blocks.get(block.name)
         if first is not None:
+            ctx.duplicated.add(block.name)
             ctx.error("duplicate-mapping", f"`{block.name}` is defined more than once",
-                      block.name_span, [first_at(first.name_span)])
+                      block.name_span, [first_at(first.name_span), *_renamed_hint(unresolved)])
             continue
         ctx.blocks[block.name] = block
+        if _unknown_object(ctx, block):
+            ctx.broken.add(block.name)
         pair = _object_pair(block)
         if pair is None or block.kind == "action":
             continue
@@ -49,7 +54,12 @@ def check_order(ctx: Context) -> None:
 
 
 def check_mapping_name(ctx: Context, name: str, span: ast.Span, used_by: str) -> ast.Block | None:
+    """The block `name` refers to, or None (with an error unless a duplicate name explains it)."""
+    if name in ctx.duplicated:
+        return None  # which block is meant is unknown; `duplicate-mapping` says so
     target = ctx.blocks.get(name)
+    if target is None and ctx.duplicated:
+        return None  # most likely the duplicate was meant to carry this name
     if target is None:
         ctx.error("unknown-mapping", f"{used_by} names unknown mapping `{name}`", span,
                   did_you_mean(name, ctx.blocks))
@@ -64,6 +74,8 @@ def check_mapping_name(ctx: Context, name: str, span: ast.Span, used_by: str) ->
 def check_refs(ctx: Context, rule: ast.FieldRule, scope: Scope) -> None:
     for step in rule.steps:
         if not isinstance(step, ast.RefStep) or step.mapping not in ctx.blocks:
+            continue
+        if step.mapping in ctx.duplicated or step.mapping in ctx.broken:
             continue
         target = ctx.blocks[step.mapping]
         check_ref_side(ctx, rule.intacct, scope.intacct, intacct_name(target), step, rule,
@@ -109,3 +121,49 @@ def _pair_text(pair: tuple[str, str | None, str]) -> str:
     intacct, docparid, salesforce = pair
     where = f" (docparid \"{docparid}\")" if docparid else ""
     return f"{intacct}{where} and {salesforce}"
+
+
+def _unresolved_names(rule_set: ast.RuleSet) -> list[str]:
+    """Names that `ref` steps and `after` use but no block defines, most used first."""
+    defined = {block.name for block in rule_set.blocks()}
+    used: dict[str, int] = {}
+    for block in rule_set.blocks():
+        for name in _used_names(block.statements):
+            if name not in defined:
+                used[name] = used.get(name, 0) + 1
+    return sorted(used, key=lambda n: (-used[n], n))
+
+
+def _used_names(statements: tuple[ast.Statement, ...]) -> list[str]:
+    names: list[str] = []
+    for statement in statements:
+        if isinstance(statement, ast.FieldRule):
+            names += [s.mapping for s in statement.steps if isinstance(s, ast.RefStep)]
+        elif isinstance(statement, ast.AfterDecl):
+            names += [n.value for n in statement.names]
+        elif isinstance(statement, ast.LinesDecl):
+            names += _used_names(statement.statements)
+    return names
+
+
+def _renamed_hint(unresolved: list[str]) -> list[str]:
+    if not unresolved:
+        return []
+    return [f"{code_list(unresolved[:3])} {'is' if len(unresolved) == 1 else 'are'} referred "
+            "to but defined nowhere: was one of these blocks meant to be named so? (those "
+            "references are not reported separately)"]
+
+
+def _unknown_object(ctx: Context, block: ast.Block) -> bool:
+    systems: tuple[ast.System, ...] = ("intacct", "salesforce")
+    for system in systems:
+        decl = ast.object_decl(block.statements, system)
+        if decl is None:
+            continue
+        if system == "intacct":
+            found = model.resolve_intacct(ctx.catalogs, block.kind, decl.name)
+        else:
+            found = ctx.catalogs.get(system, decl.name)
+        if found is None:
+            return True
+    return False
