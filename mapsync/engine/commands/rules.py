@@ -1,4 +1,5 @@
-"""`mapsync rules list [--lang CODE] [PATH ...]`: a table of the mappings of a rule set.
+"""`mapsync rules list [--lang CODE] [PATH ...]`: a table of the mappings of a rule set, and
+`mapsync rules init DIR [--force]`: a copy of the standard rules to make one's own.
 
 One row per mapping, in write order: its label in the chosen language, kind, the Intacct
 and Salesforce objects, how many fields flow each way, and the locked Intacct fields.
@@ -70,6 +71,39 @@ def register(subparsers: Any) -> None:
                          help="language of the labels, one the rule set declares "
                               f"(default: {DEFAULT_LANGUAGE})")
     listing.set_defaults(handler=handle_list)
+    init = actions.add_parser(
+        "init", help="copy the standard rules into a folder of yours",
+        description="Write the standard rules shipped with mapsync into DIR, to edit and "
+                    "keep in git; point `rules:` in mapsync.yaml at it.")
+    init.add_argument("folder", metavar="DIR", help="the folder to write the .map files into")
+    init.add_argument("--force", action="store_true", help="replace files that exist")
+    init.set_defaults(handler=handle_init)
+
+
+def handle_init(args: argparse.Namespace) -> int:
+    """Run `rules init`; returns the exit code (0 written, 1 files exist or cannot be written)."""
+    from pathlib import Path
+
+    from mapsync.engine.resources import rules_dir
+
+    folder = Path(args.folder)
+    shipped = sorted(rules_dir().glob("*.map"))
+    existing = [folder / p.name for p in shipped if (folder / p.name).exists()]
+    if existing and not args.force:
+        for path in existing:
+            print(f"mapsync: error: {path} exists; use --force to replace it", file=sys.stderr)
+        return 1
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in shipped:
+            (folder / path.name).write_bytes(path.read_bytes())
+    except OSError as exc:
+        print(f"mapsync: error: cannot write {folder}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote the {len(shipped)} standard rule files to {folder}; they are yours to edit.")
+    print(f"check them with `mapsync validate {folder}` and set `rules: {folder}` in "
+          "mapsync.yaml to sync with them.")
+    return 0
 
 
 def handle_list(args: argparse.Namespace) -> int:

@@ -1,4 +1,12 @@
-"""Finding and reading the `.map` files of a rule set from files and folders."""
+"""Finding and reading the `.map` files of a rule set from files and folders.
+
+Each file has two names. The one shown in diagnostics is the path the user gave, except for
+the rules shipped inside mapsync, shown as `<standard>/customers.map` (after `pip install`
+they sit deep in site-packages, a path the user neither has nor should edit; `mapsync rules
+init DIR` copies them out). The one written into the plan is the folder's name and the
+file's place in it (`rules/customers.map`) wherever the folder is, so a plan compiled from
+the shipped rules or from a copy of them is the same plan.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from mapsync.engine.language.errors import LanguageError
 from mapsync.engine.language.parser import decode_source, parse_text
 
 RULE_SUFFIX = ".map"
+STANDARD = "<standard>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +55,26 @@ def find_rule_files(paths: Sequence[str | Path]) -> tuple[list[RulePath], list[D
                                            str(given)))
             found.extend(files)
         else:
-            found.append(RulePath(path, str(given), path.name))
+            found.append(RulePath(path, _shown(path, str(given)), path.name))
     return _unique(found), problems
 
 
 def _folder_files(folder: Path) -> list[RulePath]:
     label = folder.resolve().name or "rules"
     files = sorted(p for p in folder.rglob(f"*{RULE_SUFFIX}") if p.is_file())
-    return [RulePath(p, str(p), f"{label}/{p.relative_to(folder).as_posix()}") for p in files]
+    return [RulePath(p, _shown(p, str(p)), f"{label}/{p.relative_to(folder).as_posix()}")
+            for p in files]
+
+
+def _shown(path: Path, given: str) -> str:
+    """How diagnostics name `path`: `<standard>/...` for a shipped rule file, else as given."""
+    from mapsync.engine.resources import rules_dir
+
+    try:
+        inside = path.resolve().relative_to(rules_dir().resolve())
+    except ValueError:
+        return given
+    return f"{STANDARD}/{inside.as_posix()}"
 
 
 def _unique(files: list[RulePath]) -> list[RulePath]:
