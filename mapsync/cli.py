@@ -18,6 +18,7 @@ from typing import Any
 COMMAND_MODULES = (
     "validate",
     "compile",
+    "fmt",
     "rules",
     "sandbox",
     "init",

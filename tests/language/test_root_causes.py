@@ -50,7 +50,8 @@ def test_an_unknown_object_is_reported_once(tmp_path: Path) -> None:
 
 def test_a_label_line_without_indentation_gets_one_error_with_a_hint(tmp_path: Path) -> None:
     folder = shipped_copy(tmp_path)
-    edit(folder / "customers.map", '        label en_US "Billing city"', 'label en_US "Billing city"')
+    label = 'label en_US "Billing city"'
+    edit(folder / "customers.map", "        " + label, label)
     found = problems(folder)
     assert [(d.code, d.line, d.column) for d in found] == [("duplicate-declaration", 36, 1)]
     assert "indent it deeper than `DISPLAYCONTACT.MAILADDRESS.CITY <-> BillingCity` (line 35)" \
