@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "validate",
     "compile",
     "fmt",
+    "lsp",
     "rules",
     "sandbox",
     "init",
