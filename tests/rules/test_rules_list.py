@@ -22,7 +22,7 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def _line_of(out: str, label: str) -> str:
-    return next(line for line in out.splitlines() if f" {label} " in line)
+    return next(line for line in out.splitlines() if line.startswith(f"{label}  "))
 
 
 def test_english_table_by_default(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,7 +48,7 @@ def test_french_table(capsys: pytest.CaptureFixture[str]) -> None:
     for label in ("Clients", "Articles", "Catalogues de prix", "Projets", "Tâches",
                   "Contrats Intacct", "Devis de ventes", "Commandes de ventes",
                   "Factures de vente"):
-        assert f" {label} " in out, label
+        assert f"\n{label}  " in out, label
     assert "Opportunity" in _line_of(out, "Créer une commande de vente")
 
 

@@ -15,78 +15,85 @@ def print_json(data: Any, stream: TextIO | None = None) -> None:
     out.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def _row(m: MappingReport) -> list[str]:
-    def pair(count: str) -> str:
-        i, s = getattr(m.intacct, count), getattr(m.salesforce, count)
-        return f"{i} / {s}" if i or s else "-"
-
-    planned = m.planned_write_calls
-    calls = (
-        f"{m.intacct.api_calls + planned['intacct']} / "
-        f"{m.salesforce.api_calls + planned['salesforce']}"
-    )
-    status = f"stopped: {m.fatal}" if m.fatal else ""
-    return [
-        m.name,
-        m.kind,
-        pair("created"),
-        pair("updated"),
-        pair("linked"),
-        pair("deleted"),
-        pair("skipped"),
-        pair("failed"),
-        str(m.conflicts or "-"),
-        calls,
-        status,
-    ]
+COUNTS = ("created", "updated", "linked", "deleted", "skipped", "failed")
+SIDE_NAMES = {"intacct": "Intacct", "salesforce": "SF"}
 
 
-HEADERS = [
-    "mapping",
-    "kind",
-    "created",
-    "updated",
-    "linked",
-    "deleted",
-    "skipped",
-    "failed",
-    "conflicts",
-    "api calls",
-    "status",
-]
+def _calls(m: MappingReport, side: str) -> int:
+    return int(getattr(m, side).api_calls + m.planned_write_calls[side])
 
 
-def print_table(title: str, headers: list[str], rows: list[list[str]], out: TextIO) -> None:
-    """A rich table on a terminal stream."""
-    from rich.console import Console
-    from rich.table import Table
+def _side_row(m: MappingReport, side: str) -> list[str]:
+    counts = getattr(m, side)
+    first = side == "intacct"
+    return [m.name if first else "", SIDE_NAMES[side],
+            *(str(getattr(counts, c) or "-") for c in COUNTS),
+            str(m.conflicts or "-") if first else "", str(_calls(m, side))]
 
-    table = Table(title=title)
-    for header in headers:
-        table.add_column(header)
-    for row in rows:
-        table.add_row(*row)
-    Console(file=out).print(table)
+
+def summary_table(report: RunReport, width: int | None = None) -> str:
+    """Two rows per mapping, Intacct then Salesforce; numeric columns with nothing in any
+    row are left out so the table fits 80 columns. Stopped mappings are listed below it."""
+    from mapsync.engine.commands._table import Column, render_table
+
+    headings = ["mapping", "side", *COUNTS, "conflicts", "api calls"]
+    rows = [_side_row(m, side) for m in report.mappings for side in ("intacct", "salesforce")]
+    keep = [i for i, h in enumerate(headings)
+            if i < 2 or h == "api calls" or any(r[i] not in ("-", "") for r in rows)]
+    columns = [Column(headings[i], numeric=i >= 2) for i in keep]
+    table = render_table(columns, [[r[i] for i in keep] for r in rows], width)
+    stopped = "".join(f"{m.name}: stopped: {m.fatal}\n" for m in report.mappings if m.fatal)
+    return table + stopped
+
+
+def count_line(m: MappingReport) -> str:
+    """One plain line per mapping, each number named by its side:
+    `Customer (sync): intacct: updated=3 calls=2 · salesforce: created=1 calls=4`."""
+    parts = []
+    for side in ("intacct", "salesforce"):
+        counts = getattr(m, side)
+        cells = [f"{c}={getattr(counts, c)}" for c in COUNTS if getattr(counts, c)]
+        calls = _calls(m, side)
+        if cells or calls:
+            parts.append(f"{side}: " + " ".join([*cells, f"calls={calls}"]))
+    if m.conflicts:
+        parts.append(f"conflicts={m.conflicts}")
+    if m.fatal:
+        parts.append(f"stopped: {m.fatal}")
+    if not (m.changes or m.total("failed") or m.conflicts or m.fatal):
+        parts.insert(0, "no changes")
+    return f"{m.name} ({m.kind}): " + " · ".join(parts)
 
 
 def print_summary(report: RunReport, title: str = "sync", stream: TextIO | None = None) -> None:
-    """The per-mapping table (counts as Intacct / Salesforce) and a one-line total."""
+    """The per-mapping counts (a table on a terminal, one line per mapping otherwise) and a
+    one-line total."""
     out = stream or sys.stdout
-    rows = [_row(m) for m in report.mappings]
     if out.isatty():
-        print_table(f"mapsync {title} (Intacct / Salesforce)", HEADERS, rows, out)
+        out.write(f"mapsync {title}\n" + summary_table(report))
     else:
-        for row in rows:
-            cells = [
-                f"{h}={c}" for h, c in zip(HEADERS[2:], row[2:], strict=True) if c not in ("-", "")
-            ]
-            out.write(f"{row[0]} ({row[1]}): {' '.join(cells) or 'no changes'}\n")
+        for m in report.mappings:
+            out.write(count_line(m) + "\n")
     verdict = (
         "fatal: " + report.fatal
         if report.fatal
         else (f"{report.failed} record(s) failed; see `mapsync errors`" if report.failed else "ok")
     )
     out.write(f"{title}: {report.changes} change(s), {verdict}\n")
+
+
+def print_table(title: str, headers: list[str], rows: list[list[str]], out: TextIO) -> None:
+    """A titled table fitted to the terminal; columns whose cells are all numbers (or `-`)
+    are numeric."""
+    from mapsync.engine.commands._table import Column, render_table
+
+    numeric = [all(_is_number(r[i]) for r in rows) and rows for i in range(len(headers))]
+    columns = [Column(h, numeric=bool(numeric[i])) for i, h in enumerate(headers)]
+    out.write(f"{title}\n" + render_table(columns, rows))
+
+
+def _is_number(cell: str) -> bool:
+    return cell == "-" or cell.replace(" / ", "").isdigit()
 
 
 class Progress:

@@ -138,15 +138,9 @@ def print_errors(
         return
     rows = [_row(e) for e in errors]
     if out.isatty():
-        from rich.console import Console
-        from rich.table import Table
+        from mapsync.engine.commands._render import print_table
 
-        table = Table(title="mapsync errors")
-        for header in HEADERS:
-            table.add_column(header, overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        Console(file=out).print(table)
+        print_table("mapsync errors", HEADERS, rows, out)
     else:
         for row in rows:
             fields = " ".join(f"{h}={c}" for h, c in zip(HEADERS[1:-1], row[1:-1], strict=True))

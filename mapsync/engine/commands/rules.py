@@ -178,18 +178,14 @@ def _side_text(side: str | Sequence[str] | None) -> str:
 
 
 def print_table(table_rows: Sequence[Row], lang: str) -> None:
-    """Render the rows with rich on standard output."""
-    from rich.console import Console
-    from rich.table import Table
+    """The rows as a plain table fitted to the terminal (80 columns in a pipe)."""
+    from mapsync.engine.commands._table import Column, render_table
 
     headings = HEADINGS.get(lang, HEADINGS[DEFAULT_LANGUAGE])
     kinds = KINDS.get(lang, KINDS[DEFAULT_LANGUAGE])
-    table = Table(show_lines=False)
-    for index, heading in enumerate(headings):
-        # Object names stay whole; labels and the locked list wrap.
-        table.add_column(heading, justify="right" if 4 <= index <= 7 else "left",
-                         no_wrap=index in (2, 3))
-    for row in table_rows:
-        table.add_row(row.label, kinds.get(row.kind, row.kind), row.intacct, row.salesforce,
-                      *(str(n) for n in row.counts), ", ".join(row.locked))
-    Console().print(table)
+    # Prose (labels, the locked list) narrows before object names do.
+    give = (1.0, 0.8, 0.6, 0.6, 0, 0, 0, 0, 1.0)
+    columns = [Column(h, numeric=4 <= i <= 7, give=give[i]) for i, h in enumerate(headings)]
+    cells = [[row.label, kinds.get(row.kind, row.kind), row.intacct, row.salesforce,
+              *(str(n) for n in row.counts), ", ".join(row.locked)] for row in table_rows]
+    sys.stdout.write(render_table(columns, cells))
