@@ -214,3 +214,17 @@ def test_output_is_byte_identical_across_runs(tmp_path: Path, fmt: str) -> None:
     assert generate(tmp_path / "one", "--format", fmt) == 0
     assert generate(tmp_path / "two", "--format", fmt) == 0
     assert read_tree(tmp_path / "one") == read_tree(tmp_path / "two")
+
+
+def test_every_mdapi_object_file_is_in_the_manifest(mdapi_package: dict[str, bytes]) -> None:
+    manifest = parse(mdapi_package["package.xml"])
+    members = {(t.findtext(f"{{{MD}}}name"), m.text) for t in manifest.iter(f"{{{MD}}}types")
+               for m in t.iter(f"{{{MD}}}members")}
+    objects = [p.removeprefix("objects/").removesuffix(".object")
+               for p in mdapi_package if p.startswith("objects/")]
+    assert "OpportunityLineItem" not in objects  # the rules add nothing to it
+    for name in objects:
+        listed = ("CustomObject", name) in members or any(
+            kind == "CustomField" and (member or "").startswith(f"{name}.")
+            for kind, member in members)
+        assert listed, name

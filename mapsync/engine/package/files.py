@@ -54,6 +54,8 @@ def _object_files(model: PackageModel, obj: ObjectSpec, fmt: Format,
         members["CustomObject"].append(obj.name)
     members["CustomField"].extend(f"{obj.name}.{f.name}" for f in obj.fields)
     if fmt == "mdapi":
+        if not obj.custom and not obj.fields:
+            return  # a standard object the rules add nothing to: no file, as in source format
         root = render.custom_object(obj, language, inline_fields=True)
         yield f"objects/{obj.name}.object", render.to_bytes(root)
         return
