@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "package",
     "listen",
     "ui",
+    "state",
 )
 
 # Commands that only read files and print: nothing of theirs needs finalising at exit.

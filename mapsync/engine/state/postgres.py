@@ -69,7 +69,7 @@ def open_postgres(
     try:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         conn.execute(f'SET search_path TO "{schema}"')
-        migrate(store.db, migrations)
+        store.migrated_from = migrate(store.db, migrations)
     except psycopg.Error as exc:
         conn.close()
         raise StateError(f"{store.label}: {_scrub(str(exc).strip(), url)}") from None

@@ -42,7 +42,7 @@ def open_sqlite(path: str | Path, migrations: Sequence[Migration] = MIGRATIONS) 
             "busy_timeout = 10000",
         ):
             conn.execute(f"PRAGMA {pragma}")
-        migrate(store.db, migrations)
+        store.migrated_from = migrate(store.db, migrations)
     except BaseException:
         conn.close()
         raise

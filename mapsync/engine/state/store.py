@@ -22,6 +22,7 @@ class SqlStore(Links, Shadows, Watermarks, Runs, Errors, Conflicts):
         self.db = db
         self.label = db.label
         self.dialect: str = db.dialect
+        self.migrated_from: int | None = None  # the version `open` found, once migrated
 
     @property
     def schema_version(self) -> int:
