@@ -33,6 +33,8 @@ COMMAND_MODULES = (
     "listen",
     "ui",
     "state",
+    "worker",
+    "enqueue",
 )
 
 # Commands that only read files and print: nothing of theirs needs finalising at exit.
