@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -82,3 +84,20 @@ def store(backend: Backend) -> Iterator[SqlStore]:
     """A fresh, migrated store on each backend."""
     with backend.open() as opened:
         yield opened
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new, empty database on the test server (dropped afterwards), as a URL."""
+    import psycopg
+
+    url = postgres_url()
+    name = f"mapsync_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(url)
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

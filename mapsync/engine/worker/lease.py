@@ -122,6 +122,10 @@ class Lease:
         )
         self._conn.close()
 
+    def abandon(self) -> None:
+        """Close the connection without releasing: the lease lapses after its ttl."""
+        self._conn.close()
+
     @contextmanager
     def held(self) -> Iterator[Lease]:
         """Hold the lease (renewed in the background) for the body; LeaseHeld if taken."""
