@@ -25,6 +25,7 @@ import httpx
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo, load_catalogs
 from mapsync.engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
+from mapsync.engine.connectors.valuecheck import xml_problem
 from mapsync.engine.errors import DuplicateRecord, SyncError, ValidationFailed
 
 from . import envelope, query, sotransaction
@@ -34,7 +35,7 @@ from .errors import SYSTEM, record_label
 from .gateway import DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, Gateway
 from .reads import Reader
 from .retry import RetryPolicy
-from .values import build_object, to_python, to_wire, writable_items
+from .values import build_object, check_values, to_python, to_wire, writable_items
 from .writes import Planned, Writer, failure, rejected
 
 DEFAULT_BATCH_SIZE = 100  # functions per write request; see bench/connectors_intacct.py
@@ -187,7 +188,10 @@ class IntacctClient:
     ) -> list[Record]:
         """Records whose `key_field` is one of `keys`: readByQuery `KEY IN (...)`, chunked."""
         info = self._info(obj)
-        wanted = list(dict.fromkeys(k for k in keys if k not in (None, "")))
+        # A key XML cannot carry cannot be stored in Intacct either, so it matches nothing;
+        # the record it came from fails alone when it is written.
+        wanted = list(dict.fromkeys(
+            k for k in keys if k not in (None, "") and not xml_problem(to_wire(k))))
         out: list[Record] = []
         for start in range(0, len(wanted), self._keys_per_query):
             chunk = wanted[start : start + self._keys_per_query]
@@ -325,14 +329,8 @@ class IntacctClient:
                 field="RECORDNO",
             )
         items = writable_items(record, info, keep=[f for f in identity if f])
-        try:
-            body = build_object(obj, items, send_empty=kind == "update")
-        except ValueError as exc:
-            raise ValidationFailed(
-                f"{kind} {obj}: a field name is not a valid element name ({exc})",
-                system=SYSTEM,
-                operation=f"{kind} {obj}",
-            ) from None
+        check_values(items, info, f"{kind} {obj}")
+        body = build_object(obj, items, send_empty=kind == "update")
         return envelope.create(body) if kind == "create" else envelope.update(body)
 
     def _plan_legacy(

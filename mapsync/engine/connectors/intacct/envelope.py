@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from mapsync.engine.connectors.valuecheck import xml_problem
+from mapsync.engine.errors import ValidationFailed
+
 DTD_VERSION = "3.0"
 READ_BY_QUERY_MAX_PAGE = 1000
 QUERY_MAX_PAGE = 2000
@@ -106,6 +109,10 @@ def _authentication(auth: UserLogin | str) -> etree._Element:
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
     node = etree.SubElement(parent, tag)
     if text is not None:
+        reason = xml_problem(text)
+        if reason:
+            raise ValidationFailed(f"<{tag}> {reason}", system="intacct", code="INVALID_VALUE",
+                                   field=tag)
         node.text = text
     return node
 

@@ -24,7 +24,7 @@ from mapsync.engine.catalog import ObjectInfo
 from mapsync.engine.errors import ValidationFailed
 
 from .errors import SYSTEM
-from .values import to_wire
+from .values import element, set_text, to_wire
 
 CREATE_ORDER = (
     "transactiontype",
@@ -260,7 +260,7 @@ def _element(name: str, value: Any) -> etree._Element:
         return date_element(name, value)
     if name in CONTACT_ELEMENTS:
         node = etree.Element(name)
-        etree.SubElement(node, "contactname").text = to_wire(value)
+        set_text(etree.SubElement(node, "contactname"), to_wire(value), name)
         return node
     if name == "customfields":
         return custom_fields(value)
@@ -268,8 +268,8 @@ def _element(name: str, value: Any) -> etree._Element:
         return _list("sotransitems", "sotransitem", value, LINE_ORDER)
     if name == "subtotals":
         return _list("subtotals", "subtotal", value, SUBTOTAL_ORDER)
-    node = etree.Element(name)
-    node.text = to_wire(value)
+    node = element(name, field=name)
+    set_text(node, to_wire(value), name)
     return node
 
 
@@ -314,8 +314,9 @@ def custom_fields(values: Mapping[str, Any]) -> etree._Element:
     node = etree.Element("customfields")
     for name, value in values.items():
         field = etree.SubElement(node, "customfield")
-        etree.SubElement(field, "customfieldname").text = name
-        etree.SubElement(field, "customfieldvalue").text = to_wire(value)
+        set_text(etree.SubElement(field, "customfieldname"), name, f"customfields.{name}")
+        set_text(etree.SubElement(field, "customfieldvalue"), to_wire(value),
+                 f"customfields.{name}")
     return node
 
 

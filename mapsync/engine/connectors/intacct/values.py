@@ -22,7 +22,8 @@ from typing import Any
 from lxml import etree
 
 from mapsync.engine.catalog import FieldInfo, ObjectInfo
-from mapsync.engine.errors import ProtocolError
+from mapsync.engine.connectors import valuecheck
+from mapsync.engine.errors import ProtocolError, ValidationFailed
 
 DATE_FORMAT = "%m/%d/%Y"
 DATETIME_FORMAT = "%m/%d/%Y %H:%M:%S"
@@ -31,6 +32,7 @@ MULTI_SEPARATOR = "#~#"
 _TRUE = frozenset({"true", "t", "1", "yes"})
 _FALSE = frozenset({"false", "f", "0", "no"})
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -163,19 +165,53 @@ def _readonly(info: ObjectInfo | None, path: str) -> bool:
     return field is not None and field.readonly
 
 
+def check_values(
+    items: Iterable[tuple[str, Any]], info: ObjectInfo | None, operation: str
+) -> None:
+    """ValidationFailed naming the first field whose value Intacct cannot carry."""
+    for path, value in items:
+        reason = valuecheck.problem(value, _field(info, path), xml=True)
+        if reason:
+            raise ValidationFailed(f"{path} {reason}", system="intacct", operation=operation,
+                                   code=valuecheck.code(reason), field=path)
+
+
 def build_object(tag: str, items: Iterable[tuple[str, Any]], *, send_empty: bool) -> etree._Element:
-    """`<TAG>` with one nested element per dotted path; None is sent empty or left out."""
-    root = etree.Element(tag)
+    """`<TAG>` with one nested element per dotted path; None is sent empty or left out.
+
+    ValidationFailed (naming the field) for a path that is not an element name or a value
+    XML cannot carry; never lxml's builtin ValueError.
+    """
+    root = element(tag, field=tag)
     for path, value in items:
         if value is None and not send_empty:
             continue
-        _leaf(root, path.split(".")).text = to_wire(value)
+        set_text(_leaf(root, path), to_wire(value), path)
     return root
 
 
-def _leaf(root: etree._Element, parts: list[str]) -> etree._Element:
+def element(tag: str, parent: etree._Element | None = None, *, field: str) -> etree._Element:
+    """A new (sub)element; ValidationFailed when `tag` is not a valid element name."""
+    try:
+        return etree.Element(tag) if parent is None else etree.SubElement(parent, tag)
+    except ValueError:
+        raise ValidationFailed(f"{field!r} is not a valid field name", system="intacct",
+                               code="INVALID_FIELD", field=field) from None
+
+
+def set_text(node: etree._Element, text: str, field: str) -> None:
+    """`node.text = text`; ValidationFailed naming `field` when XML cannot carry the text."""
+    reason = valuecheck.xml_problem(text)
+    if reason:
+        raise ValidationFailed(f"{field} {reason}", system="intacct", code="INVALID_VALUE",
+                               field=field)
+    node.text = text
+
+
+def _leaf(root: etree._Element, path: str) -> etree._Element:
+    parts = path.split(".")
     node = root
     for part in parts[:-1]:
-        found = node.find(part)
-        node = found if found is not None else etree.SubElement(node, part)
-    return etree.SubElement(node, parts[-1])
+        found = node.find(part) if _NAME.match(part) else None
+        node = found if found is not None else element(part, node, field=path)
+    return element(parts[-1], node, field=path)

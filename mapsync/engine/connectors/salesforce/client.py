@@ -34,6 +34,7 @@ from mapsync.engine.connectors.salesforce.auth import (
     renewable,
     secrets_of,
 )
+from mapsync.engine.connectors.salesforce.checks import announced_pages, check_record
 from mapsync.engine.connectors.salesforce.collections import Outcome
 from mapsync.engine.connectors.salesforce.errors import SYSTEM, excerpt, from_exception
 from mapsync.engine.connectors.salesforce.limits import ApiBudget, Usage, UsageTracker
@@ -45,7 +46,6 @@ from mapsync.engine.errors import (
     ProtocolError,
     SessionExpired,
     SyncError,
-    ValidationFailed,
 )
 
 T = TypeVar("T")
@@ -225,12 +225,21 @@ class SalesforceClient:
         page = self._call(operation, lambda sf: sf.query(
             text, include_deleted=include_deleted, headers=dict(self._query_headers)
         ))
+        pages_left: int | None = None
         while True:
             records, next_url = self._page(page, operation)
+            if pages_left is None:
+                pages_left = announced_pages(page, len(records))
             for raw in records:
                 yield {k: v for k, v in raw.items() if k != "attributes"}
             if next_url is None:
                 return
+            pages_left -= 1
+            if pages_left < 0:
+                raise ProtocolError(
+                    "the server sent more query pages than its totalSize announced (stopped)",
+                    system=SYSTEM, operation=operation, code="BAD_PAGE",
+                )
             page = self._next_page(operation, next_url)
 
     def _next_page(self, operation: str, url: str) -> Any:
@@ -328,7 +337,9 @@ class SalesforceClient:
         self, op: WriteOp, obj: str, key: str, records: Sequence[Mapping[str, Any]]
     ) -> list[WriteResult]:
         operation = f"{op} {obj}"
-        rejected = {i: e for i, r in enumerate(records) if (e := _check(r, key, operation))}
+        info = self._catalog().get("salesforce", obj)
+        rejected = {i: e for i, r in enumerate(records)
+                    if (e := check_record(r, key, operation, info))}
         pending = [i for i in range(len(records)) if i not in rejected]
         outcomes = self._send(op, obj, key, records, pending)
         outcomes.update({i: Outcome(ok=False, error=e) for i, e in rejected.items()})
@@ -419,31 +430,6 @@ def _unique(fields: Sequence[str]) -> list[str]:
     for name in fields:
         seen.setdefault(name.lower(), name)
     return list(seen.values())
-
-
-def _check(record: Mapping[str, Any], key: str, operation: str) -> SyncError | None:
-    """Why a record cannot be sent (missing key, bad field name or value), or None."""
-    if record.get(key) in (None, ""):
-        return ValidationFailed(
-            f"record has no {key}", system=SYSTEM, operation=operation, record=dict(record),
-            code="REQUIRED_FIELD_MISSING", field=key,
-        )
-    for name in record:
-        try:
-            soql.object_name(name)
-        except soql.SoqlError:
-            return ValidationFailed(
-                f"invalid field name {name!r}", system=SYSTEM, operation=operation,
-                record=dict(record), code="INVALID_FIELD", field=str(name),
-            )
-    try:
-        values.record_to_json(record)
-    except values.ValueConversionError as exc:
-        return ValidationFailed(
-            str(exc), system=SYSTEM, operation=operation, record=dict(record),
-            code="INVALID_VALUE",
-        )
-    return None
 
 
 # Errors no record-by-record handling can get past: the run must stop.
