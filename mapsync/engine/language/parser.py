@@ -15,6 +15,8 @@ from mapsync.engine.language.ast import Block, LanguagesDecl, RuleFile
 from mapsync.engine.language.errors import LanguageError
 from mapsync.engine.resources import grammar_file
 
+MAX_SOURCE_BYTES = 4 * 1024 * 1024  # the shipped rules total about 40 KB
+
 if TYPE_CHECKING:
     from lark import Lark
 
@@ -42,7 +44,10 @@ def get_parser() -> Lark:
 
 
 def decode_source(data: bytes, path: str) -> str:
-    """The text of a rule file; raises LanguageError for binary or non-UTF-8 content."""
+    """The text of a rule file; raises LanguageError for binary, oversize or non-UTF-8 content."""
+    if len(data) > MAX_SOURCE_BYTES:
+        message = f"the file is {len(data)} bytes; the limit is {MAX_SOURCE_BYTES}"
+        raise LanguageError([Diagnostic("file-too-large", message, path, 1, 1)])
     if b"\x00" in data:
         raise LanguageError([_at_offset(data, data.index(b"\x00"), path, "binary-file",
                                         "this is a binary file, not a UTF-8 rule file")])
@@ -51,6 +56,16 @@ def decode_source(data: bytes, path: str) -> str:
     except UnicodeDecodeError as exc:
         message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         raise LanguageError([_at_offset(data, exc.start, path, "bad-encoding", message)]) from None
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF, CR, U+2028 and U+2029 as `\\n`, so that no file reads as one long comment.
+
+    Line numbers stay those an editor shows (and that `str.splitlines` counts).
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\u2028", "\n").replace("\u2029", "\n")
 
 
 def _at_offset(data: bytes, offset: int, path: str, code: str, message: str) -> Diagnostic:
@@ -67,7 +82,7 @@ def parse_text(text: str, path: str = "<text>", name: str | None = None) -> Rule
 
     from mapsync.engine.language.transformer import current_path
 
-    text = text.removeprefix("\ufeff")
+    text = normalise_newlines(text.removeprefix("\ufeff"))
     source = text if text.endswith("\n") else text + "\n"
     parser = get_parser()
     token = current_path.set(path)

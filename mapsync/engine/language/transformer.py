@@ -23,6 +23,8 @@ from mapsync.engine.language import ast
 from mapsync.engine.language.errors import LanguageError
 
 MAX_DEPTH = 64
+MAX_LINES_DEPTH = 8  # `lines` inside `lines` is a check error; past this it is refused here
+MAX_NUMBER_CHARS = 40  # Python refuses ints past 4,300 digits; no field needs more than 40
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 current_path: ContextVar[str] = ContextVar("current_path", default="<text>")
 
@@ -212,9 +214,13 @@ class Builder(Transformer[Token, Any]):
         if rest and isinstance(rest[0], Token):
             relationship = self._plain(rest[0], "a relationship name")
             rest = rest[1:]
-        return ast.LinesDecl(self._plain(name, "a line collection name"), relationship,
+        decl = ast.LinesDecl(self._plain(name, "a line collection name"), relationship,
                              _attach_labels(rest),
                              _cover(self._token_span(keyword), self._token_span(name)))
+        if _lines_depth(decl) > MAX_LINES_DEPTH:
+            self._fail("too-deep", f"`lines` blocks nested more than {MAX_LINES_DEPTH} deep",
+                       decl.span, "a line collection holds field rules, not other collections")
+        return decl
 
     # -- field rules --------------------------------------------------------------------
 
@@ -348,6 +354,10 @@ class Builder(Transformer[Token, Any]):
 
     def number(self, children: list[Token]) -> ast.Constant:
         text = str(children[0])
+        if len(text) > MAX_NUMBER_CHARS:
+            self._fail("literal-too-large",
+                       f"a number of {len(text)} characters (the limit is {MAX_NUMBER_CHARS})",
+                       self._token_span(children[0]))
         value: int | float = float(text) if "." in text else int(text)
         return ast.Constant(value, self._token_span(children[0]))
 
@@ -377,6 +387,11 @@ def _attach_labels(statements: list[Any]) -> tuple[ast.Statement, ...]:
             continue
         out.append(statement)
     return tuple(out)
+
+
+def _lines_depth(decl: ast.LinesDecl) -> int:
+    inner = [_lines_depth(s) for s in decl.statements if isinstance(s, ast.LinesDecl)]
+    return 1 + max(inner, default=0)
 
 
 def _check_depth(builder: Builder, expr: ast.Expr, depth: int) -> None:
