@@ -46,6 +46,7 @@ from mapsync.engine.errors import (
     TransientError,
     ValidationFailed,
 )
+from mapsync.engine.redact import mask
 
 SYSTEM = "intacct"
 
@@ -135,15 +136,16 @@ class Redactor:
     secrets: tuple[str, ...] = ()
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return mask(text, self.secrets)
 
     def excerpt(self, body: bytes, limit: int = 160) -> str:
-        """A short one-line excerpt of a response body for ProtocolError messages."""
-        text = " ".join(body[: limit * 4].decode("utf-8", "replace").split())
-        text = self(text)
+        """A short one-line excerpt of a response body for ProtocolError messages.
+
+        Secrets are masked before the text is cut or its whitespace folded, so no part of
+        one survives at the cut and no secret holding spaces slips through.
+        """
+        text = self(body[: limit * 64].decode("utf-8", "replace"))
+        text = " ".join(text.split())
         return text if len(text) <= limit else text[:limit] + "..."
 
 

@@ -47,6 +47,7 @@ from mapsync.engine.errors import (
     SessionExpired,
     SyncError,
 )
+from mapsync.engine.redact import mask
 
 T = TypeVar("T")
 WriteOp = Literal["upsert", "update", "delete"]
@@ -176,9 +177,8 @@ class SalesforceClient:
         return lambda exc: self._scrub(from_exception(exc, operation=operation))
 
     def _scrub(self, error: SyncError) -> SyncError:
-        text = error.message
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
+        text = mask(error.message, self._secrets)
+        error.details = tuple(mask(d, self._secrets) for d in error.details)
         if text != error.message:
             error.message = text
             error.args = (text,)
