@@ -80,7 +80,8 @@ class IntacctClient:
             retry=retry,
             counter=self.counter,
             max_response_bytes=max_response_bytes,
-            deadline=timeout if deadline is None else deadline,
+            # the timeout bounds each read; the whole request gets twice that, no more
+            deadline=2 * timeout if deadline is None else deadline,
             clock=clock,
         )
         self._catalogs = catalogs
