@@ -124,6 +124,8 @@ def _message(error: ValidationError) -> str:
         return "must not be empty"
     if rule == "uniqueItems":
         return "lists a name twice"
+    if rule == "minItems":
+        return "is empty, so nothing would run; leave the key out to run every mapping"
     return f"is not valid ({rule})"
 
 

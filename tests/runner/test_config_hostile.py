@@ -159,3 +159,8 @@ def test_validate_reports_config_problems_as_github_annotations(
     out = capsys.readouterr().out
     assert code == 1
     assert f"::error file={tmp_path / 'mapsync.yaml'},line=9,col=5,title=config-value::" in out
+
+
+def test_an_empty_mappings_list_is_refused_rather_than_running_nothing() -> None:
+    (found,) = problems(GOOD + "mappings: []\n")
+    assert found.line == 14 and "nothing would run" in found.message
