@@ -12,7 +12,7 @@ in Salesforce, as `mapsync init` leaves them), then runs the standard rules with
 1. the initial sync: records/s, and API calls per mapping and side as a ratio to the minimum
    for the batch sizes in force (page sizes for the records read, batch sizes for the records
    written, one call at least for each stream read), with the calls split by the runner phase
-   (MappingSync method) that made them;
+   (runner stage and method) that made them;
 2. the run right after it: it reads the runner's own writes once (see "echoes" below);
 3. the run after that: the true no-op (target: one read per side per mapping).
 
@@ -128,7 +128,7 @@ def serve(directory: str, n: int, contacts: int, pipe: Any) -> None:
 
 
 class Metered:
-    """Wraps a client: attributes each call to the MappingSync methods that caused it."""
+    """Wraps a client: attributes each call to the runner stages that caused it."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -172,13 +172,17 @@ class Metered:
             yield row
 
 
+STAGES = ("pipeline", "reader", "pairer", "decider", "writer")  # mapsync/engine/runner/*.py
+
+
 def _caller() -> str:
-    """The chain of mapping_sync.py methods on the stack, innermost last ("a>b>send")."""
+    """The runner stages on the stack, innermost last ("pipeline.run>pairer.x>send")."""
     frame = sys._getframe(2)
     chain: list[str] = []
     while frame is not None and len(chain) < 3:
-        if frame.f_code.co_filename.endswith("mapping_sync.py"):
-            chain.append(frame.f_code.co_name)
+        stage = Path(frame.f_code.co_filename).stem
+        if stage in STAGES and "/runner/" in frame.f_code.co_filename.replace("\\", "/"):
+            chain.append(f"{stage}.{frame.f_code.co_name}")
         elif chain:
             break
         frame = frame.f_back  # type: ignore[assignment]
@@ -353,7 +357,7 @@ def print_size(result: Mapping[str, Any]) -> None:
             print(f"  {mapping['name']:<13}{side:<11}{mapping['read'][side]:>8}"
                   f"{mapping['sides'][side]['created']:>9}{calls:>7}{floor[side]:>9}"
                   f"{calls / floor[side]:>7.2f}")
-    print("  calls by runner phase (mapping side: MappingSync method chain and client call):")
+    print("  calls by runner phase (mapping side: runner stage chain and client call):")
     for mapping, by_side in first["phases"].items():
         for side, phases in by_side.items():
             for phase, calls in sorted(phases.items(), key=lambda p: -p[1]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
@@ -19,8 +20,9 @@ from mapsync.engine.errors import AuthenticationError, LimitExceeded, SyncError,
 from mapsync.engine.plan import Plan, PlanMapping
 from mapsync.engine.program import RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
-from mapsync.engine.runner.mapping_sync import MappingSync
 from mapsync.engine.runner.pairing import Options
+from mapsync.engine.runner.pipeline import MappingSync
+from mapsync.engine.runner.reader import Clock, utc_now
 from mapsync.engine.runner.report import MappingReport, RunReport
 from mapsync.engine.state import StateStore
 
@@ -78,26 +80,34 @@ def run_plan(
     progress: Progress | None = None,
     timezone: str = "UTC",
     lock: Callable[[], AbstractContextManager[object]] | None = None,
+    clock: Clock = utc_now,
 ) -> RunReport:
     """Apply (or with `options.dry_run`, evaluate) every selected mapping of `plan`.
 
     `lock` (the state lock's `hold`) is held around each mapping, so that `mapsync listen`
-    can act between two mappings of a long run.
+    can act between two mappings of a long run. `clock` gives the current time to the
+    readers (the overlap window of watermarks).
     """
-    catalogs = catalogs or load_catalogs()
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
-    resolver = state.ref_resolver()
+    inputs = _Inputs(
+        intacct,
+        salesforce,
+        state,
+        options,
+        run_id,
+        catalogs or load_catalogs(),
+        state.ref_resolver(),
+        timezone,
+        clock,
+    )
     unreachable = 0
     for mapping in with_actions_first(selected(plan.mappings, only)):
         if progress:
             progress(mapping.name, None)
         try:
             with lock() if lock is not None else nullcontext():
-                outcome = _run_mapping(
-                    mapping, intacct, salesforce, state, options, run_id, catalogs, resolver,
-                    timezone,
-                )
+                outcome = inputs.run(mapping)
         except FATAL as exc:
             report.fatal = str(exc)
             outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc))
@@ -126,28 +136,40 @@ def run_plan(
     return report
 
 
-def _run_mapping(
-    mapping: PlanMapping,
-    intacct: IntacctAPI,
-    salesforce: SalesforceAPI,
-    state: StateStore,
-    options: Options,
-    run_id: int | None,
-    catalogs: Catalogs,
-    resolver: RefResolver,
-    timezone: str,
-) -> MappingReport:
-    if mapping.kind == "action":
-        return ActionRunner(
-            mapping,
-            intacct,
-            salesforce,
-            state,
-            run_id=run_id,
-            options=options,
-            resolver=resolver,
-            timezone=timezone,
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What every mapping of a run is run with."""
+
+    intacct: IntacctAPI
+    salesforce: SalesforceAPI
+    state: StateStore
+    options: Options
+    run_id: int | None
+    catalogs: Catalogs
+    resolver: RefResolver
+    timezone: str
+    clock: Clock
+
+    def run(self, mapping: PlanMapping) -> MappingReport:
+        """Run one mapping of the plan: an action, or a sync through the pipeline."""
+        if mapping.kind == "action":
+            return ActionRunner(
+                mapping,
+                self.intacct,
+                self.salesforce,
+                self.state,
+                run_id=self.run_id,
+                options=self.options,
+                resolver=self.resolver,
+                timezone=self.timezone,
+            ).run()
+        compiled = compile_mapping(mapping, self.catalogs, self.resolver, timezone=self.timezone)
+        return MappingSync(
+            compiled,
+            self.intacct,
+            self.salesforce,
+            self.state,
+            run_id=self.run_id,
+            options=self.options,
+            clock=self.clock,
         ).run()
-    compiled = compile_mapping(mapping, catalogs, resolver, timezone=timezone)
-    sync = MappingSync(compiled, intacct, salesforce, state, run_id=run_id, options=options)
-    return sync.run()

@@ -1,19 +1,23 @@
-"""Writing one mapping's decisions: creates, updates, read-backs and lines, in batches.
+"""The Writer: one mapping's decisions sent to the services, in batches, and remembered.
 
-Links, shadows and resolved errors of a chunk are stored in one transaction after its
-writes, so a crash loses at most the chunk being written (and its writes are idempotent).
+Creates, updates, the read-back of created Intacct records and the lines of the headers
+written; then the chunk's links, shadows and resolved errors go to the ledger in one
+transaction, so a crash loses at most the chunk being written (and its writes are
+idempotent). Deletions seen on one side are applied to the other here too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mapsync.engine.connectors.base import WriteResult
+from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI, WriteResult
 from mapsync.engine.errors import SyncError
-from mapsync.engine.program import LineSet, RefPending, TransformError
-from mapsync.engine.runner.decide import Decision, creation, decide
-from mapsync.engine.runner.pairing import Batch, Pair
-from mapsync.engine.runner.sync_base import SyncBase
+from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
+from mapsync.engine.runner.decide import Decision
+from mapsync.engine.runner.decider import Decider
+from mapsync.engine.runner.ledger import Ledger, LinkRow
+from mapsync.engine.runner.pairing import TOMBSTONE, Batch, Options, Pair
+from mapsync.engine.state import Link
 
 
 def salesforce_payload(record: dict[str, Any]) -> dict[str, Any]:
@@ -22,13 +26,32 @@ def salesforce_payload(record: dict[str, Any]) -> dict[str, Any]:
     return {k: None if v == "" else v for k, v in record.items()}
 
 
-class Writing(SyncBase):
+class Writer:
     """Sends a chunk's writes through the connectors and remembers what succeeded."""
+
+    def __init__(
+        self,
+        mapping: CompiledMapping,
+        intacct: IntacctAPI,
+        salesforce: SalesforceAPI,
+        ledger: Ledger,
+        decider: Decider,
+        options: Options,
+        retried: set[str],
+    ) -> None:
+        self.m = mapping
+        self.intacct = intacct
+        self.salesforce = salesforce
+        self.ledger = ledger
+        self.report = ledger.report
+        self.decider = decider
+        self.options = options
+        self.retried = retried  # Intacct keys read again because they failed before
 
     def apply(self, batch: Batch) -> None:
         """Write a chunk's changes, then store links, shadows and errors in one transaction."""
         shadows: dict[str, Any] = {}
-        links: list[tuple[str, str | None, str]] = []
+        links: list[LinkRow] = []
         for pair in batch.links:
             if pair.sf_id:
                 links.append((pair.key, pair.recordno, pair.sf_id))
@@ -37,19 +60,21 @@ class Writing(SyncBase):
         self.write_intacct_creates(batch, links, shadows)
         self.write_updates(batch, shadows)
         lines_failed = self.sync_lines(batch.with_lines)
-        if self.options.dry_run:
-            return
-        with self.state.transaction():
-            if links:
-                self.state.link_many(self.m.name, links)
-            if shadows:
-                self.state.save_shadows(self.m.name, shadows)
-            for side, key in batch.resolved:
-                if not (side == "intacct" and key in lines_failed):
-                    self.state.resolve_errors(self.m.name, side, [key])
+        resolved = [
+            (side, key)
+            for side, key in batch.resolved
+            if not (side == "intacct" and key in lines_failed)
+        ]
+        self.ledger.commit(links, shadows, resolved)
+
+    def error_key(self, pair: Pair, side: str) -> str:
+        """The key an error of `side` is recorded under: the record's own id on that side."""
+        if side == "salesforce" and pair.sf_id:
+            return pair.sf_id
+        return pair.key
 
     def write_salesforce_creates(
-        self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
+        self, batch: Batch, links: list[LinkRow], shadows: dict[str, Any]
     ) -> None:
         if not batch.sf_creates:
             return
@@ -57,9 +82,9 @@ class Writing(SyncBase):
         results = self.send("salesforce", "upsert", payloads)
         for (pair, decision), result in zip(batch.sf_creates, results, strict=True):
             if not result.ok:
-                self.fail("intacct", pair.key, result.error, decision.salesforce_patch)
+                self.ledger.fail("intacct", pair.key, result.error, decision.salesforce_patch)
                 continue
-            self.sample("create salesforce", pair, decision)
+            self.ledger.sample("create salesforce", pair, decision)
             pair.sf_id = result.record_id
             links.append((pair.key, pair.recordno, str(result.record_id)))
             shadows[pair.key] = decision.shadow.to_json()
@@ -68,7 +93,7 @@ class Writing(SyncBase):
             batch.with_lines.append(pair)
 
     def write_intacct_creates(
-        self, batch: Batch, links: list[tuple[str, str | None, str]], shadows: dict[str, Any]
+        self, batch: Batch, links: list[LinkRow], shadows: dict[str, Any]
     ) -> None:
         if not batch.intacct_creates:
             return
@@ -77,11 +102,11 @@ class Writing(SyncBase):
         created: list[tuple[Pair, Decision]] = []
         for (pair, decision), result in zip(batch.intacct_creates, results, strict=True):
             if not result.ok:
-                self.fail(
+                self.ledger.fail(
                     "salesforce", pair.sf_id or pair.key, result.error, decision.intacct_patch
                 )
                 continue
-            self.sample("create intacct", pair, decision)
+            self.ledger.sample("create intacct", pair, decision)
             pair.recordno = result.record_id
             if self.m.intacct.key == self.m.intacct.record_id:
                 pair.key = str(result.record_id)
@@ -120,11 +145,9 @@ class Writing(SyncBase):
             pair.intacct = record
             pair.shadow = decision.shadow
             try:
-                update = decide(self.m.rules, record, None, decision.shadow, policy="intacct")
+                update = self.decider.follow_up(pair, record, decision.shadow)
             except (RefPending, TransformError):
                 continue  # the next change of this record retries these fields
-            update.salesforce_patch[self.m.salesforce.key] = pair.key
-            update.intacct_patch.clear()
             follow_ups.append((pair, update))
         self.write_updates(Batch(updates=follow_ups), shadows, count=False)
 
@@ -143,7 +166,7 @@ class Writing(SyncBase):
                 continue
             shadows[pair.key] = decision.shadow.to_json()
             for conflict in decision.conflicts:
-                self.log_conflict(pair, conflict)
+                self.ledger.log_conflict(pair, conflict)
             batch.resolved.append(("intacct", pair.key))
             if pair.sf_id:
                 batch.resolved.append(("salesforce", pair.sf_id))
@@ -166,11 +189,11 @@ class Writing(SyncBase):
         for (pair, decision), result in zip(items, results, strict=True):
             if result.ok:
                 self.report.side(target).updated += count
-                self.sample(f"update {target}", pair, decision)
+                self.ledger.sample(f"update {target}", pair, decision)
                 continue
             failed.add(pair.key)
             patch = decision.salesforce_patch if target == "salesforce" else decision.intacct_patch
-            self.fail(source, self.error_key(pair, source), result.error, patch)
+            self.ledger.fail(source, self.error_key(pair, source), result.error, patch)
         return failed
 
     def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
@@ -234,18 +257,15 @@ class Writing(SyncBase):
             if owner is None:
                 continue
             try:
-                decision = creation(lines.rules, "intacct", row)
+                patch = self.decider.line(lines, row, owner)
             except RefPending as exc:
                 failed.add(owner.key)
-                self.fail("intacct", owner.key, exc, row)
+                self.ledger.fail("intacct", owner.key, exc, row)
                 continue
             except TransformError as exc:
                 failed.add(owner.key)
-                self.fail("intacct", owner.key, exc, row, rule=exc.source)
+                self.ledger.fail("intacct", owner.key, exc, row, rule=exc.source)
                 continue
-            patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
-            patch[s_side.key] = str(row[i_side.key])
-            patch[s_side.parent] = owner.sf_id
             payloads.append(patch)
             owners.append(owner.key)
         if not payloads:
@@ -256,6 +276,51 @@ class Writing(SyncBase):
         for result, payload, owner_key in zip(results, payloads, owners, strict=True):
             if not result.ok:
                 failed.add(owner_key)
-                rule = self.rule_of(result.error, "salesforce", lines.rules)
-                self.fail("intacct", owner_key, result.error, payload, rule=rule)
+                self.ledger.fail(
+                    "intacct", owner_key, result.error, payload, rules=lines.rules
+                )
         return failed
+
+    # -- deletions ------------------------------------------------------------------------
+
+    def delete_in_intacct(self, record: Record) -> None:
+        """A linked Salesforce record was deleted: apply the mapping's delete policy."""
+        sf_id = str(record["Id"])
+        link = self.ledger.links_by_salesforce_ids([sf_id]).get(sf_id)
+        mode = self.m.delete.mode
+        if link is None or mode == "ignore" or self.options.dry_run:
+            return
+        target = link.intacct_recordno or link.intacct_key
+        if mode == "propagate" and link.intacct_recordno:
+            results = self.intacct.delete(self.m.intacct.object, [link.intacct_recordno])
+        else:
+            payload = {
+                self.m.delete.field or "": self.m.delete.value,
+                self.m.intacct.record_id if link.intacct_recordno else self.m.intacct.key: target,
+            }
+            results = self.intacct.update(self.m.intacct.object, [payload])
+        result = results[0]
+        if not result.ok:
+            self.ledger.fail("salesforce", sf_id, result.error, record)
+            return
+        self.report.intacct.deleted += 1
+        if mode == "propagate":
+            self.ledger.unlink(link.intacct_key)
+        else:
+            # The deactivated Intacct record stays linked to a tombstone, so it is not
+            # copied back to Salesforce as a new record by the next run.
+            self.ledger.link(link.intacct_key, TOMBSTONE + sf_id, link.intacct_recordno)
+
+    def delete_in_salesforce(self, gone: list[Link]) -> None:
+        """Delete the Salesforce partners of linked records Intacct no longer has."""
+        results = self.salesforce.delete(
+            self.m.salesforce.object, [link.salesforce_id for link in gone]
+        )
+        for link, result in zip(gone, results, strict=True):
+            if result.ok:
+                self.report.salesforce.deleted += 1
+                self.ledger.unlink(link.intacct_key)
+            else:
+                self.ledger.fail(
+                    "intacct", link.intacct_key, result.error, {"Id": link.salesforce_id}
+                )

@@ -1,18 +1,57 @@
-"""Reading one mapping's changes: watermarks with their overlap window, retries, streams."""
+"""Reading one mapping's changes: watermarks with their overlap window, retries, streams.
+
+The Reader is the first stage of a mapping's sync: it yields the records to pair, and
+at the end stores where the next run starts (`commit_watermarks`), in one transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from mapsync.engine.connectors.base import Record, Watermark
-from mapsync.engine.runner.pairing import text
+from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
+from mapsync.engine.program import CompiledMapping
+from mapsync.engine.runner.ledger import Ledger
+from mapsync.engine.runner.pairing import Options, text
 from mapsync.engine.runner.spill import SpillingRecords
-from mapsync.engine.runner.sync_base import SyncBase
+from mapsync.engine.state import Watermark
+
+Clock = Callable[[], dt.datetime]
 
 
-class Reading(SyncBase):
+def utc_now() -> dt.datetime:
+    """The wall clock in UTC (the default clock of a run)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Reader:
     """Where to read from, what to read again, and where the next run starts."""
+
+    def __init__(
+        self,
+        mapping: CompiledMapping,
+        intacct: IntacctAPI,
+        salesforce: SalesforceAPI,
+        ledger: Ledger,
+        options: Options,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.m = mapping
+        self.intacct = intacct
+        self.salesforce = salesforce
+        self.ledger = ledger
+        self.options = options
+        self.clock = clock
+        self.marks: dict[str, Watermark | None] = {"intacct": None, "salesforce": None}
+        self.previous: dict[str, Watermark] = {}
+        self.read_started: dict[str, dt.datetime] = {}
+        self.window_read: set[str] = set()
+        self.retried: set[str] = set()  # Intacct keys read again because they failed before
+        self.seen_intacct: set[str] = set()
+
+    @property
+    def _retrying_only(self) -> bool:
+        return self.options.replay and self.options.retry_ids is not None
 
     def since(self, side: str) -> Watermark | None:
         """Where this run reads `side` from.
@@ -24,12 +63,12 @@ class Reading(SyncBase):
         """
         if self.options.full or self.options.replay:
             return None
-        mark = self.state.watermark(self.m.name, side)  # type: ignore[arg-type]
+        mark = self.ledger.watermark(side)
         if mark is None or mark.modified is None:
             return mark
         self.previous[side] = mark
-        self.read_started[side] = dt.datetime.now(dt.UTC)
-        if self.state.window_read_at(self.m.name, side) is not None:  # type: ignore[arg-type]
+        self.read_started[side] = self.clock()
+        if self.ledger.window_read_at(side) is not None:
             return mark
         self.window_read.add(side)
         return Watermark(mark.modified - self.options.overlap, None)
@@ -41,6 +80,7 @@ class Reading(SyncBase):
         return stamp.astimezone(dt.UTC)
 
     def advance(self, side: str, record: Record, modified_field: str, id_field: str) -> None:
+        """Move `side`'s next watermark past `record`."""
         stamp = record.get(modified_field)
         if not isinstance(stamp, dt.datetime):
             return
@@ -49,38 +89,30 @@ class Reading(SyncBase):
         if (
             current is None
             or current.modified is None
-            or position
-            > (
-                current.modified,
-                current.record_id or "",
-            )
+            or position > (current.modified, current.record_id or "")
         ):
             self.marks[side] = Watermark(stamp, position[1])
 
     def retry_keys(self, side: str) -> list[str]:
         """Record keys of this mapping's open errors to try again on `side`."""
-        if self.options.replay:
-            errors = self.state.errors(mapping=self.m.name)
-            if self.options.retry_ids is not None:
-                errors = [e for e in errors if e.id in self.options.retry_ids]
-        else:
-            errors = self.state.errors(mapping=self.m.name, transient=True)
+        errors = self.ledger.retry_errors(self.options.replay, self.options.retry_ids)
         own = [e.record_key for e in errors if e.side == side and e.record_key]
         other = [e.record_key for e in errors if e.side != side and e.record_key]
         # The linked partner is read too: the pair is decided from both records, not from
         # one record and a shadow the failure never updated (a partner's change would be lost).
         if side == "salesforce":
-            links = self.state.links_by_intacct_keys(self.m.name, other).values()
-            partners = [link.salesforce_id for link in links]
+            partners = [link.salesforce_id for link in self.ledger.links_by_intacct_keys(other)
+                        .values()]
         else:
-            links = self.state.links_by_salesforce_ids(self.m.name, other).values()
-            partners = [link.intacct_key for link in links]
+            partners = [link.intacct_key for link in self.ledger.links_by_salesforce_ids(other)
+                        .values()]
         return list(dict.fromkeys(own + partners))
 
-    def read_salesforce_changes(self) -> SpillingRecords:
+    def salesforce_changes(self) -> SpillingRecords:
+        """Salesforce records changed since the watermark, and those to retry, by Id."""
         side = self.m.salesforce
         changes = SpillingRecords()  # on disk past a few thousand: memory stays flat
-        if not (self.options.replay and self.options.retry_ids is not None):
+        if not self._retrying_only:
             include_deleted = self.m.delete.mode != "ignore"
             for record in self.salesforce.read_changed(
                 side.object,
@@ -94,20 +126,17 @@ class Reading(SyncBase):
         if retry:
             for record in self.salesforce.read_by_keys(side.object, "Id", retry, side.read_fields):
                 changes[str(record["Id"])] = record
-            self.forget_gone("salesforce", [k for k in retry if k not in changes])
-        self.report.read["salesforce"] += len(changes)
+            self.ledger.forget("salesforce", [k for k in retry if k not in changes])
+        self.ledger.report.read["salesforce"] += len(changes)
         return changes
 
-    def forget_gone(self, side: str, keys: list[str]) -> None:
-        """Close the errors of records that no longer exist: there is nothing to retry."""
-        if keys and not self.options.dry_run:
-            self.state.resolve_errors(self.m.name, side, keys)
-
-    def read_intacct_changes(self) -> Iterator[Record]:
+    def intacct_changes(self) -> Iterator[Record]:
+        """Intacct records changed since the watermark, then those to retry, streamed."""
         side = self.m.intacct
-        self.retried = set(self.retry_keys("intacct"))
+        self.retried.clear()
+        self.retried.update(self.retry_keys("intacct"))
         seen = self.seen_intacct
-        if not (self.options.replay and self.options.retry_ids is not None):
+        if not self._retrying_only:
             for record in self.intacct.read_changed(
                 side.object, side.read_fields, self.since("intacct"), docparid=side.docparid
             ):
@@ -115,7 +144,7 @@ class Reading(SyncBase):
                 key = text(record.get(side.key))
                 if key is not None:
                     seen.add(key)
-                self.report.read["intacct"] += 1
+                self.ledger.report.read["intacct"] += 1
                 yield record
         retry = [k for k in self.retried if k not in seen]
         if retry:
@@ -123,35 +152,31 @@ class Reading(SyncBase):
             for record in self.intacct.read_by_keys(
                 side.object, side.key, retry, side.read_fields, docparid=side.docparid
             ):
-                self.report.read["intacct"] += 1
+                self.ledger.report.read["intacct"] += 1
                 found.add(str(record.get(side.key)))
                 yield record
-            self.forget_gone("intacct", [k for k in retry if k not in found])
+            self.ledger.forget("intacct", [k for k in retry if k not in found])
 
     def commit_watermarks(self) -> None:
-        if self.options.dry_run or (self.options.replay and self.options.retry_ids is not None):
+        """Store where the next run reads each side from."""
+        if self.options.dry_run or self._retrying_only:
             return
-        with self.state.transaction():
+        with self.ledger.transaction():
             for side, mark in self.marks.items():
-                self.commit_watermark(side, mark)
+                self._commit_watermark(side, mark)
 
-    def commit_watermark(self, side: str, mark: Watermark | None) -> None:
+    def _commit_watermark(self, side: str, mark: Watermark | None) -> None:
         previous = self.previous.get(side)
         unmoved = previous is not None and (mark is None or mark.modified == previous.modified)
         if previous is None or not unmoved:
             if mark is not None:
-                self.state.set_watermark(self.m.name, side, mark)  # type: ignore[arg-type]
+                self.ledger.set_watermark(side, mark)
             return
         assert previous.modified is not None
-        settled = self.state.window_read_at(self.m.name, side)  # type: ignore[arg-type]
+        settled = self.ledger.window_read_at(side)
         started = self.read_started[side]
         if side in self.window_read and started - self.utc(previous.modified) >= (
             self.options.overlap
         ):
             settled = started
-        self.state.set_watermark(
-            self.m.name,
-            side,  # type: ignore[arg-type]
-            mark or previous,
-            window_read_at=settled,
-        )
+        self.ledger.set_watermark(side, mark or previous, window_read_at=settled)

@@ -1,0 +1,214 @@
+"""The Pairer: each record read with its partner on the other side, or none yet.
+
+A record is paired through its link in the state, else on first sight through the
+partner's external id or a natural key (`match`), else it has no partner: the pipeline
+then creates one when the mapping allows it. The Pairer reads the other service for
+partners and the ledger for links and shadows; it writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, MutableMapping
+from dataclasses import dataclass, field
+
+from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
+from mapsync.engine.program import CompiledMapping
+from mapsync.engine.runner.decide import Decision, Shadow
+from mapsync.engine.runner.ledger import Ledger
+from mapsync.engine.runner.pairing import Pair, is_tombstone, take_live, text
+
+
+@dataclass(slots=True)
+class Paired:
+    """What pairing a chunk found: pairs to decide, and records whose partner is missing."""
+
+    pairs: list[Pair] = field(default_factory=list)
+    unlinked: list[Record] = field(default_factory=list)
+    create_salesforce: list[Pair] = field(default_factory=list)  # now, in this chunk
+    defer_salesforce: list[Pair] = field(default_factory=list)  # after the Salesforce pass
+    create_intacct: list[tuple[Pair, Decision]] = field(default_factory=list)
+
+
+class Pairer:
+    """Pairs one mapping's records across the two services."""
+
+    def __init__(
+        self,
+        mapping: CompiledMapping,
+        intacct: IntacctAPI,
+        salesforce: SalesforceAPI,
+        ledger: Ledger,
+    ) -> None:
+        self.m = mapping
+        self.intacct = intacct
+        self.salesforce = salesforce
+        self.ledger = ledger
+
+    # -- Intacct records -----------------------------------------------------------------
+
+    def intacct_records(
+        self, records: list[Record], sf_changes: MutableMapping[str, Record]
+    ) -> Paired:
+        """Pair Intacct records through their links, then link the unlinked ones."""
+        key_field = self.m.intacct.key
+        keys = [str(r[key_field]) for r in records]
+        links = self.ledger.links_by_intacct_keys(keys)
+        shadows = self.ledger.shadows(keys)
+        out = Paired()
+        for record, key in zip(records, keys, strict=True):
+            link = links.get(key)
+            if link is None:
+                out.unlinked.append(record)
+                continue
+            if is_tombstone(link.salesforce_id):
+                self.ledger.report.salesforce.skipped += 1  # its Salesforce record was deleted
+                continue
+            out.pairs.append(
+                Pair(
+                    key=key,
+                    intacct=record,
+                    salesforce=take_live(sf_changes, link.salesforce_id),
+                    sf_id=link.salesforce_id,
+                    recordno=text(record.get(self.m.intacct.record_id)),
+                    shadow=Shadow.from_json(shadows.get(key)),
+                )
+            )
+        self._link_intacct(out, sf_changes)
+        return out
+
+    def _link_intacct(self, out: Paired, sf_changes: MutableMapping[str, Record]) -> None:
+        """Find Salesforce partners of unlinked Intacct records, or mark them for creation."""
+        records = out.unlinked
+        if not records:
+            return
+        side = self.m.salesforce
+        keys = [str(r[self.m.intacct.key]) for r in records]
+        by_ext = {
+            str(r[side.key]): r
+            for r in self.salesforce.read_by_keys(side.object, side.key, keys, side.read_fields)
+        }
+        matched = self._match_salesforce(
+            [r for r, k in zip(records, keys, strict=True) if k not in by_ext]
+        )
+        for record, key in zip(records, keys, strict=True):
+            partner = by_ext.get(key) or matched.get(key)
+            recordno = text(record.get(self.m.intacct.record_id))
+            if partner is not None:
+                sf_id = str(partner["Id"])
+                partner = take_live(sf_changes, sf_id) or partner
+                out.pairs.append(Pair(key, record, partner, sf_id, recordno, new_link=True))
+            elif "salesforce" in self.m.create:
+                pair = Pair(key, record, None, None, recordno)
+                if "intacct" in self.m.create:
+                    out.defer_salesforce.append(pair)
+                else:
+                    out.create_salesforce.append(pair)
+            else:
+                self.ledger.report.salesforce.skipped += 1
+
+    def _match_salesforce(self, records: list[Record]) -> dict[str, Record]:
+        """Salesforce records matching unlinked Intacct records by a natural key."""
+        found: dict[str, Record] = {}
+        side = self.m.salesforce
+        for i_path, s_field in self.m.match:
+            todo = [r for r in records if str(r[self.m.intacct.key]) not in found]
+            values = {str(r.get(i_path)): r for r in todo if text(r.get(i_path))}
+            if not values:
+                continue
+            candidates = self.salesforce.read_by_keys(
+                side.object, s_field, list(values), side.read_fields
+            )
+            linked = self.ledger.links_by_salesforce_ids([str(c["Id"]) for c in candidates])
+            for candidate in candidates:
+                record = values.get(str(candidate.get(s_field)))
+                if record is not None and str(candidate["Id"]) not in linked:
+                    found.setdefault(str(record[self.m.intacct.key]), candidate)
+        return found
+
+    # -- Salesforce records --------------------------------------------------------------
+
+    def salesforce_records(self, records: list[Record]) -> Paired:
+        """Pair Salesforce records through their links; `unlinked` are left for linking."""
+        ids = [str(r["Id"]) for r in records]
+        links = self.ledger.links_by_salesforce_ids(ids)
+        shadows = self.ledger.shadows([link.intacct_key for link in links.values()])
+        out = Paired()
+        for record, sf_id in zip(records, ids, strict=True):
+            link = links.get(sf_id)
+            if link is None:
+                out.unlinked.append(record)
+                continue
+            shadow = Shadow.from_json(shadows.get(link.intacct_key))
+            out.pairs.append(
+                Pair(link.intacct_key, None, record, sf_id, link.intacct_recordno, shadow)
+            )
+        return out
+
+    def link_salesforce(
+        self,
+        out: Paired,
+        intended: dict[str, str | None],
+        plans: dict[str, Decision | None],
+    ) -> None:
+        """Find Intacct partners of unlinked Salesforce records, or mark them for creation.
+
+        `intended`: the Intacct key each record has or will get; `plans`: the values that
+        would create its partner (None when its rules failed or wait).
+        """
+        records = out.unlinked
+        side = self.m.intacct
+        wanted = [k for k in intended.values() if k is not None]
+        existing = (
+            self.intacct.read_by_keys(
+                side.object, side.key, wanted, side.read_fields, docparid=side.docparid
+            )
+            if wanted
+            else []
+        )
+        by_key = {str(r[side.key]): r for r in existing}
+        unmatched = [r for r in records if intended[str(r["Id"])] not in by_key]
+        matched = self._match_intacct(unmatched, absent=set(wanted))
+        for record in records:
+            sf_id = str(record["Id"])
+            key = intended[sf_id]
+            partner = (by_key.get(key) if key is not None else None) or matched.get(sf_id)
+            if partner is not None:
+                found = str(partner[side.key])
+                recordno = text(partner.get(side.record_id))
+                out.pairs.append(Pair(found, partner, record, sf_id, recordno, new_link=True))
+                continue
+            decision = plans[sf_id]
+            if "intacct" in self.m.create and decision is not None:
+                pair = Pair(key or "", None, record, sf_id, None)
+                if key is not None:
+                    decision.intacct_patch[side.key] = key
+                out.create_intacct.append((pair, decision))
+            elif "intacct" not in self.m.create:
+                self.ledger.report.intacct.skipped += 1
+
+    def _match_intacct(
+        self, records: list[Record], absent: Collection[str] = ()
+    ) -> dict[str, Record]:
+        """Intacct records matching unlinked Salesforce records by a natural key.
+
+        `absent`: keys just looked up and not found; a natural key on the key field itself
+        (`match CUSTOMERID = AccountNumber`) does not ask for them again.
+        """
+        found: dict[str, Record] = {}
+        side = self.m.intacct
+        for i_path, s_field in self.m.match:
+            todo = [r for r in records if str(r["Id"]) not in found]
+            values = {str(r.get(s_field)): r for r in todo if text(r.get(s_field))}
+            if i_path == side.key:
+                values = {v: r for v, r in values.items() if v not in absent}
+            if not values:
+                continue
+            candidates = self.intacct.read_by_keys(
+                side.object, i_path, list(values), side.read_fields, docparid=side.docparid
+            )
+            linked = self.ledger.links_by_intacct_keys([str(c[side.key]) for c in candidates])
+            for candidate in candidates:
+                record = values.get(str(candidate.get(i_path)))
+                if record is not None and str(candidate[side.key]) not in linked:
+                    found.setdefault(str(record["Id"]), candidate)
+        return found

@@ -1,0 +1,243 @@
+"""Sync one mapping: Reader -> Pairer -> Decider -> Writer, with a Ledger for the state.
+
+    MappingSync(compiled, intacct, salesforce, state, run_id=..., options=..., clock=...).run()
+
+Order of work for a mapping:
+
+1. The Reader reads the Salesforce records changed since the watermark (plus records whose
+   earlier attempt failed transiently), held by Id.
+2. It streams the Intacct records changed since the watermark in chunks. The Pairer pairs
+   each with its linked Salesforce record (from step 1 when that changed too), links it
+   by external id or natural key on first sight, or marks it for creation in Salesforce
+   when the mapping allows it. The Decider (pure) decides each pair's writes; the Writer
+   sends them and stores the chunk's links and shadows through the Ledger.
+3. Salesforce records not paired in step 2 go the same way towards Intacct.
+4. Records waiting for a parent that was written in this run are tried once more.
+5. Both watermarks advance to the greatest position read, in one transaction after the
+   last chunk's: a crash before that re-reads, and the shadows make the re-read a no-op.
+
+Every write is idempotent on retry: Salesforce writes are upserts by external id or updates
+by Id; an Intacct record created from Salesforce gets a deterministic key (mapped, or
+derived from the Salesforce Id) and is looked up by that key before any create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
+from mapsync.engine.program import CompiledMapping, RefPending, TransformError
+from mapsync.engine.runner.decide import Decision
+from mapsync.engine.runner.decider import Decider
+from mapsync.engine.runner.ledger import Ledger
+from mapsync.engine.runner.pairer import Paired, Pairer
+from mapsync.engine.runner.pairing import Batch, Options, Pair, chunks, text
+from mapsync.engine.runner.reader import Clock, Reader, utc_now
+from mapsync.engine.runner.report import MappingReport
+from mapsync.engine.runner.writer import Writer
+from mapsync.engine.state import StateStore
+
+
+class MappingSync:
+    """Runs one compiled mapping through its collaborators."""
+
+    def __init__(
+        self,
+        mapping: CompiledMapping,
+        intacct: IntacctAPI,
+        salesforce: SalesforceAPI,
+        state: StateStore,
+        *,
+        run_id: int | None,
+        options: Options,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.m = mapping
+        self.intacct = intacct
+        self.salesforce = salesforce
+        self.options = options
+        self.ledger = Ledger(mapping, state, run_id=run_id, dry_run=options.dry_run)
+        self.reader = Reader(mapping, intacct, salesforce, self.ledger, options, clock)
+        self.pairer = Pairer(mapping, intacct, salesforce, self.ledger)
+        self.decider = Decider(mapping, options.timezone)
+        self.writer = Writer(
+            mapping, intacct, salesforce, self.ledger, self.decider, options, self.reader.retried
+        )
+        self.report = self.ledger.report
+        self.deferred: list[Pair] = []
+        self.waiting: list[tuple[Pair, RefPending]] = []
+
+    def run(self) -> MappingReport:
+        """Sync the mapping; failures of single records are recorded, not raised."""
+        calls_before = (self.intacct.counter.total, self.salesforce.counter.total)
+        with self.reader.salesforce_changes() as sf_changes:
+            for chunk in chunks(self.reader.intacct_changes(), self.options.chunk):
+                self.process_intacct(chunk, sf_changes)
+            for remaining in sf_changes.chunks(self.options.chunk):
+                self.process_salesforce(remaining)
+        self.create_deferred_copies()
+        self.retry_waiting()
+        self.propagate_intacct_deletes()
+        self.reader.commit_watermarks()
+        self.report.intacct.api_calls = self.intacct.counter.total - calls_before[0]
+        self.report.salesforce.api_calls = self.salesforce.counter.total - calls_before[1]
+        return self.report
+
+    # -- one chunk, each way --------------------------------------------------------------
+
+    def process_intacct(self, chunk: list[Record], sf_changes: MutableMapping[str, Record]) -> None:
+        """Pair, decide and write a chunk of Intacct records."""
+        key_field = self.m.intacct.key
+        records = []
+        for record in chunk:
+            if text(record.get(key_field)) is None or not self.decider.accepts("intacct", record):
+                self.report.intacct.skipped += 1
+                continue
+            records.append(record)
+        paired = self.pairer.intacct_records(records, sf_changes)
+        self.deferred.extend(paired.defer_salesforce)
+        batch = Batch()
+        for pair in paired.create_salesforce:
+            self.plan_salesforce_create(pair, batch)
+        self.decide_pairs(paired.pairs, batch)
+        self.writer.apply(batch)
+
+    def process_salesforce(self, records: list[Record]) -> None:
+        """Pair, decide and write a chunk of Salesforce records."""
+        live: list[Record] = []
+        for record in records:
+            if record.get("IsDeleted"):
+                self.writer.delete_in_intacct(record)
+            elif self.decider.accepts("salesforce", record):
+                live.append(record)
+            else:
+                self.report.salesforce.skipped += 1
+        paired = self.pairer.salesforce_records(live)
+        batch = Batch()
+        if paired.unlinked:
+            self.link_salesforce(paired)
+            batch.intacct_creates.extend(paired.create_intacct)
+        self.decide_pairs(paired.pairs, batch)
+        self.writer.apply(batch)
+
+    def link_salesforce(self, paired: Paired) -> None:
+        """Creation values and intended keys of unlinked Salesforce records, then pairing."""
+        plans: dict[str, Decision | None] = {}
+        for record in paired.unlinked:
+            plans[str(record["Id"])] = self.creation_plan("salesforce", record)
+        intended = {
+            str(r["Id"]): self.decider.intended_key(r, plans[str(r["Id"])])
+            for r in paired.unlinked
+        }
+        self.pairer.link_salesforce(paired, intended, plans)
+
+    # -- deciding, with what cannot be decided recorded ----------------------------------
+
+    def creation_plan(self, source: str, record: Record) -> Decision | None:
+        """Values to create the partner of `record`, or None when a rule failed (recorded)."""
+        key = text(record.get(self.m.intacct.key if source == "intacct" else "Id")) or "?"
+        try:
+            return self.decider.creation(source, record)
+        except RefPending as exc:
+            intacct = record if source == "intacct" else None
+            salesforce = record if source == "salesforce" else None
+            self.waiting.append((Pair(key, intacct, salesforce, None, None), exc))
+        except TransformError as exc:
+            self.ledger.fail(source, key, exc, record, rule=exc.source)
+        return None
+
+    def plan_salesforce_create(self, pair: Pair, batch: Batch) -> None:
+        """Queue the Salesforce record that copies an unlinked Intacct record."""
+        try:
+            decision = self.decider.salesforce_create(pair)
+        except RefPending as exc:
+            self.waiting.append((pair, exc))
+            return
+        except TransformError as exc:
+            assert pair.intacct is not None
+            self.ledger.fail("intacct", pair.key, exc, pair.intacct, rule=exc.source)
+            return
+        batch.sf_creates.append((pair, decision))
+
+    def decide_pairs(self, pairs: list[Pair], batch: Batch) -> None:
+        """Decide each pair's writes into `batch`."""
+        for pair in pairs:
+            try:
+                decision = self.decider.pair(pair)
+            except RefPending as exc:
+                self.waiting.append((pair, exc))
+                continue
+            except TransformError as exc:
+                record = pair.intacct if pair.intacct is not None else pair.salesforce
+                side = "intacct" if pair.intacct is not None else "salesforce"
+                key = self.writer.error_key(pair, side)
+                self.ledger.fail(side, key, exc, record, rule=exc.source)
+                continue
+            if pair.new_link:
+                batch.links.append(pair)
+            batch.updates.append((pair, decision))
+
+    # -- after both passes ----------------------------------------------------------------
+
+    def create_deferred_copies(self) -> None:
+        """Create Salesforce copies of unlinked Intacct records, after the Salesforce side.
+
+        In mappings that create on both sides, an unlinked Intacct record may be the one a
+        crashed run created from a Salesforce record; the Salesforce pass links it again
+        (the connector finds it), so copying it before that pass would duplicate it.
+        """
+        deferred, self.deferred = self.deferred, []
+        for start in range(0, len(deferred), self.options.chunk):
+            chunk = deferred[start : start + self.options.chunk]
+            linked = self.ledger.links_by_intacct_keys([p.key for p in chunk])
+            batch = Batch()
+            for pair in chunk:
+                if pair.key not in linked:
+                    self.plan_salesforce_create(pair, batch)
+            self.writer.apply(batch)
+
+    def retry_waiting(self) -> None:
+        """Give records that waited for a parent one more chance, then record them."""
+        waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        pairs = [pair for pair, _ in waiting]
+        intacct_records = [
+            p.intacct for p in pairs if p.intacct is not None and p.salesforce is None
+        ]
+        sf_records = [p.salesforce for p in pairs if p.salesforce is not None and p.intacct is None]
+        paired = [p for p in pairs if p.intacct is not None and p.salesforce is not None]
+        if intacct_records:
+            self.process_intacct(intacct_records, {})
+        if sf_records:
+            self.process_salesforce(sf_records)
+        if paired:
+            batch = Batch()
+            self.decide_pairs(paired, batch)
+            self.writer.apply(batch)
+        for pair, reason in self.waiting:
+            side = "intacct" if pair.intacct is not None else "salesforce"
+            record = pair.intacct if pair.intacct is not None else pair.salesforce
+            self.ledger.fail(side, self.writer.error_key(pair, side), reason, record)
+        self.waiting = []
+
+    def propagate_intacct_deletes(self) -> None:
+        """On a full read, linked records Intacct no longer has are deleted in Salesforce.
+
+        Intacct's WHENMODIFIED does not show deletions, so only `sync --full` (which reads
+        every record) can see them, and only for mappings that say `delete propagate` and
+        read their whole object (no `when` filter).
+        """
+        if (
+            not self.options.full
+            or self.options.replay
+            or self.options.dry_run
+            or self.m.delete.mode != "propagate"
+            or self.m.intacct.filter is not None
+        ):
+            return
+        seen = self.reader.seen_intacct
+        gone = [link for link in self.ledger.all_links() if link.intacct_key not in seen]
+        if gone:
+            self.writer.delete_in_salesforce(gone)
+
