@@ -84,11 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from mapsync.engine.errors import MapsyncError
+
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MapsyncError as exc:  # every error mapsync raises on purpose has this root
+        print(f"mapsync: error: {exc}", file=sys.stderr)
+        return 1
     if program and args.command in READ_ONLY_COMMANDS:
         gc.freeze()
     return code

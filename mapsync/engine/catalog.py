@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from mapsync.engine.errors import MapsyncError
 from mapsync.engine.resources import schema_file, schemas_dir
 
 System = Literal["intacct", "salesforce"]
 SYSTEMS: tuple[System, ...] = ("intacct", "salesforce")
 
 
-class CatalogError(Exception):
+class CatalogError(MapsyncError):
     """A catalog file is not valid against `schemas/catalog.schema.json`; fix the file named."""
 
 

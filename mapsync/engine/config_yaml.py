@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from mapsync.engine.diagnostics import Diagnostic
+from mapsync.engine.errors import MapsyncError
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -34,7 +35,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-class ConfigError(Exception):
+class ConfigError(MapsyncError):
     """The configuration is invalid or a secret cannot be read; every problem is listed.
 
     Fix the keys named (the line numbers point into the file), then run again.

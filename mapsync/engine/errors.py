@@ -1,4 +1,10 @@
-"""One exception family for both services, raised by the connectors.
+"""The root of every mapsync error, and the family the connectors raise.
+
+    MapsyncError                   the root: the CLI catches it and prints its message
+    ├── LanguageError, ConfigError, PlanError, CompileError, ExprError, StateError,
+    │   CatalogError, PackageError, OutputError, ContextError, ReplayError ...
+    │                              (each in its own module; none is a connector error)
+    └── SyncError ...                (below)
 
     SyncError                      anything a connector raises; has .system, .operation, .record
     ├── AuthenticationError        bad sender/user credentials or a session that cannot be renewed;
@@ -26,7 +32,11 @@ from collections.abc import Mapping
 from typing import Any
 
 
-class SyncError(Exception):
+class MapsyncError(Exception):
+    """Anything mapsync reports on purpose: the message says what went wrong and what to do."""
+
+
+class SyncError(MapsyncError):
     """Base of every connector error; says which system, operation and record it concerns."""
 
     transient: bool = False
@@ -115,3 +125,7 @@ class SessionExpired(TransientError):
 
 class ProtocolError(SyncError):
     """The response broke the protocol (HTML error page, truncated or unsafe body)."""
+
+
+class StillProcessing(ServerFault):
+    """HTTP 524: the service may still complete the request; not resent at once, replay later."""

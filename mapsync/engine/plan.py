@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from mapsync.engine.errors import MapsyncError
+
 PLAN_VERSION = 1
 
 Json = Any
@@ -22,7 +24,7 @@ Scalar = str | int | float | bool | None
 FieldSide = str | tuple[str, ...] | None
 
 
-class PlanError(ValueError):
+class PlanError(MapsyncError, ValueError):
     """A plan document is malformed or of another version: recompile it with `mapsync compile`."""
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from lxml import etree
 
+from mapsync.engine.errors import MapsyncError
+
 _DOCTYPE_MESSAGE = "Error 1: DOCTYPE and entity declarations are not allowed. Line: 1, column: 1."
 _EMPTY_MESSAGE = "Fatal Error 4: Document is empty. Line: 1, column: 1."
 
 
-class UnsafeXml(ValueError):
+class UnsafeXml(MapsyncError, ValueError):
     """The body is not acceptable XML; `reason` is short, `messages` are libxml2's own words."""
 
     def __init__(self, reason: str, messages: list[str]) -> None:

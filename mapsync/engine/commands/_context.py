@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mapsync.engine.errors import MapsyncError
+
 if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
     from mapsync.engine.config import Config
     from mapsync.engine.connectors.intacct.client import IntacctClient
@@ -31,7 +33,7 @@ if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
 DEFAULT_CONFIG = "mapsync.yaml"
 
 
-class ContextError(Exception):
+class ContextError(MapsyncError):
     """The run cannot start: the message says what to fix (config, rules, state)."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mapsync.engine.commands._context import ContextError, RunContext, add_config_argument
+from mapsync.engine.errors import MapsyncError
 
 if TYPE_CHECKING:
     from mapsync.engine.runner.report import RunReport
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-class ReplayError(Exception):
+class ReplayError(MapsyncError):
     """The ids asked for cannot be replayed; the message says which and why."""
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mapsync.engine.diagnostics import Diagnostic
+from mapsync.engine.errors import MapsyncError
 
 
-class LanguageError(Exception):
+class LanguageError(MapsyncError):
     """Rule files have errors; `.diagnostics` says where and why. Fix them and validate again."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:

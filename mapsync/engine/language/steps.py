@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mapsync.engine.errors import MapsyncError
+
 Direction = Literal["to_salesforce", "to_intacct"]
 Args = Mapping[str, Any]
 
@@ -23,7 +25,7 @@ I_BOOLEAN, I_DATE, I_DATETIME = "intacct_boolean", "intacct_date", "intacct_date
 _TEXTUAL = frozenset({TEXT, NUMBER, I_BOOLEAN, I_DATE, I_DATETIME})
 
 
-class StepArgumentError(ValueError):
+class StepArgumentError(MapsyncError, ValueError):
     """The arguments written for a step do not fit it; the message says what it takes."""
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from mapsync.engine.config import ListenSettings
+from mapsync.engine.errors import MapsyncError
 
 
-class ExposureError(Exception):
+class ExposureError(MapsyncError):
     """The listener would accept messages from beyond this machine without protection;
     the message names what to configure."""
 

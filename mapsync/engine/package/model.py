@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from mapsync.engine.catalog import Catalogs, FieldInfo, ObjectInfo
+from mapsync.engine.errors import MapsyncError
 from mapsync.engine.plan import FieldSide, Json, Plan, PlanField, PlanMatch, PlanSide
 from mapsync.engine.program.expr import condition_paths
 
@@ -25,7 +26,7 @@ BOOKKEEPING_FIELDS = ("Intacct_Last_Sync__c", "Intacct_Sync_Error__c", "Intacct_
 Labels = Mapping[str, str]
 
 
-class PackageError(Exception):
+class PackageError(MapsyncError):
     """The plan and the catalogs do not describe deployable metadata; the message names why."""
 
 

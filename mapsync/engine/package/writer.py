@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from mapsync.engine.errors import MapsyncError
 
-class OutputError(Exception):
+
+class OutputError(MapsyncError):
     """The output folder cannot take the package; the message says why."""
 
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from mapsync.engine.errors import MapsyncError
+
 Side = Literal["intacct", "salesforce"]
 Record = Mapping[str, Any]
 Evaluator = Callable[[Record], Any]
@@ -45,7 +47,7 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 _ORDERINGS = frozenset({"<", "<=", ">", ">="})
 
 
-class ExprError(ValueError):
+class ExprError(MapsyncError, ValueError):
     """A condition could not be compiled or evaluated; the message names the operator and values.
 
     Fix the `when` clause (compare like with like) or the data, then replay the record.

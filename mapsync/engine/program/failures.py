@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from mapsync.engine.errors import SyncError, TransientError
+from mapsync.engine.errors import MapsyncError, SyncError, TransientError
 
 Side = Literal["intacct", "salesforce"]
 
 
-class CompileError(ValueError):
+class CompileError(MapsyncError, ValueError):
     """A plan field cannot be built into a pipeline (unknown step, no inverse, bad time zone).
 
     The compiler should have refused the rule: recompile the rules with this mapsync.

@@ -21,10 +21,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mapsync.engine.errors import MapsyncError
+
 POLL = 0.05
 
 
-class LockBusy(Exception):
+class LockBusy(MapsyncError):
     """Another process held the state lock for longer than the timeout: try again later."""
 
 

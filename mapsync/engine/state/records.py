@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mapsync.engine.errors import MapsyncError
+
 Side = Literal["intacct", "salesforce"]
 
 TOMBSTONE = "deleted:"
@@ -12,7 +14,7 @@ TOMBSTONE = "deleted:"
 (the Intacct record was deactivated): the pair stays linked so it is not copied back."""
 
 
-class StateError(Exception):
+class StateError(MapsyncError):
     """The state store cannot be used (newer schema, unreachable database): see the message."""
 
 

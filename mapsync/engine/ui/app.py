@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mapsync.engine.errors import MapsyncError
 from mapsync.engine.ui import i18n
 from mapsync.engine.ui.edits import Change, EditRefused, prepare, write
 from mapsync.engine.ui.jobs import KINDS, JobBusy, Jobs
@@ -59,7 +60,7 @@ class Settings:
     clock: Callable[[], float] = time.monotonic
 
 
-class BadForm(ValueError):
+class BadForm(MapsyncError, ValueError):
     """A form names something that does not exist: 400 with this message."""
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mapsync.engine.errors import MapsyncError
 from mapsync.engine.language.ast import Span
 from mapsync.engine.ui import yamledit
 from mapsync.engine.ui.workspace import ARROWS, RuleFileText, Workspace
@@ -32,7 +33,7 @@ OPTION_KEYS = ("price_source", "create_intacct_customers_from_accounts",
                "sales_document_relationship", "overlap_seconds")
 
 
-class EditRefused(ValueError):
+class EditRefused(MapsyncError, ValueError):
     """The edit names something that does not exist or may not change; nothing is written.
 
     `status` is the HTTP status the page answers with (400 unknown names, 409 a file

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mapsync.engine.commands._context import RunContext
 
+from mapsync.engine.errors import MapsyncError
+
 KINDS = ("plan", "sync", "replay", "reconcile")
 HISTORY = 20
 
 
-class JobBusy(RuntimeError):
+class JobBusy(MapsyncError, RuntimeError):
     """A run is already going on: wait for it to finish."""
 
 

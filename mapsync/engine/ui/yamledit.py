@@ -16,11 +16,13 @@ from typing import Any
 
 import yaml
 
+from mapsync.engine.errors import MapsyncError
+
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*\Z")
 _RESERVED = frozenset({"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"})
 
 
-class YamlEditError(ValueError):
+class YamlEditError(MapsyncError, ValueError):
     """The document cannot be edited at that key (not YAML, or the parent is not a mapping)."""
 
 

@@ -25,6 +25,7 @@ import httpx
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo, load_catalogs
 from mapsync.engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
+from mapsync.engine.connectors.retry import RetryPolicy
 from mapsync.engine.connectors.valuecheck import xml_problem
 from mapsync.engine.errors import DuplicateRecord, SyncError, ValidationFailed
 
@@ -34,7 +35,6 @@ from .envelope import Function, SenderCredentials, UserLogin
 from .errors import SYSTEM, record_label
 from .gateway import DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, Gateway
 from .reads import Reader
-from .retry import RetryPolicy
 from .values import build_object, check_values, to_python, to_wire, writable_items
 from .writes import Planned, Writer, failure, rejected
 

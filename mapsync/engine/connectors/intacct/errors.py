@@ -42,6 +42,7 @@ from mapsync.engine.errors import (
     RateLimited,
     ServerFault,
     SessionExpired,
+    StillProcessing,
     SyncError,
     TransientError,
     ValidationFailed,
@@ -49,10 +50,6 @@ from mapsync.engine.errors import (
 from mapsync.engine.redact import mask
 
 SYSTEM = "intacct"
-
-
-class StillProcessing(ServerFault):
-    """HTTP 524: Intacct may still complete the request; not retried at once, replay later."""
 
 
 @dataclass(frozen=True, slots=True)

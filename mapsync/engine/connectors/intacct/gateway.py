@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from mapsync.engine.connectors.base import CallCounter
+from mapsync.engine.connectors.retry import RetryPolicy
 from mapsync.engine.errors import AuthenticationError, ProtocolError, ServerFault, SessionExpired
 
 from . import envelope, inflate
 from .envelope import Function, SenderCredentials, UserLogin
 from .errors import SYSTEM, Redactor, from_chain, http_status_error, session_expired
 from .response import Response, Result, parse_response
-from .retry import RetryPolicy
 
 DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -70,7 +70,7 @@ class Gateway:
         self._login = login
         self._http = http
         self._endpoint = endpoint
-        self._retry = retry or RetryPolicy()
+        self._retry = (retry or RetryPolicy()).for_service("intacct")
         self.counter = counter or CallCounter()
         self._max_bytes = max_response_bytes
         self._deadline = deadline

@@ -12,18 +12,20 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 
+from mapsync.engine.errors import MapsyncError
+
 BLOCK = 64 * 1024
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(MapsyncError):
     """The decoded body passed the byte limit."""
 
 
-class DeadlinePassed(Exception):
+class DeadlinePassed(MapsyncError):
     """The response did not arrive in full before the request's deadline."""
 
 
-class UnknownEncoding(Exception):
+class UnknownEncoding(MapsyncError):
     """The server used a Content-Encoding this client did not offer."""
 
 

@@ -1,5 +1,6 @@
 """The Salesforce connector: simple-salesforce with batching, retries and typed errors."""
 
+from mapsync.engine.connectors.retry import RetryPolicy
 from mapsync.engine.connectors.salesforce.auth import (
     ClientCredentials,
     Credentials,
@@ -9,7 +10,6 @@ from mapsync.engine.connectors.salesforce.auth import (
 )
 from mapsync.engine.connectors.salesforce.client import DEFAULT_BULK_THRESHOLD, SalesforceClient
 from mapsync.engine.connectors.salesforce.limits import ApiBudget, Usage
-from mapsync.engine.connectors.salesforce.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_BULK_THRESHOLD",

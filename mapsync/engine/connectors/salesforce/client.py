@@ -25,6 +25,7 @@ from mapsync.engine.connectors.base import (
     Watermark,
     WriteResult,
 )
+from mapsync.engine.connectors.retry import RetryPolicy, with_retries
 from mapsync.engine.connectors.salesforce import bulk, collections, soql, values
 from mapsync.engine.connectors.salesforce.auth import (
     DEFAULT_LOGIN_URL,
@@ -38,7 +39,6 @@ from mapsync.engine.connectors.salesforce.checks import announced_pages, check_r
 from mapsync.engine.connectors.salesforce.collections import Outcome
 from mapsync.engine.connectors.salesforce.errors import SYSTEM, excerpt, from_exception
 from mapsync.engine.connectors.salesforce.limits import ApiBudget, Usage, UsageTracker
-from mapsync.engine.connectors.salesforce.retry import RetryPolicy, with_retries
 from mapsync.engine.connectors.salesforce.transport import DEFAULT_TIMEOUT, build_session
 from mapsync.engine.errors import (
     AuthenticationError,
@@ -94,7 +94,7 @@ class SalesforceClient:
             raise ValueError(f"batch_size must be 1..{collections.MAX_RECORDS}")
         self.counter = CallCounter()
         self.usage = UsageTracker(budget or ApiBudget())
-        self.retry = retry or RetryPolicy()
+        self.retry = (retry or RetryPolicy()).for_service("salesforce")
         self.batch_size = batch_size
         self.bulk_threshold = bulk_threshold
         self.bulk_poll_interval = bulk_poll_interval

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from mapsync.engine.errors import MapsyncError
+
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
 _OBJECT_RE = re.compile(rf"^{_NAME}$")
 # Child-to-parent paths go at most five relationships deep.
@@ -37,7 +39,7 @@ MAX_IN_CHARS = 8000
 MAX_IN_VALUES = 200
 
 
-class SoqlError(ValueError):
+class SoqlError(MapsyncError, ValueError):
     """A name is not a valid identifier or a value has no SOQL literal form."""
 
 

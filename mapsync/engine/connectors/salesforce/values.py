@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo
+from mapsync.engine.errors import MapsyncError
 
 Record = dict[str, Any]
 
@@ -34,7 +35,7 @@ _SYSTEM_TYPES = {
 BULK_NULL = "#N/A"
 
 
-class ValueConversionError(ValueError):
+class ValueConversionError(MapsyncError, ValueError):
     """A value cannot be converted for the field's type (the message names the field)."""
 
 
