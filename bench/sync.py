@@ -87,7 +87,7 @@ def contact(i: int, k: int, account_id: str) -> dict[str, Any]:
 
 def load(boxes: Any, n: int, contacts: int) -> dict[str, int]:
     """Managed lists in Intacct (AR terms linked in Salesforce), then N accounts + contacts."""
-    from mapsync.engine.sandbox.seed_data import AR_TERMS, CUSTOMER_TYPES, TERRITORIES
+    from mapsync.engine.sandbox.demo.vocabulary import AR_TERMS, CUSTOMER_TYPES, TERRITORIES
 
     intacct, salesforce = boxes.intacct.store, boxes.salesforce.store
     intacct.insert_many("ARTERM", [dict(t) for t in AR_TERMS])

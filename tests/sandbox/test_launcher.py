@@ -20,9 +20,9 @@ import requests
 from lxml import etree
 from simple_salesforce import Salesforce
 
+from mapsync.engine.sandbox.demo import DemoData
 from mapsync.engine.sandbox.faults import FaultSpecError
 from mapsync.engine.sandbox.launcher import SEED_FILE, SERVE_FILE, SandboxDataError, Sandboxes
-from mapsync.engine.sandbox.seed import DemoData
 
 RECORDS = 20
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from mapsync.engine.catalog import load_catalogs
-from mapsync.engine.sandbox.intacct.store import IntacctStore
-from mapsync.engine.sandbox.salesforce import Store
-from mapsync.engine.sandbox.seed import (
+from mapsync.engine.sandbox.demo import (
     BATCH_SIZE,
     DemoData,
     Ref,
@@ -19,6 +17,8 @@ from mapsync.engine.sandbox.seed import (
     link_kind,
     seed_stores,
 )
+from mapsync.engine.sandbox.intacct.store import IntacctStore
+from mapsync.engine.sandbox.salesforce import Store
 
 RECORDS = 20
 

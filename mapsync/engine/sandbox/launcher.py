@@ -18,11 +18,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mapsync.engine.sandbox.demo import PROFILES, SeedReport, seed
 from mapsync.engine.sandbox.faults import FaultPlan
 from mapsync.engine.sandbox.intacct import IntacctSandbox
 from mapsync.engine.sandbox.intacct.server import STATS_PATH
 from mapsync.engine.sandbox.salesforce import SalesforceSandbox
-from mapsync.engine.sandbox.seed import PROFILES, SeedReport, seed
 
 INTACCT_DB = "intacct.db"
 SALESFORCE_DB = "salesforce.db"

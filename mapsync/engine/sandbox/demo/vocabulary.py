@@ -1,6 +1,6 @@
 """The demo company's vocabulary: names, places, products and Intacct's managed lists.
 
-Plain data and small text helpers used by `seed.py`; nothing here touches a store.
+Plain data and small text helpers of the demo generators; nothing here touches a store.
 """
 
 from __future__ import annotations
