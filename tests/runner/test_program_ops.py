@@ -48,3 +48,28 @@ def test_argument_names_agree_with_the_language(name: str) -> None:
 def _sample_values(name: str) -> tuple[Any, ...]:
     values = {"string": "x", "integer": 2, "scalar": "x"}
     return tuple(values[p.type] for p in language.STEPS[name].params if not p.optional)
+
+
+# Keys only the plan has (`intacct`, `fields`... also name per-side counters and catalogs).
+PLAN_KEYS = ("mappings", "transforms", "direction", "depends_on", "docparid", "delete",
+             "match", "when", "filter", "args", "expr", "constant", "relationship")
+CONSUMERS = ("program", "runner", "package", "listen")
+
+
+def test_no_plan_consumer_reads_plan_json_by_key() -> None:
+    import re
+    from pathlib import Path
+
+    import mapsync.engine
+
+    engine = Path(mapsync.engine.__file__).parent
+    keys = "|".join(PLAN_KEYS)
+    pattern = re.compile(rf"""\[["']({keys})["']\]|\.get\(["']({keys})["']""")
+    found = [
+        f"{path.relative_to(engine)}:{number}: {line.strip()}"
+        for folder in CONSUMERS
+        for path in sorted((engine / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []

@@ -14,6 +14,8 @@ from mapsync.engine.language.check import check
 from mapsync.engine.language.errors import LanguageError
 from mapsync.engine.plan import (
     Plan,
+    PlanArgs,
+    PlanCondition,
     PlanDelete,
     PlanField,
     PlanLines,
@@ -113,8 +115,8 @@ class _Compiler:
             constant=constant,
             locked=rule.locked,
             required=_required(rule.intacct, intacct),
-            transforms=tuple(PlanStep(op, freeze(args)) for op, args in _steps(rule.steps)),
-            when=freeze(_condition(rule.when)) if rule.when else None,
+            transforms=tuple(PlanStep(op, PlanArgs(args)) for op, args in _steps(rule.steps)),
+            when=PlanCondition(_condition(rule.when)) if rule.when else None,
             labels=freeze({label.language: label.text for label in rule.labels}),
         )
 

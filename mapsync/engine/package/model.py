@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mapsync.engine.catalog import Catalogs, FieldInfo, ObjectInfo
 from mapsync.engine.errors import MapsyncError
-from mapsync.engine.plan import FieldSide, Json, Plan, PlanField, PlanMatch, PlanSide
+from mapsync.engine.plan import FieldSide, Plan, PlanCondition, PlanField, PlanMatch, PlanSide
 from mapsync.engine.program.expr import condition_paths
 
 DEFAULT_LANGUAGE = "en_US"
@@ -175,7 +175,7 @@ def _side_paths(side: FieldSide) -> tuple[str, ...]:
     return (side,) if isinstance(side, str) else tuple(side)
 
 
-def _expression_paths(condition: Mapping[str, Json] | None) -> Iterator[str]:
+def _expression_paths(condition: PlanCondition | None) -> Iterator[str]:
     if condition:
         side, paths = condition_paths(condition)
         if side == "salesforce":

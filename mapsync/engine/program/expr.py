@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from mapsync.engine.errors import MapsyncError
+from mapsync.engine.plan import PlanCondition, PlanExpr
 
 Side = Literal["intacct", "salesforce"]
 Record = Mapping[str, Any]
@@ -68,51 +69,55 @@ class Condition:
 
 def compile_condition(plan: Mapping[str, Any]) -> Condition:
     """Compile a plan condition `{"side": ..., "expr": E}` into a `Condition`."""
-    side = plan.get("side")
-    if side not in ("intacct", "salesforce"):
-        raise ExprError(f"condition side must be 'intacct' or 'salesforce', not {side!r}")
-    evaluate = compile_expr(plan["expr"])
-    paths = tuple(sorted(expr_paths(plan["expr"])))
+    condition = plan if isinstance(plan, PlanCondition) else PlanCondition(plan)
+    side: Side
+    if condition.side == "intacct":
+        side = "intacct"
+    elif condition.side == "salesforce":
+        side = "salesforce"
+    else:
+        raise ExprError(
+            f"condition side must be 'intacct' or 'salesforce', not {condition.side!r}"
+        )
+    evaluate = compile_expr(condition.expr)
+    paths = tuple(sorted(expr_paths(condition.expr)))
     return Condition(side=side, test=_truth(evaluate), paths=paths)
 
 
-def condition_paths(plan: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+def condition_paths(plan: PlanCondition) -> tuple[str, tuple[str, ...]]:
     """The side a plan condition reads and the paths it reads there (sorted)."""
-    return str(plan.get("side")), tuple(sorted(expr_paths(plan["expr"])))
+    return str(plan.side), tuple(sorted(expr_paths(plan.expr)))
 
 
-def compile_expr(node: Mapping[str, Any]) -> Evaluator:
+def compile_expr(plan: Mapping[str, Any]) -> Evaluator:
     """Compile one expression node into a function record -> value."""
-    if "path" in node:
-        path = node["path"]
+    node = plan if isinstance(plan, PlanExpr) else PlanExpr(plan)
+    op = node.op
+    if node.path is not None:
+        path = node.path
         return lambda record: record.get(path)
-    if "value" in node and "op" not in node:
-        value = _literal(node["value"])
+    if node.is_value and op is None:
+        value = _literal(node.value)
         return lambda record: value
-    op = node.get("op")
     if op in _COMPARISONS:
-        return _comparison(op, compile_expr(node["left"]), compile_expr(node["right"]))
+        return _comparison(op, compile_expr(node.left), compile_expr(node.right))
     if op in ("in", "not in"):
-        return _membership(op == "in", compile_expr(node["left"]), node["right"])
+        return _membership(op == "in", compile_expr(node.left), node.members)
     if op in ("and", "or"):
-        return _junction(op, [compile_expr(arg) for arg in node["args"]])
+        return _junction(op, [compile_expr(arg) for arg in node.args])
     if op == "not":
-        inner = _truth(compile_expr(node["arg"]))
+        inner = _truth(compile_expr(node.arg))
         return lambda record: not inner(record)
     raise ExprError(f"unknown expression node {dict(node)!r}")
 
 
-def expr_paths(node: Mapping[str, Any]) -> set[str]:
+def expr_paths(node: PlanExpr) -> set[str]:
     """The field paths an expression reads (so readers can request them)."""
-    if "path" in node:
-        return {node["path"]}
+    if node.path is not None:
+        return {node.path}
     found: set[str] = set()
-    for key in ("left", "right", "arg"):
-        child = node.get(key)
-        if isinstance(child, Mapping):
-            found |= expr_paths(child)
-    for arg in node.get("args", ()):
-        found |= expr_paths(arg)
+    for child in node.operands():
+        found |= expr_paths(child)
     return found
 
 

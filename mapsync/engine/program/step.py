@@ -22,11 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, NoReturn
 
+from mapsync.engine.plan import PlanArgs
 from mapsync.engine.program.failures import CompileError, Side
 
 Flow = Literal["to_salesforce", "to_intacct"]
 Step = Callable[[Any], Any]
-Args = Mapping[str, Any]
+Args = PlanArgs
 RefResolver = Callable[[str, Side], Mapping[str, str]]
 """`resolver(mapping, side)` -> links of `mapping`, from the other side's identifier to `side`'s.
 

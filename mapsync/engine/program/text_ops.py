@@ -72,12 +72,12 @@ class Default(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        fallback = literal(args.get("value"))
+        fallback = literal(args.literal("value"))
         return lambda value: fallback if value is None or value == "" else value
 
 
 def _length(args: Args) -> int:
-    return int(args.get("length", args.get("places", 0)))
+    return args.number("length", "places")
 
 
 @register
@@ -114,7 +114,7 @@ class Prefix(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        text = str(args["value"])
+        text = args.text("value", "") or ""
         return lambda value: None if value is None else text + str(value)
 
 
@@ -128,7 +128,7 @@ class Suffix(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        text = str(args["value"])
+        text = args.text("value", "") or ""
         return lambda value: None if value is None else str(value) + text
 
 
@@ -142,7 +142,7 @@ class StripPrefix(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        text = str(args["value"])
+        text = args.text("value", "") or ""
         return lambda value: (
             value[len(text) :] if value.__class__ is str and value.startswith(text) else value
         )
@@ -158,7 +158,7 @@ class StripSuffix(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        text = str(args["value"])
+        text = args.text("value", "") or ""
         cut = -len(text) if text else None
         return lambda value: (
             value[:cut] if value.__class__ is str and value.endswith(text) else value
@@ -175,7 +175,7 @@ class Join(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        sep = str(args.get("sep", " "))
+        sep = args.text("sep", " ") or ""
 
         def join(value: Any) -> Any:
             if value is None:
@@ -201,7 +201,7 @@ class Split(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        sep = str(args.get("sep", " "))
+        sep = args.text("sep", " ") or ""
         count = ctx.arity
 
         def split(value: Any) -> Any:

@@ -115,14 +115,15 @@ class DateTime(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        company = zone(args["tz"]) if args.get("tz") else ctx.timezone
+        tz = args.text("tz")
+        company = zone(tz) if tz else ctx.timezone
         if ctx.flow == "to_salesforce":
             return _to_utc(company, ctx)
         return _to_company_time(company, ctx)
 
 
 def _custom_codes(args: Args) -> bool:
-    return (args.get("true") or "true", args.get("false") or "false") != ("true", "false")
+    return (args.text("true") or "true", args.text("false") or "false") != ("true", "false")
 
 
 @register
@@ -136,7 +137,8 @@ class Bool(StepOp):
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
         custom = _custom_codes(args)
-        true_code, false_code = str(args.get("true") or "true"), str(args.get("false") or "false")
+        true_code = args.text("true") or "true"
+        false_code = args.text("false") or "false"
         codes = {
             true_code.casefold(): True,
             false_code.casefold(): False,
@@ -181,7 +183,7 @@ class Ref(StepOp):
     def build(cls, args: Args, ctx: StepContext) -> Step:
         if ctx.resolve_ref is None:
             raise CompileError("a `ref` step needs a reference resolver")
-        mapping = str(args["mapping"])
+        mapping = args.text("mapping", "") or ""
         side = TARGET[ctx.flow]
         lookup = ctx.resolve_ref(mapping, side).get
 
@@ -198,4 +200,4 @@ class Ref(StepOp):
     def fast(cls, args: Args, ctx: StepContext) -> Step | None:
         if ctx.resolve_ref is None:
             return None
-        return ctx.resolve_ref(str(args["mapping"]), TARGET[ctx.flow]).__getitem__
+        return ctx.resolve_ref(args.text("mapping", "") or "", TARGET[ctx.flow]).__getitem__

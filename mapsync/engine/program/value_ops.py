@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import methodcaller
 from typing import Any
@@ -16,17 +15,14 @@ _CENT = Decimal("0.01")
 
 
 def _table(args: Args) -> dict[Any, Any]:
-    table = args.get("table") or {}
-    pairs = table.items() if isinstance(table, Mapping) else table
-    return {literal(k): literal(v) for k, v in pairs}
+    return {literal(k): literal(v) for k, v in args.table.items()}
 
 
 def _else(args: Args) -> tuple[str, Any]:
-    otherwise = args.get("else") or {"mode": "fail"}
-    mode = otherwise.get("mode", "fail")
+    mode = args.else_mode
     if mode not in ("fail", "value", "keep"):
         raise CompileError(f"unknown map else mode {mode!r}")
-    return mode, literal(otherwise.get("value"))
+    return mode, literal(args.else_value)
 
 
 def _key_text(value: Any) -> str:
@@ -96,7 +92,7 @@ class Map(StepOp):
 
 
 def _quantum(args: Args) -> Decimal:
-    return Decimal(1).scaleb(-int(args.get("places", args.get("length", 2))))
+    return Decimal(1).scaleb(-args.number("places", "length", default=2))
 
 
 def to_decimal(value: Any, ctx: StepContext) -> Decimal:

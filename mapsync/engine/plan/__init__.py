@@ -2,48 +2,64 @@
 
 `dump(plan)` writes sorted keys, two-space indent and a trailing newline, so the same
 rules always give byte-identical output; `load(dump(plan)) == plan`. The JSON shape is
-described by `schemas/plan.schema.json` and `docs/language.md`. Nested JSON values
-(transform arguments, conditions, object settings) are held as read-only mappings and
-tuples.
+described by `schemas/plan.schema.json` and `docs/language.md`. Nested JSON objects
+(sides, step arguments, conditions) are typed read-only views over their JSON
+(`plan.views`): nothing outside this package reads plan JSON by key.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from mapsync.engine.errors import MapsyncError
+from mapsync.engine.plan.views import (
+    Json,
+    PlanArgs,
+    PlanCondition,
+    PlanDelete,
+    PlanExpr,
+    PlanMatch,
+    PlanSide,
+    condition,
+    freeze,
+    matches,
+    thaw,
+)
+
+__all__ = [
+    "FieldSide",
+    "Json",
+    "Plan",
+    "PlanArgs",
+    "PlanCondition",
+    "PlanDelete",
+    "PlanError",
+    "PlanExpr",
+    "PlanField",
+    "PlanLines",
+    "PlanMapping",
+    "PlanMatch",
+    "PlanSide",
+    "PlanStep",
+    "Source",
+    "dump",
+    "dumps_json",
+    "freeze",
+    "load",
+    "thaw",
+]
 
 PLAN_VERSION = 1
 
-Json = Any
 Scalar = str | int | float | bool | None
 FieldSide = str | tuple[str, ...] | None
 
 
 class PlanError(MapsyncError, ValueError):
     """A plan document is malformed or of another version: recompile it with `mapsync compile`."""
-
-
-def freeze(value: Json) -> Json:
-    """A read-only copy of a JSON value (dicts become mapping proxies, lists tuples)."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Json) -> Json:
-    """The plain JSON form of a frozen value."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [thaw(v) for v in value]
-    return value
 
 
 def _empty() -> Mapping[str, Json]:
@@ -71,128 +87,12 @@ class Source:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-class _View(Mapping[str, Json]):
-    """A read-only JSON object of the plan with typed properties for what the runner reads.
-
-    It is also a Mapping over its JSON form, so the plan's JSON stays exactly as compiled.
-    """
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, Json] | None = None) -> None:
-        self._data: Mapping[str, Json] = freeze(dict(data or {}))
-
-    def __getitem__(self, key: str) -> Json:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({thaw(self._data)!r})"
-
-    def _text(self, key: str) -> str | None:
-        value = self._data.get(key)
-        return None if value is None else str(value)
-
-
-class PlanSide(_View):
-    """One side of a mapping or line collection: object, key, filter and how it is reached."""
-
-    __slots__ = ()
-
-    @property
-    def object(self) -> str | None:
-        """The Intacct or Salesforce object."""
-        return self._text("object")
-
-    @property
-    def key(self) -> str | None:
-        """The field that identifies a record across the two systems (None: the default)."""
-        return self._text("key")
-
-    @property
-    def docparid(self) -> str | None:
-        """Intacct: the transaction definition of a sales document mapping."""
-        return self._text("docparid")
-
-    @property
-    def function(self) -> str | None:
-        """Intacct, actions: the API function that creates the document."""
-        return self._text("function")
-
-    @property
-    def filter(self) -> Mapping[str, Json] | None:
-        """The `when` condition that selects the records of this side, or None."""
-        value = self._data.get("filter")
-        return value if value else None
-
-    @property
-    def parent(self) -> str | None:
-        """Line collections: the field pointing to the header record."""
-        return self._text("parent")
-
-    @property
-    def relationship(self) -> str | None:
-        """Action lines, Salesforce: the child relationship the lines are read through."""
-        return self._text("relationship")
-
-    @property
-    def element(self) -> str | None:
-        """Action lines, Intacct: the element the lines are written under."""
-        return self._text("element")
-
-
-class PlanDelete(_View):
-    """What a deletion on one side does to the other: `ignore`, `propagate`, `deactivate`."""
-
-    __slots__ = ()
-
-    @property
-    def mode(self) -> str:
-        """`ignore`, `propagate` or `deactivate`."""
-        return self._text("mode") or "ignore"
-
-    @property
-    def field(self) -> str | None:
-        """`deactivate`: the Intacct field set on the partner of a deleted record."""
-        return self._text("field")
-
-    @property
-    def value(self) -> Json:
-        """`deactivate`: the value that field gets."""
-        return self._data.get("value")
-
-
-class PlanMatch(_View):
-    """A natural key linking records seen for the first time: an Intacct and a Salesforce path."""
-
-    __slots__ = ()
-
-    @property
-    def intacct(self) -> str:
-        """The Intacct path."""
-        return str(self._data["intacct"])
-
-    @property
-    def salesforce(self) -> str:
-        """The Salesforce path."""
-        return str(self._data["salesforce"])
-
-
-def _matches(data: Json) -> tuple[PlanMatch, ...]:
-    return tuple(PlanMatch(m) for m in data or ())
-
-
 @dataclass(frozen=True, slots=True)
 class PlanStep:
     """One transform step: an op of `engine.language.steps` and its arguments."""
 
     op: str
-    args: Mapping[str, Json]
+    args: PlanArgs
 
     def to_dict(self) -> dict[str, Json]:
         """JSON form."""
@@ -201,7 +101,7 @@ class PlanStep:
     @classmethod
     def from_dict(cls, data: Mapping[str, Json]) -> PlanStep:
         """Read the JSON form."""
-        return cls(data["op"], freeze(data["args"]))
+        return cls(data["op"], PlanArgs(data["args"]))
 
 
 def _side_to_json(side: FieldSide) -> Json:
@@ -224,7 +124,7 @@ class PlanField:
     locked: bool = False
     required: bool = False
     transforms: tuple[PlanStep, ...] = ()
-    when: Mapping[str, Json] | None = None
+    when: PlanCondition | None = None
     labels: Mapping[str, str] = field(default_factory=_empty)
 
     def to_dict(self) -> dict[str, Json]:
@@ -254,7 +154,7 @@ class PlanField:
             locked=data["locked"],
             required=data["required"],
             transforms=tuple(PlanStep.from_dict(s) for s in data["transforms"]),
-            when=freeze(data["when"]),
+            when=condition(data["when"]),
             labels=freeze(data["labels"]),
         )
 
@@ -289,7 +189,7 @@ class PlanLines:
             intacct=PlanSide(data["intacct"]),
             salesforce=PlanSide(data["salesforce"]),
             source=Source.from_dict(data["source"]),
-            match=_matches(data.get("match")),
+            match=matches(data.get("match")),
             fields=tuple(PlanField.from_dict(f) for f in data["fields"]),
         )
 
@@ -345,7 +245,7 @@ class PlanMapping:
             create=tuple(data["create"]),
             conflict=data["conflict"],
             delete=PlanDelete(data["delete"]),
-            match=_matches(data["match"]),
+            match=matches(data["match"]),
             depends_on=tuple(data["depends_on"]),
             result=data["result"],
             fields=tuple(PlanField.from_dict(f) for f in data["fields"]),
