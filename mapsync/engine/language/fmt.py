@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mapsync.engine.errors import MapsyncError
+
 INDENT = "    "
 WIDE = 40
 ARROWS = ("<->", "->", "<-", "off")
@@ -32,7 +34,7 @@ STATEMENT_WORDS = frozenset({"intacct", "salesforce", "label", "create", "confli
 SYSTEM_WIDTH = len("salesforce")
 
 
-class FormatError(Exception):
+class FormatError(MapsyncError):
     """The formatter could not lay a file out without changing its meaning; report it as a
     bug with the file attached (the file is left unchanged)."""
 

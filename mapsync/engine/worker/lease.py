@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from mapsync.engine.errors import MapsyncError
 from mapsync.engine.state.postgres import connect
 
 SCHEMA = "mapsync_worker"
@@ -39,7 +40,7 @@ _DDL = f"""
 """
 
 
-class LeaseHeld(Exception):
+class LeaseHeld(MapsyncError):
     """Another live worker holds the pair: the job is tried again after the lease's ttl."""
 
 

@@ -14,11 +14,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mapsync.engine.errors import MapsyncError
+
 CONFIG_NAME = "mapsync.yaml"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
-class UnknownPair(Exception):
+class UnknownPair(MapsyncError):
     """A job named a pair this worker has no configuration for: fix the name or the folder.
 
     Such a job fails at once and is never retried."""

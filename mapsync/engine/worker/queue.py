@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mapsync.engine.errors import MapsyncError
 from mapsync.engine.worker.lease import Lease, LeaseHeld, install, log_failure
 from mapsync.engine.worker.pairs import UnknownPair, config_of, sync_pair
 
@@ -31,7 +32,7 @@ DEFAULT_TTL = 60.0  # seconds without a heartbeat before a pair's lease and job 
 LEASE_RETRIES = 20  # attempts of a job whose pair stays held by a live worker
 
 
-class PairFailed(Exception):
+class PairFailed(MapsyncError):
     """The pair's sync failed as a whole (auth, budget, configuration): see the message."""
 
 
