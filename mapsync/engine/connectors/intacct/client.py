@@ -27,7 +27,7 @@ from mapsync.engine.catalog import Catalogs, ObjectInfo, load_catalogs
 from mapsync.engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
 from mapsync.engine.connectors.retry import RetryPolicy
 from mapsync.engine.connectors.valuecheck import xml_problem
-from mapsync.engine.errors import DuplicateRecord, SyncError, ValidationFailed
+from mapsync.engine.errors import SyncError, ValidationFailed
 
 from . import envelope, query, sotransaction
 from .controlids import controlid, distinct
@@ -35,8 +35,9 @@ from .envelope import Function, SenderCredentials, UserLogin
 from .errors import SYSTEM, record_label
 from .gateway import DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, Gateway
 from .reads import Reader
-from .values import build_object, check_values, to_python, to_wire, writable_items
-from .writes import Planned, Writer, failure, rejected
+from .values import build_object, check_values, to_wire, writable_items
+from .verify import Verifier, _legacy_header, _str
+from .writes import Planned, Writer, rejected
 
 DEFAULT_BATCH_SIZE = 100  # functions per write request; see bench/connectors_intacct.py
 DEFAULT_KEYS_PER_QUERY = 100
@@ -87,6 +88,7 @@ class IntacctClient:
         self._catalogs = catalogs
         self._reader = Reader(self._gateway, page_size=page_size, query_page_size=query_page_size)
         self._writer = Writer(self._gateway, batch_size)
+        self._verifier = Verifier(self.read_by_keys, self._info)
         self._keys_per_query = max(1, keys_per_query)
         self._read_function = read_function
 
@@ -362,168 +364,14 @@ class IntacctClient:
     ) -> list[WriteResult]:
         ready = [p for p in planned if isinstance(p, Planned)]
         done = {p.index: p for p in planned if isinstance(p, WriteResult)}
-        for result in self._writer.write(ready, kind, self._verify):
+        for result in self._writer.write(ready, kind, self._verifier.verify):
             done[result.index] = result
         return [done[i] for i in range(len(planned))]
-
-    # --- de-duplication checks (see writes.py) ------------------------------------------
-
-    def _verify(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
-        settled: dict[int, WriteResult] = {}
-        resend: list[Planned] = []
-        for kind in {p.kind for p in items}:
-            group = [p for p in items if p.kind == kind]
-            checked, again = _VERIFIERS[kind](self, group)
-            settled.update(checked)
-            resend.extend(again)
-        return settled, resend
-
-    def _verify_create(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
-        settled = {p.index: self._verify_unkeyed(p) for p in items if not (p.key and p.key_field)}
-        keyed = [p for p in items if p.key and p.key_field]
-        if not keyed:
-            return settled, []
-        key_field = str(keyed[0].key_field)
-        found = {
-            str(r.get(key_field)): r
-            for r in self.read_by_keys(
-                keyed[0].obj, key_field, [str(p.key) for p in keyed], ["RECORDNO", key_field]
-            )
-        }
-        for item in keyed:
-            row = found.get(str(item.key))
-            if row is not None:
-                settled[item.index] = WriteResult(
-                    index=item.index,
-                    ok=True,
-                    record_id=_str(row.get("RECORDNO")),
-                    key=item.key,
-                    created=True,
-                )
-        return settled, [p for p in keyed if p.index not in settled]
-
-    def _verify_unkeyed(self, item: Planned) -> WriteResult:
-        """A create without a key (RECORDNO-keyed objects such as TASK) that already ran.
-
-        Its controlid is a digest of the values sent, so the earlier run sent exactly these
-        values: the one record holding all of them is that run's record. No such record, or
-        several, leave the outcome unknown; the create is never re-sent (no duplicates).
-        """
-        row = self._sole_match(item)
-        if row is None or not _str(row.get("RECORDNO")):
-            return _unknown(item)
-        record_id = _str(row.get("RECORDNO"))
-        return WriteResult(index=item.index, ok=True, record_id=record_id, created=True)
-
-    def _sole_match(self, item: Planned) -> Record | None:
-        info = self._info(item.obj)
-        record = item.record
-        if info is None or not info.name_field or not isinstance(record, Mapping):
-            return None
-        sent = {
-            path: value
-            for path, value in writable_items(record, info)
-            if value is not None and info.field(path) is not None
-        }
-        probe = sent.get(info.name_field)
-        if probe is None:
-            return None
-        rows = self.read_by_keys(item.obj, info.name_field, [to_wire(probe)], ["RECORDNO", *sent])
-        same = [row for row in rows if _holds(row, sent, info)]
-        return same[0] if len(same) == 1 else None
-
-    def _verify_delete(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
-        ids = [str(p.record_id) for p in items]
-        present = {
-            str(r.get("RECORDNO"))
-            for r in self.read_by_keys(items[0].obj, "RECORDNO", ids, ["RECORDNO"])
-        }
-        settled = {
-            p.index: WriteResult(index=p.index, ok=True, record_id=p.record_id)
-            for p in items
-            if str(p.record_id) not in present
-        }
-        return settled, [p for p in items if p.index not in settled]
-
-    def _verify_resend(self, items: list[Planned]) -> tuple[dict[int, WriteResult], list[Planned]]:
-        return {}, items
-
-    def _verify_document(
-        self, items: list[Planned]
-    ) -> tuple[dict[int, WriteResult], list[Planned]]:
-        settled: dict[int, WriteResult] = {}
-        resend: list[Planned] = []
-        for item in items:
-            header = _header(item)
-            docno, doctype = header.get("documentno"), header.get("transactiontype")
-            if not docno or not doctype:
-                settled[item.index] = _unknown(item)
-                continue
-            rows = self.read_by_keys(
-                "SODOCUMENT",
-                "DOCNO",
-                [str(docno)],
-                ["RECORDNO", "DOCID", "DOCNO"],
-                docparid=str(doctype),
-            )
-            if rows:
-                settled[item.index] = WriteResult(
-                    index=item.index,
-                    ok=True,
-                    record_id=_str(rows[0].get("RECORDNO")),
-                    key=_str(rows[0].get("DOCID")) or f"{doctype}-{docno}",
-                    created=True,
-                )
-            else:
-                resend.append(item)
-        return settled, resend
 
     def _info(self, obj: str) -> ObjectInfo | None:
         if self._catalogs is None:
             self._catalogs = load_catalogs()
         return self._catalogs.intacct.get(obj)
-
-
-_VERIFIERS = {
-    "create": IntacctClient._verify_create,
-    "update": IntacctClient._verify_resend,
-    "delete": IntacctClient._verify_delete,
-    "create_sotransaction": IntacctClient._verify_document,
-    "update_sotransaction": IntacctClient._verify_resend,
-}
-
-
-def _holds(row: Record, sent: Mapping[str, Any], info: ObjectInfo) -> bool:
-    """True when `row` has every value in `sent`, each typed as a read would type it."""
-    return all(
-        row.get(path) == to_python(to_wire(value), info.field(path)) for path, value in sent.items()
-    )
-
-
-def _unknown(item: Planned) -> WriteResult:
-    return failure(
-        item,
-        DuplicateRecord(
-            "already executed by an earlier request whose answer was lost, and the record has no "
-            "key to look it up by; check Intacct before replaying",
-            system=SYSTEM,
-            operation=item.function.name,
-        ),
-    )
-
-
-def _header(item: Planned) -> Mapping[str, Any]:
-    record = item.record
-    if isinstance(record, Mapping):
-        header = record.get("transaction", {})
-        if isinstance(header, Mapping):
-            return _legacy_header(header)
-    return {}
-
-
-def _legacy_header(header: Mapping[str, Any]) -> dict[str, Any]:
-    named = sotransaction.legacy_names(header, None)
-    return {str(k).lower(): v for k, v in named.items()}
 
 
 def _document_label(header: Mapping[str, Any]) -> str:
@@ -547,10 +395,6 @@ def _with(fields: Sequence[str], *extra: str) -> list[str]:
     if not fields or "*" in fields:
         return []
     return list(dict.fromkeys([*fields, *extra]))
-
-
-def _str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
 
 
 __all__ = ["IntacctClient", "RetryPolicy", "SenderCredentials", "UserLogin"]
