@@ -111,6 +111,23 @@ class BatchSizes:
 
 
 @dataclass(frozen=True, slots=True)
+class Concurrency:
+    """How much a run does at once (options.concurrency).
+
+    `mappings`: mappings in flight (1, the default, runs them one after another; 4 lets
+    independent mappings overlap their waits on the two services). `intacct`, `salesforce`:
+    requests in flight to each service. Salesforce allows 25 concurrent long-running
+    (over 20 s) requests per production org (5 for Developer Edition and trials); Intacct's
+    standard level of service allows one API transaction job per company at a time, so 1 is
+    the safe default there (higher tiers allow more: uncertain, check your contract).
+    """
+
+    mappings: int = 1
+    intacct: int = 1
+    salesforce: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     """How the standard rules behave (options)."""
 
@@ -119,6 +136,7 @@ class Options:
     sales_document_relationship: Literal["one-to-one", "one-to-many"] = "one-to-one"
     overlap_seconds: int = 300
     batch_sizes: BatchSizes = field(default_factory=BatchSizes)
+    concurrency: Concurrency = field(default_factory=Concurrency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,4 +393,5 @@ def _options(section: Mapping[str, Any]) -> Options:
         sales_document_relationship=section.get("sales_document_relationship", "one-to-one"),
         overlap_seconds=section.get("overlap_seconds", 300),
         batch_sizes=BatchSizes(**batches),
+        concurrency=Concurrency(**(section.get("concurrency") or {})),
     )

@@ -153,11 +153,16 @@ class RunContext:
 
         from mapsync.engine.runner.pairing import Options
 
+        at_once = self.config.options.concurrency
+        settings: dict[str, Any] = {
+            "at_once": (at_once.mappings, at_once.intacct, at_once.salesforce),
+            **overrides,
+        }
         return Options(
             overlap=dt.timedelta(seconds=self.config.options.overlap_seconds),
             timezone=ZoneInfo(self.config.intacct.timezone),
             relationship=self.config.options.sales_document_relationship,
-            **overrides,
+            **settings,
         )
 
     def effective_plan(self) -> Plan:

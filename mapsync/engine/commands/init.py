@@ -51,6 +51,10 @@ options:
     salesforce_read: 2000
     salesforce_write: 200
     bulk_threshold: 3600                         # Bulk API 2.0 from this many records
+  concurrency:                                   # how much a run does at once
+    mappings: 1                                  # 4: independent mappings side by side
+    intacct: 1                                   # requests in flight; standard service: 1
+    salesforce: 10                               # up to 25 long requests per org
 
 state:
   path: .mapsync/state.db                        # embedded SQLite, the default

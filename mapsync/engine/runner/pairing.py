@@ -33,6 +33,7 @@ class Options:
     retry_ids: frozenset[int] | None = None  # replay: these error ids (None = all open)
     replay: bool = False
     relationship: str = "one-to-one"  # Opportunity -> sales documents (actions)
+    at_once: tuple[int, int, int] = (1, 1, 1)  # mappings, Intacct and Salesforce requests
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import cast
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
@@ -21,6 +22,7 @@ from mapsync.engine.plan import Plan, PlanMapping
 from mapsync.engine.program import RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
 from mapsync.engine.runner.pairing import Options
+from mapsync.engine.runner.parallel import Schedule, Throttled
 from mapsync.engine.runner.pipeline import MappingSync
 from mapsync.engine.runner.reader import Clock, utc_now
 from mapsync.engine.runner.report import MappingReport, RunReport
@@ -85,11 +87,18 @@ def run_plan(
     """Apply (or with `options.dry_run`, evaluate) every selected mapping of `plan`.
 
     `lock` (the state lock's `hold`) is held around each mapping, so that `mapsync listen`
-    can act between two mappings of a long run. `clock` gives the current time to the
-    readers (the overlap window of watermarks).
+    can act between two mappings of a long run (around the whole run when mappings run
+    side by side: `options.at_once`, see `parallel`). `clock` gives the current time to
+    the readers (the overlap window of watermarks).
     """
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
+    mappings = with_actions_first(selected(plan.mappings, only))
+    at_once, intacct_limit, salesforce_limit = options.at_once
+    side_by_side = at_once > 1 and len(mappings) > 1
+    if side_by_side:
+        intacct = cast(IntacctAPI, Throttled(intacct, intacct_limit))
+        salesforce = cast(SalesforceAPI, Throttled(salesforce, salesforce_limit))
     inputs = _Inputs(
         intacct,
         salesforce,
@@ -101,28 +110,56 @@ def run_plan(
         timezone,
         clock,
     )
+
+    def run_one(mapping: PlanMapping) -> Outcome:
+        return _outcome(mapping, lambda: inputs.run(mapping))
+
+    if side_by_side:
+        with lock() if lock is not None else nullcontext():
+            _side_by_side(mappings, run_one, at_once, report, progress)
+    else:
+        _one_by_one(mappings, run_one, report, progress, lock)
+    if run_id is not None:
+        status = "failed" if report.fatal else ("partial" if report.failed else "ok")
+        state.finish_run(run_id, status, report.to_dict())
+    return report
+
+
+Outcome = tuple[MappingReport, str | None, bool]  # the report, a fatal error, transient
+
+
+def _outcome(mapping: PlanMapping, run: Callable[[], MappingReport]) -> Outcome:
+    try:
+        return run(), None, False
+    except FATAL as exc:
+        return MappingReport(mapping.name, mapping.kind, fatal=str(exc)), str(exc), False
+    except SyncError as exc:
+        # The service failed for the whole mapping (not one record): later mappings
+        # may still run, and the next run starts again from the same watermark.
+        log.warning("mapping %s stopped: %s", mapping.name, exc)
+        outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc))
+        outcome.intacct.failed += 1
+        return outcome, None, isinstance(exc, TransientError)
+
+
+def _one_by_one(
+    mappings: list[PlanMapping],
+    run_one: Callable[[PlanMapping], Outcome],
+    report: RunReport,
+    progress: Progress | None,
+    lock: Callable[[], AbstractContextManager[object]] | None,
+) -> None:
     unreachable = 0
-    for mapping in with_actions_first(selected(plan.mappings, only)):
+    for mapping in mappings:
         if progress:
             progress(mapping.name, None)
-        try:
-            with lock() if lock is not None else nullcontext():
-                outcome = inputs.run(mapping)
-        except FATAL as exc:
-            report.fatal = str(exc)
-            outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc))
-            report.mappings.append(outcome)
-            break
-        except SyncError as exc:
-            # The service failed for the whole mapping (not one record): later mappings
-            # may still run, and the next run starts again from the same watermark.
-            log.warning("mapping %s stopped: %s", mapping.name, exc)
-            outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc))
-            outcome.intacct.failed += 1
-            unreachable = unreachable + 1 if isinstance(exc, TransientError) else 0
-        else:
-            unreachable = 0
+        with lock() if lock is not None else nullcontext():
+            outcome, fatal, transient = run_one(mapping)
         report.mappings.append(outcome)
+        if fatal:
+            report.fatal = fatal
+            break
+        unreachable = unreachable + 1 if transient else 0
         if progress:
             progress(mapping.name, outcome)
         if unreachable >= UNREACHABLE_LIMIT:
@@ -130,10 +167,34 @@ def run_plan(
             # stop instead of retrying every remaining mapping; the next run resumes.
             log.warning("stopping the run: %s", report.mappings[-1].fatal)
             break
-    if run_id is not None:
-        status = "failed" if report.fatal else ("partial" if report.failed else "ok")
-        state.finish_run(run_id, status, report.to_dict())
-    return report
+
+
+def _side_by_side(
+    mappings: list[PlanMapping],
+    run_one: Callable[[PlanMapping], Outcome],
+    at_once: int,
+    report: RunReport,
+    progress: Progress | None,
+) -> None:
+    unreachable = 0
+
+    def stop() -> bool:
+        return report.fatal is not None or unreachable >= UNREACHABLE_LIMIT
+
+    def started(mapping: PlanMapping) -> None:
+        if progress:
+            progress(mapping.name, None)
+
+    schedule = Schedule(mappings)
+    for mapping, future in schedule.run(run_one, workers=at_once, stop=stop, started=started):
+        outcome, fatal, transient = future.result()
+        report.mappings.append(outcome)
+        report.fatal = report.fatal or fatal
+        unreachable = unreachable + 1 if transient else 0
+        if progress and not fatal:
+            progress(mapping.name, outcome)
+    order = {m.name: index for index, m in enumerate(mappings)}
+    report.mappings.sort(key=lambda m: order[m.name])
 
 
 @dataclass(frozen=True, slots=True)

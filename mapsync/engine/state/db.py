@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -22,6 +23,8 @@ class Db:
     """A DB-API connection in autocommit mode, with explicit (nestable) transactions.
 
     `label` names the store in messages (a file path, or a URL with its password masked).
+    Mappings running side by side share one `Db`: a transaction holds it for its whole
+    length, so another thread's statements never land inside it.
     """
 
     def __init__(self, conn: Any, dialect: Dialect, label: str) -> None:
@@ -30,6 +33,7 @@ class Db:
         self.label = label
         self._depth = 0
         self.closed = False
+        self._lock = threading.RLock()
 
     def sql(self, text: str) -> str:
         """`text` with placeholders as this backend's driver wants them."""
@@ -37,24 +41,30 @@ class Db:
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; returns the driver's cursor (iterate it, or fetchone())."""
-        if self.dialect == "sqlite":
-            return self.conn.execute(text, tuple(params))
-        return self.conn.execute(self.sql(text), tuple(params) or None)
+        with self._lock:
+            if self.dialect == "sqlite":
+                return self.conn.execute(text, tuple(params))
+            return self.conn.execute(self.sql(text), tuple(params) or None)
 
     def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement once per row of parameters."""
         rows = list(rows)
         if not rows:
             return
-        if self.dialect == "postgres":
-            with self.conn.cursor() as cursor:
-                cursor.executemany(self.sql(text), rows)
-        else:
-            self.conn.executemany(text, rows)
+        with self._lock:
+            if self.dialect == "postgres":
+                with self.conn.cursor() as cursor:
+                    cursor.executemany(self.sql(text), rows)
+            else:
+                self.conn.executemany(text, rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All statements inside commit together or not at all; nests as savepoints."""
+        with self._lock:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[None]:
         commit: tuple[str, ...]
         rollback: tuple[str, ...]
         if self._depth == 0:

@@ -70,7 +70,8 @@ class UsageTracker:
     latest: LimitInfo | None = None
     calls_made: int = 0
     calls_since_header: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    in_flight: int = 0  # requests sent and not answered yet (mappings run side by side)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def observe(self, header: str | None) -> None:
         """Record one response's `Sforce-Limit-Info` header (if any)."""
@@ -79,6 +80,26 @@ class UsageTracker:
             with self._lock:
                 self.latest = info
                 self.calls_since_header = 0
+
+    def reserve(self, calls: int = 1, *, operation: str = "") -> None:
+        """Check the budget for one request and count it, as one step: requests sent at
+        the same time by mappings running side by side cannot both take the last call."""
+        with self._lock:
+            self.check(calls, operation=operation)
+            self.count_call()
+            self.in_flight += 1
+
+    def answered(self, header: str | None) -> None:
+        """A reserved request got its response (with `Sforce-Limit-Info`, or None).
+
+        The header counts the org's calls up to this one, from every process using the
+        org (so the budget is shared by every worker touching it); the requests still in
+        flight may not be in it yet and stay counted on top."""
+        with self._lock:
+            self.in_flight = max(self.in_flight - 1, 0)
+            if header:
+                self.latest = parse_limit_info(header)
+                self.calls_since_header = self.in_flight
 
     def count_call(self) -> None:
         """Record one request sent."""

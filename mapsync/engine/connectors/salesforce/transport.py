@@ -79,17 +79,24 @@ class MeteredAdapter(HTTPAdapter):
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
         operation = operation_of(request.method or "GET", request.url or "")
-        if not operation.startswith("login."):
-            self._usage.check(1, operation=operation)
+        login = operation.startswith("login.")
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
-        self._counter.add(operation)
-        self._usage.count_call()
-        if self._inner is not None:
-            response = self._inner.send(request, **kwargs)
+        if login:  # logins do not count against the org's API usage
+            self._usage.count_call()
         else:
-            response = super().send(request, **kwargs)
-        self._usage.observe(response.headers.get("Sforce-Limit-Info"))
+            self._usage.reserve(1, operation=operation)
+        self._counter.add(operation)
+        header = None
+        try:
+            response = (self._inner.send(request, **kwargs) if self._inner is not None
+                        else super().send(request, **kwargs))
+            header = response.headers.get("Sforce-Limit-Info")
+        finally:
+            if login:
+                self._usage.observe(header)
+            else:
+                self._usage.answered(header)
         return response
 
 
