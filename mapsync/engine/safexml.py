@@ -1,4 +1,5 @@
-"""The one safe XML parser, shared by the Intacct client (responses) and sandbox (requests).
+"""The one safe XML parser: Intacct responses (client) and requests (sandbox), Salesforce
+SOAP login answers (client) and requests (sandbox), and outbound messages (`listen`).
 
 Untrusted XML is parsed without DTD loading, entity expansion or network access, with
 libxml2's default depth and size limits (`huge_tree=False`), and any document that carries a
@@ -21,10 +22,11 @@ _EMPTY_MESSAGE = "Fatal Error 4: Document is empty. Line: 1, column: 1."
 class UnsafeXml(MapsyncError, ValueError):
     """The body is not acceptable XML; `reason` is short, `messages` are libxml2's own words."""
 
-    def __init__(self, reason: str, messages: list[str]) -> None:
+    def __init__(self, reason: str, messages: list[str], kind: str = "malformed") -> None:
         super().__init__(reason)
         self.reason = reason
         self.messages = messages
+        self.kind = kind  # too-large, empty, doctype or malformed
 
 
 def parser(*, keep_blank_text: bool = True) -> etree.XMLParser:
@@ -41,15 +43,22 @@ def parser(*, keep_blank_text: bool = True) -> etree.XMLParser:
     )
 
 
+def lenient_parser() -> etree.XMLParser:
+    """The same guarantees, recovering what it can of a malformed document (for echoing the
+    control block of a broken request, as the real gateway does)."""
+    return etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
+                           load_dtd=False, huge_tree=False)
+
+
 def parse(body: bytes, *, max_bytes: int, keep_blank_text: bool = True) -> etree._Element:
     """The root element of `body`; UnsafeXml for oversize, empty, malformed or DOCTYPE XML."""
     if len(body) > max_bytes:
         raise UnsafeXml(f"larger than the {max_bytes} byte limit",
-                        [f"Request larger than {max_bytes} bytes."])
+                        [f"Request larger than {max_bytes} bytes."], "too-large")
     if not body.strip():
-        raise UnsafeXml("empty document", [_EMPTY_MESSAGE])
-    if b"<!DOCTYPE" in body[:4096].upper():
-        raise UnsafeXml("declares a DOCTYPE or entities (refused)", [_DOCTYPE_MESSAGE])
+        raise UnsafeXml("empty document", [_EMPTY_MESSAGE], "empty")
+    if b"<!DOCTYPE" in body[:4096].upper() or b"<!ENTITY" in body.upper():
+        raise UnsafeXml("declares a DOCTYPE or entities (refused)", [_DOCTYPE_MESSAGE], "doctype")
     xml_parser = parser(keep_blank_text=keep_blank_text)
     try:
         root = etree.fromstring(body, xml_parser)
@@ -57,7 +66,7 @@ def parse(body: bytes, *, max_bytes: int, keep_blank_text: bool = True) -> etree
         raise UnsafeXml(f"not well-formed XML ({exc.msg})", _messages(xml_parser.error_log)) \
             from None
     if has_doctype(root) or _has_entities(root):
-        raise UnsafeXml("declares a DOCTYPE or entities (refused)", [_DOCTYPE_MESSAGE])
+        raise UnsafeXml("declares a DOCTYPE or entities (refused)", [_DOCTYPE_MESSAGE], "doctype")
     return root
 
 

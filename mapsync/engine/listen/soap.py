@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from mapsync.engine import safexml
+
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -92,21 +94,16 @@ def ack() -> bytes:
     ).encode()
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, remove_comments=True)
-
-
 def parse_notifications(body: bytes, *, limit: int) -> Message:
     """The message in `body`; Fault (4xx) when it is too large, not XML, or not this call."""
-    if len(body) > limit:
-        raise Fault.client(f"the message is larger than {limit} bytes", 413)
-    if b"<!DOCTYPE" in body.upper():
-        raise Fault.client("a DOCTYPE is not allowed in a notification")
     try:
-        root = etree.fromstring(body, _parser())
-    except etree.XMLSyntaxError as err:
-        raise Fault.client(f"the body is not well-formed XML: {err.msg}") from None
+        root = safexml.parse(body, max_bytes=limit)
+    except safexml.UnsafeXml as err:
+        if err.kind == "too-large":
+            raise Fault.client(f"the message is larger than {limit} bytes", 413) from None
+        if err.kind == "doctype":
+            raise Fault.client("a DOCTYPE is not allowed in a notification") from None
+        raise Fault.client(f"the body is not well-formed XML: {err.reason}") from None
     call = root.find(f"{{{SOAP_NS}}}Body/{{{OUTBOUND_NS}}}notifications")
     if etree.QName(root).text != f"{{{SOAP_NS}}}Envelope" or call is None:
         raise Fault.client("expected a SOAP envelope whose body is an outbound `notifications`")

@@ -26,6 +26,7 @@ import jwt
 import requests
 from lxml import etree
 
+from mapsync.engine import safexml
 from mapsync.engine.connectors.salesforce.errors import SYSTEM, excerpt, from_exception
 from mapsync.engine.errors import (
     AuthenticationError,
@@ -259,21 +260,18 @@ def _soap_fault(root: etree._Element, status: int) -> SyncError:
 
 def parse_xml(content: bytes, *, operation: str) -> etree._Element:
     """Parse a small XML body safely (no DTD, entities or network); ProtocolError otherwise."""
-    if len(content) > MAX_LOGIN_BODY:
-        raise ProtocolError("XML answer too large", system=SYSTEM, operation=operation)
-    if b"<!doctype" in content[:4096].lower() or b"<!entity" in content.lower():
-        raise ProtocolError(
-            "XML answer carries a DOCTYPE or entity declaration; refused",
-            system=SYSTEM, operation=operation, code="UNSAFE_XML",
-        )
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
     try:
-        root = etree.fromstring(content, parser)
-    except etree.XMLSyntaxError:
+        return safexml.parse(content, max_bytes=MAX_LOGIN_BODY)
+    except safexml.UnsafeXml as exc:
+        if exc.kind == "too-large":
+            raise ProtocolError("XML answer too large", system=SYSTEM,
+                                operation=operation) from None
+        if exc.kind == "doctype":
+            raise ProtocolError(
+                "XML answer carries a DOCTYPE or entity declaration; refused",
+                system=SYSTEM, operation=operation, code="UNSAFE_XML",
+            ) from None
         raise ProtocolError(
             f"answer is not XML: {excerpt(content)}", system=SYSTEM, operation=operation,
             code="NOT_XML",
         ) from None
-    return root

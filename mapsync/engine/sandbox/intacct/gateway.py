@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from mapsync.engine import safexml
 from mapsync.engine.sandbox.faults import CallStats
 from mapsync.engine.sandbox.intacct import errors, render, schema
 from mapsync.engine.sandbox.intacct.context import Context, Outcome
@@ -306,11 +307,8 @@ def _echo(root: etree._Element) -> ControlEcho:
 
 def _echo_of_broken(body: bytes) -> ControlEcho:
     """Control values from a malformed request, read leniently (never resolving anything)."""
-    parser = etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
     try:
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(body, safexml.lenient_parser())
     except etree.XMLSyntaxError:
         return ControlEcho()
     if root is None or root.tag != "request" or has_doctype(root):

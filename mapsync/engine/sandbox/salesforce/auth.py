@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from lxml import etree
-
+from mapsync.engine import safexml
 from mapsync.engine.sandbox.salesforce.ids import ORG_ID, USER_ID
 
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -28,6 +27,7 @@ FAULT_NS = "urn:fault.partner.soap.sforce.com"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
 SESSION_SECONDS = 7200
+MAX_LOGIN_BYTES = 1024 * 1024  # a SOAP login envelope is well under a kilobyte
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,19 +82,11 @@ def bearer(header: str | None) -> str | None:
     return token.strip() if scheme.lower() in ("bearer", "oauth") and token.strip() else None
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-
-
 def _login_fields(body: bytes) -> tuple[str, str] | None:
     """(username, password) from a SOAP login envelope, or None when it is not one."""
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        return None
     try:
-        root = etree.fromstring(body, _parser())
-    except etree.XMLSyntaxError:
+        root = safexml.parse(body, max_bytes=MAX_LOGIN_BYTES)
+    except safexml.UnsafeXml:
         return None
     login = root.find(f".//{{{PARTNER}}}login")
     if login is None:
