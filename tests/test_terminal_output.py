@@ -3,11 +3,13 @@ plain count lines say which side each number belongs to."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +99,50 @@ def test_count_lines_name_the_sides() -> None:
         "created=98765 linked=3 deleted=2 skipped=1 failed=4 calls=420 · conflicts=7")
     assert count_line(quiet) == "ARTerm (managed): no changes"
     assert count_line(stopped) == "Project (sync): stopped: Salesforce refused the login"
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a console is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def reconcile_summary() -> dict[str, Any]:
+    mapping = {"name": "BillingPriceBookEntry", "kind": "sync", "intacct_records": 120345,
+               "salesforce_records": 120001, "linked": 119990, "missing_in_salesforce_count": 12,
+               "missing_in_intacct_count": 0, "differences_count": 3456,
+               "not_synced_by_rule": {"intacct": 7, "salesforce": 9}, "error": None,
+               "in_step": False, "missing_in_salesforce": [], "missing_in_intacct": [],
+               "differences": []}
+    return {"mappings": [mapping], "fatal": None, "in_step": False}
+
+
+def test_reconcile_and_errors_tables_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapsync.engine.commands.errors import print_errors
+    from mapsync.engine.commands.reconcile import print_report
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = Terminal()
+    print_report(reconcile_summary(), stream=out)
+    table = out.getvalue()
+    assert widest(table) <= 80
+    for number in ("120345", "120001", "119990", "3456", "7 / 9"):
+        assert number in table
+    error = {"id": 12, "mapping": "SalesOrderDocumentLines", "side": "intacct",
+             "record_key": "SO-000123", "rule": "rules/sales_documents.map:77:5",
+             "error_type": "validation", "error_code": "BL34000061", "attempts": 3,
+             "transient": False, "status": "open",
+             "message": "Required field Customer ID is missing on the sales order " * 3}
+    out = Terminal()
+    print_errors([error], stream=out)
+    assert widest(out.getvalue()) <= 80
+    assert "BL34000061" in out.getvalue().replace("\n", " ")
+
+
+def test_reconcile_plain_lines_name_the_sides() -> None:
+    from mapsync.engine.commands.reconcile import print_report
+
+    out = io.StringIO()
+    print_report(reconcile_summary(), stream=out)
+    assert "not_synced=intacct:7,salesforce:9" in out.getvalue()

@@ -35,17 +35,21 @@ def table_width() -> int:
 
 
 def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
-                 width: int | None = None) -> str:
-    """The table as lines of text no wider than `width` (unless the numbers alone are)."""
+                 width: int | None = None, notes: Sequence[str] = ()) -> str:
+    """The table as lines of text no wider than `width` (unless the numbers alone are).
+    `notes` (one per row, may be empty) are printed under their row, indented and wrapped
+    to the full width: room for a long message that no column could hold."""
     limit = width or table_width()
     widths, gap = _fit(columns, rows, limit)
     headings = [_wrap(c.heading, w) for c, w in zip(columns, widths, strict=True)]
     out = _lines(columns, headings, widths, gap)
     out.append((" " * gap).join("-" * w for w in widths))
-    for row in rows:
+    for index, row in enumerate(rows):
         cells = [[cell] if column.numeric else _wrap(cell, w)
                  for column, cell, w in zip(columns, row, widths, strict=True)]
         out += _lines(columns, cells, widths, gap)
+        note = notes[index] if index < len(notes) else ""
+        out += ["    " + line for line in _wrap(note, max(limit - 4, MIN_TEXT))] if note else []
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
@@ -63,12 +67,19 @@ def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]],
         _shrink_text(columns, widths, natural, room)
         if sum(widths) <= room:
             return widths, gap
+    # Last resort: numeric headings break inside words too; the values still never do.
+    room = limit - (len(columns) - 1)
+    for i in sorted((i for i, c in enumerate(columns) if c.numeric), key=lambda i: -widths[i]):
+        values = max([1, *(len(r[i]) for r in rows)])
+        widths[i] = max(values, widths[i] - (sum(widths) - room))
     return widths, 1
 
 
 def _numeric_minimum(column: Column, rows: Sequence[Sequence[str]], index: int) -> int:
-    words = column.heading.split() or [""]
-    return max([max(len(w) for w in words), *(len(r[index]) for r in rows)])
+    """The widest value, or the widest part of the heading (it wraps between words and after
+    `_`), whichever is wider."""
+    parts = [p for word in column.heading.split() for p in BREAKS.split(word)] or [""]
+    return max([max(len(p) for p in parts), *(len(r[index]) for r in rows)])
 
 
 def _shrink_text(columns: Sequence[Column], widths: list[int], natural: list[int],

@@ -138,9 +138,12 @@ def print_errors(
         return
     rows = [_row(e) for e in errors]
     if out.isatty():
-        from mapsync.engine.commands._render import print_table
+        from mapsync.engine.commands._table import Column, render_table
 
-        print_table("mapsync errors", HEADERS, rows, out)
+        # The message goes under its row, across the whole width.
+        columns = [Column(h, numeric=h in ("id", "attempts")) for h in HEADERS[:-1]]
+        table = render_table(columns, [r[:-1] for r in rows], notes=[r[-1] for r in rows])
+        out.write("mapsync errors\n" + table)
     else:
         for row in rows:
             fields = " ".join(f"{h}={c}" for h, c in zip(HEADERS[1:-1], row[1:-1], strict=True))

@@ -118,12 +118,21 @@ def print_report(summary: dict[str, Any], stream: TextIO | None = None) -> None:
         print_table("mapsync reconcile", HEADERS, rows, out)
     else:
         for row in rows:
-            cells = [f"{h}={c}" for h, c in zip(HEADERS[2:-1], row[2:-1], strict=True) if c != "-"]
+            cells = [_plain_cell(h, c) for h, c in zip(HEADERS[2:-1], row[2:-1], strict=True)
+                     if c != "-"]
             out.write(f"{row[0]} ({row[1]}): {' '.join(cells)} [{row[-1]}]\n")
     for mapping in summary["mappings"]:
         for line in sample_lines(mapping):
             out.write(line + "\n")
     out.write(verdict(summary) + "\n")
+
+
+def _plain_cell(heading: str, cell: str) -> str:
+    """`heading=value`; a pair of counts names its sides (`not_synced=intacct:3,salesforce:4`)."""
+    if " / " in cell:
+        intacct, salesforce = cell.split(" / ")
+        cell = f"intacct:{intacct},salesforce:{salesforce}"
+    return f"{heading}={cell}"
 
 
 def _listed(items: list[Any], count: int) -> str:
