@@ -23,6 +23,7 @@ from mapsync.engine.program.canonical import jsonable
 from mapsync.engine.program.mapping import compile_rules
 from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.report import MappingReport
+from mapsync.engine.runner.status import StatusBoard
 from mapsync.engine.state import StateStore
 
 REQUEST_FIELD = "Intacct_Create_Sales_Order__c"
@@ -67,6 +68,7 @@ class ActionRunner:
         self.sf_object = mapping.salesforce.object or ""
         self.result_field = mapping.result
         self.docparid = mapping.intacct.docparid
+        self.status = StatusBoard.for_plan(salesforce, mapping, self.rules)
 
     def sf_fields(self, rules: Sequence[FieldRule], extra: Sequence[str]) -> list[str]:
         """Salesforce fields the rules read, known to the catalog."""
@@ -172,6 +174,7 @@ class ActionRunner:
             else:
                 self.fail(str(record["Id"]), result.error, header)
         self.write_back(done)
+        self.status.flush()
 
     def write_back(self, documents: dict[str, str]) -> None:
         if not documents or not self.result_field:
@@ -181,7 +184,7 @@ class ActionRunner:
             {"Id": sf_id, self.result_field: documents[sf_id], REQUEST_FIELD: False}
             for sf_id in ids
         ]
-        results = self.salesforce.update(self.sf_object, payloads)
+        results = self.salesforce.update(self.sf_object, self.status.stamp(payloads))
         for sf_id, payload, result in zip(ids, payloads, results, strict=True):
             if result.ok:
                 self.report.salesforce.updated += 1
@@ -203,3 +206,4 @@ class ActionRunner:
             rule=getattr(exc, "source", None),
             payload=jsonable(dict(payload)),
         )
+        self.status.failed(sf_id, error)

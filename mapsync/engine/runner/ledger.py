@@ -17,6 +17,7 @@ from mapsync.engine.program.canonical import jsonable
 from mapsync.engine.runner.decide import Conflict, Decision
 from mapsync.engine.runner.pairing import SAMPLES, Pair
 from mapsync.engine.runner.report import MappingReport
+from mapsync.engine.runner.status import StatusBoard
 from mapsync.engine.state import Link, StateStore, Watermark
 
 LinkRow = tuple[str, str | None, str]  # Intacct key, RECORDNO, Salesforce Id
@@ -38,6 +39,8 @@ class Ledger:
         self.run_id = run_id
         self.dry_run = dry_run
         self.report = MappingReport(mapping.name, mapping.kind)
+        # The sync status written on Salesforce records (status.py); the pipeline sets it.
+        self.status: StatusBoard = StatusBoard(None, "")
 
     # -- what the state knows ----------------------------------------------------------
 
@@ -142,6 +145,8 @@ class Ledger:
             rule=rule or self.rule_of(error, target, rules) or self.m.source,
             payload=jsonable(dict(payload or {})),
         )
+        if side == "salesforce":
+            self.status.failed(key, error)
 
     def rule_of(
         self, error: BaseException | None, target: str, rules: Sequence[FieldRule] | None = None

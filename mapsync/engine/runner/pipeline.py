@@ -34,6 +34,7 @@ from mapsync.engine.runner.pairer import Paired, Pairer
 from mapsync.engine.runner.pairing import Batch, Options, Pair, chunks, text
 from mapsync.engine.runner.reader import Clock, Reader, utc_now
 from mapsync.engine.runner.report import MappingReport
+from mapsync.engine.runner.status import StatusBoard
 from mapsync.engine.runner.writer import Writer
 from mapsync.engine.state import StateStore
 
@@ -57,6 +58,11 @@ class MappingSync:
         self.salesforce = salesforce
         self.options = options
         self.ledger = Ledger(mapping, state, run_id=run_id, dry_run=options.dry_run)
+        self.ledger.status = StatusBoard.for_plan(
+            salesforce, mapping.plan, mapping.rules,
+            open_errors=lambda: {str(e.record_key) for e in state.errors(mapping=mapping.name)
+                                 if e.side == "salesforce"},
+        )
         self.reader = Reader(mapping, intacct, salesforce, self.ledger, options, clock)
         self.pairer = Pairer(mapping, intacct, salesforce, self.ledger)
         self.decider = Decider(mapping, options.timezone)
@@ -78,6 +84,7 @@ class MappingSync:
         self.create_deferred_copies()
         self.retry_waiting()
         self.propagate_intacct_deletes()
+        self.ledger.status.flush()
         self.reader.commit_watermarks()
         self.report.intacct.api_calls = self.intacct.counter.total - calls_before[0]
         self.report.salesforce.api_calls = self.salesforce.counter.total - calls_before[1]

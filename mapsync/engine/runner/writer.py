@@ -47,6 +47,7 @@ class Writer:
         self.decider = decider
         self.options = options
         self.retried = retried  # Intacct keys read again because they failed before
+        self.status = ledger.status
 
     def apply(self, batch: Batch) -> None:
         """Write a chunk's changes, then store links, shadows and errors in one transaction."""
@@ -65,7 +66,10 @@ class Writer:
             for side, key in batch.resolved
             if not (side == "intacct" and key in lines_failed)
         ]
+        if not self.options.dry_run:
+            self.status.cleared(key for side, key in resolved if side == "salesforce")
         self.ledger.commit(links, shadows, resolved)
+        self.status.flush()
 
     def error_key(self, pair: Pair, side: str) -> str:
         """The key an error of `side` is recorded under: the record's own id on that side."""
@@ -217,7 +221,7 @@ class Writer:
         obj = self.m.salesforce.object if system == "salesforce" else self.m.intacct.object
         try:
             if system == "salesforce":
-                payloads = [salesforce_payload(p) for p in payloads]
+                payloads = self.status.stamp([salesforce_payload(p) for p in payloads])
                 if op == "upsert":
                     return self.salesforce.upsert(obj, self.m.salesforce.key, payloads)
                 return self.salesforce.update(obj, payloads)
