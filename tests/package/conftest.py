@@ -15,7 +15,8 @@ from mapsync.engine.resources import rules_dir
 MD = "http://soap.sforce.com/2006/04/metadata"
 XSD = "http://www.w3.org/2001/XMLSchema"
 ROOT_TYPES = ("CustomField", "CustomObject", "CustomObjectTranslation", "CustomFieldTranslation",
-              "Translations", "QuickAction", "CustomLabels", "Package")
+              "Translations", "QuickAction", "CustomLabels", "Package", "Workflow", "Flow",
+              "PermissionSet")
 
 
 def safe_parser() -> etree.XMLParser:

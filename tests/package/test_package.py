@@ -195,7 +195,8 @@ def _members_of_source_path(path: str, data: bytes) -> list[tuple[str, str]]:
         return [("Translations", name)]
     if parts[0] == "labels":
         return [("CustomLabel", n) for n in _texts(parse(data), "m:labels/m:fullName")]
-    return []
+    kinds = {"permissionsets": "PermissionSet", "flows": "Flow", "workflows": "Workflow"}
+    return [(kinds[parts[0]], name)] if parts[0] in kinds else []
 
 
 def test_mdapi_package_xml_matches_source(source_package: dict[str, bytes],

@@ -27,6 +27,12 @@ def register(subparsers: Any) -> None:
                         help=f"folder to write (default: {DEFAULT_OUTPUT})")
     parser.add_argument("--format", choices=("source", "mdapi"), default="source",
                         help="SFDX source layout or Metadata API layout (default: source)")
+    parser.add_argument("--listen-url", metavar="URL",
+                        help="the public HTTPS URL of `mapsync listen` (with ?token=…): adds "
+                             "the outbound message and the Flow that sends it")
+    parser.add_argument("--integration-user", metavar="USERNAME",
+                        help="the Salesforce username outbound messages are sent as "
+                             "(with --listen-url)")
     parser.add_argument("--force", action="store_true",
                         help="write into a folder that already holds files")
     parser.set_defaults(handler=handle)
@@ -45,12 +51,17 @@ def handle(args: argparse.Namespace) -> int:
         package_files,
         write_files,
     )
+    from mapsync.engine.package.automation import Trigger
 
+    if bool(args.listen_url) != bool(args.integration_user):
+        print("mapsync: error: --listen-url and --integration-user go together", file=sys.stderr)
+        return USAGE_ERROR
+    trigger = Trigger(args.listen_url, args.integration_user) if args.listen_url else None
     plan = compile_or_report(paths)
     if plan is None:
         return 1
     try:
-        files = package_files(build_model(plan, load_catalogs()), args.format)
+        files = package_files(build_model(plan, load_catalogs(), trigger), args.format)
     except PackageError as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from mapsync.engine.package import render
+from mapsync.engine.package.automation import automation_files
 from mapsync.engine.package.model import ActionSpec, ObjectSpec, PackageModel
 
 Format = Literal["source", "mdapi"]
@@ -45,6 +46,7 @@ def _metadata_files(model: PackageModel, fmt: Format,
         for language in model.languages:
             yield from _translation_files(model, obj, language, fmt, members)
     yield from _action_files(model, fmt, members)
+    yield from automation_files(model, fmt, members)
 
 
 def _object_files(model: PackageModel, obj: ObjectSpec, fmt: Format,

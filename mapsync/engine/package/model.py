@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mapsync.engine.catalog import Catalogs, FieldInfo, ObjectInfo
 from mapsync.engine.errors import MapsyncError
 from mapsync.engine.plan import FieldSide, Plan, PlanCondition, PlanField, PlanMatch, PlanSide
 from mapsync.engine.program.expr import condition_paths
+
+if TYPE_CHECKING:
+    from mapsync.engine.package.automation import OutboundSpec, PermissionSetSpec, Trigger
 
 DEFAULT_LANGUAGE = "en_US"
 # The checkbox the Create Sales Order button sets; the runner polls for it.
@@ -89,14 +93,19 @@ class PackageModel:
     languages: tuple[str, ...]
     objects: tuple[ObjectSpec, ...]
     actions: tuple[ActionSpec, ...]
+    outbound: tuple[OutboundSpec, ...] = ()
+    permission_sets: tuple[PermissionSetSpec, ...] = ()
 
     def object(self, name: str) -> ObjectSpec | None:
         """The object called `name`, or None."""
         return next((o for o in self.objects if o.name == name), None)
 
 
-def build_model(plan: Plan, catalogs: Catalogs) -> PackageModel:
-    """The model of what to deploy for `plan`."""
+def build_model(plan: Plan, catalogs: Catalogs, trigger: Trigger | None = None) -> PackageModel:
+    """The model of what to deploy for `plan`; with a `trigger` (the listener's URL and
+    user) also the outbound messages that send the actions."""
+    from mapsync.engine.package.automation import outbound_specs, permission_sets
+
     used = _used_fields(plan)
     for action in _actions(plan):
         used.setdefault(action.object, {}).setdefault(action.field, {})
@@ -107,7 +116,9 @@ def build_model(plan: Plan, catalogs: Catalogs) -> PackageModel:
     )
     languages = tuple(sorted(set(plan.languages) - {DEFAULT_LANGUAGE}))
     actions = tuple(sorted(_actions(plan), key=lambda a: (a.object, a.name)))
-    return PackageModel(DEFAULT_LANGUAGE, languages, objects, actions)
+    return PackageModel(DEFAULT_LANGUAGE, languages, objects, actions,
+                        outbound_specs(actions, trigger),
+                        permission_sets(plan, objects, actions))
 
 
 def _catalog_object(catalogs: Catalogs, name: str) -> ObjectInfo:
