@@ -3,12 +3,18 @@
 Catalogs are data (`schemas/catalog/<system>/<OBJECT>.json`), validated by
 `schemas/catalog.schema.json`. The checker, compiler, sandboxes, connectors and the
 package generator all read them through `load_catalogs()`.
+
+A real org adds its own fields and objects. `overlay()` lays a rule set's schema snapshot
+(`schema/<system>/<OBJECT>.json`, the same document format; see `engine.schema`) over the
+shipped catalogs: snapshot objects add their fields to the shipped object of the same name,
+or add whole objects (custom Salesforce objects, Intacct user-defined objects).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -18,6 +24,7 @@ from mapsync.engine.resources import schema_file, schemas_dir
 
 System = Literal["intacct", "salesforce"]
 SYSTEMS: tuple[System, ...] = ("intacct", "salesforce")
+SHIPPED = "the shipped catalogs"
 
 
 class CatalogError(MapsyncError):
@@ -45,6 +52,8 @@ class FieldInfo:
     labels: Mapping[str, str] = field(default_factory=dict, compare=False)
     precision: int | None = field(default=None, compare=False)
     description: str = field(default="", compare=False)
+    custom: bool = field(default=False, compare=False)
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,7 @@ class ObjectInfo:
     labels: Mapping[str, str] = field(default_factory=dict, compare=False)
     plural_labels: Mapping[str, str] = field(default_factory=dict, compare=False)
     description: str = ""
+    snapshot: str | None = field(default=None, compare=False, repr=False)
 
     def field(self, name: str) -> FieldInfo | None:
         """The field called `name`, or None."""
@@ -83,6 +93,7 @@ class Catalogs:
 
     intacct: Mapping[str, ObjectInfo]
     salesforce: Mapping[str, ObjectInfo]
+    origin: str = field(default=SHIPPED, compare=False)
 
     def system(self, system: System) -> Mapping[str, ObjectInfo]:
         """The objects of one system, by name."""
@@ -116,6 +127,8 @@ def _field_from_json(name: str, data: Mapping[str, Any]) -> FieldInfo:
         labels=dict(data.get("labels", {})),
         precision=data.get("precision"),
         description=data.get("description", ""),
+        custom=data.get("custom", False),
+        source=data.get("source", ""),
     )
 
 
@@ -187,3 +200,47 @@ def load_catalogs(validate: bool = False) -> Catalogs:
         info = object_from_json(data)
         (intacct if info.system == "intacct" else salesforce)[info.name] = info
     return Catalogs(intacct=intacct, salesforce=salesforce)
+
+
+def overlay(base: Catalogs, documents: Iterable[tuple[str, Mapping[str, Any]]],
+            origin: str) -> Catalogs:
+    """`base` with the snapshot `documents` ((path, validated document) pairs) laid over it.
+
+    A document for an object `base` knows adds the fields `base` lacks (shipped facts win for
+    the fields both name, as they carry what metadata calls do not: query codes, write
+    functions, labels); a document for a new object adds it whole. `origin` says in words
+    what was used, for diagnostics.
+    """
+    merged: dict[System, dict[str, ObjectInfo]] = {
+        "intacct": dict(base.intacct), "salesforce": dict(base.salesforce)}
+    for path, data in documents:
+        info = dataclasses.replace(object_from_json(data), snapshot=path)
+        known = merged[info.system].get(info.name)
+        merged[info.system][info.name] = info if known is None else _extend(known, info)
+    return Catalogs(intacct=merged["intacct"], salesforce=merged["salesforce"], origin=origin)
+
+
+def _extend(known: ObjectInfo, extra: ObjectInfo) -> ObjectInfo:
+    fields = dict(known.fields)
+    for name, spec in extra.fields.items():
+        shipped = fields.get(name)
+        # The org's pick-list values are the admin's to change; the other facts are standard.
+        fields[name] = spec if shipped is None else dataclasses.replace(
+            shipped, values=spec.values or shipped.values)
+    return dataclasses.replace(known, fields=fields, snapshot=extra.snapshot)
+
+
+def how_to_add(info: ObjectInfo, what: str) -> list[str]:
+    """Hints for a name `info` lacks: what was checked, then pull the org's schema or declare it."""
+    where = info.snapshot or f"schema/{info.system}/{info.name}.json"
+    used = (f"the schema snapshot {info.snapshot}" if info.snapshot
+            else "the shipped catalog (no schema snapshot for it)")
+    return [f"{info.name} was checked against {used}; if the org has {what}, run "
+            f"`mapsync schema pull` or declare it in {where} (see docs/schema.md)"]
+
+
+def object_hint(catalogs: Catalogs, system: System, name: str) -> list[str]:
+    """Hints for an object `catalogs` lacks: which catalogs were used and how to add it."""
+    return [f"checked against {catalogs.origin}; if the org has this object, run `mapsync "
+            f"schema pull --object {name}` or declare it in schema/{system}/{name}.json "
+            "(see docs/schema.md)"]

@@ -21,6 +21,16 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rule files or folders of .map files (default: rules/)")
     parser.add_argument("--format", choices=("text", "json", "github"), default="text",
                         help="how to print diagnostics (default: text)")
+    parser.add_argument("--schema", metavar="DIR", default=None,
+                        help="the org's schema snapshot (default: the schema/ folder beside "
+                             "the rules, if any; else the shipped catalogs)")
+
+
+def catalogs_used(loaded: object) -> str:
+    """One line saying which catalogs a check used, for standard error."""
+    catalogs = getattr(loaded, "catalogs", None)
+    origin = getattr(catalogs, "origin", "the shipped catalogs")
+    return f"checked against {origin}"
 
 
 def rule_paths(given: Sequence[str]) -> list[str] | None:
@@ -33,14 +43,19 @@ def rule_paths(given: Sequence[str]) -> list[str] | None:
     return None if missing else list(given)
 
 
-def compile_or_report(paths: Sequence[str | Path], fmt: Format = "text") -> Plan | None:
-    """The plan of the rules under `paths`, or None after printing their diagnostics."""
+def compile_or_report(paths: Sequence[str | Path], fmt: Format = "text",
+                      schema_dir: str | None = None) -> Plan | None:
+    """The plan of the rules under `paths` (checked against the rule set's schema snapshot,
+    or `schema_dir`), or None after printing their diagnostics and what they were checked
+    against."""
     from mapsync.engine.diagnostics import render
     from mapsync.engine.language import compile_paths
 
-    plan, loaded = compile_paths(paths)
+    plan, loaded = compile_paths(paths, schema_dir=schema_dir)
     if plan is None:
         sys.stderr.write(render(list(loaded.diagnostics), fmt, loaded.sources))
+        if fmt == "text":
+            print(catalogs_used(loaded), file=sys.stderr)
     return plan
 
 

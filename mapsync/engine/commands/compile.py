@@ -29,11 +29,13 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run `compile`; returns the exit code (0 plan written, 1 rule errors, 2 usage)."""
     paths = rule_paths(args.paths)
-    if paths is None:
+    if paths is None or (args.schema is not None and not Path(args.schema).is_dir()):
+        if paths is not None:
+            print(f"mapsync: error: no such schema folder: {args.schema}", file=sys.stderr)
         return USAGE_ERROR
     from mapsync.engine.plan import dump
 
-    plan = compile_or_report(paths, args.format)
+    plan = compile_or_report(paths, args.format, args.schema)
     if plan is None:
         return 1
     text = dump(plan)

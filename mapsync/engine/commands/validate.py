@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-from mapsync.engine.commands._rules_args import USAGE_ERROR, add_rule_arguments, rule_paths
+from mapsync.engine.commands._rules_args import (
+    USAGE_ERROR,
+    add_rule_arguments,
+    catalogs_used,
+    rule_paths,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -23,12 +29,14 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run `validate`; returns the exit code."""
     paths = rule_paths(args.paths)
-    if paths is None:
+    if paths is None or (args.schema is not None and not Path(args.schema).is_dir()):
+        if paths is not None:
+            print(f"mapsync: error: no such schema folder: {args.schema}", file=sys.stderr)
         return USAGE_ERROR
     from mapsync.engine.diagnostics import has_errors, render, summary
     from mapsync.engine.language import validate_paths
 
-    loaded = validate_paths(paths)
+    loaded = validate_paths(paths, schema_dir=args.schema)
     problems = list(loaded.diagnostics) + _config_problems(args.config)
     if problems or args.format == "json":
         sys.stdout.write(render(problems, args.format, loaded.sources))
@@ -37,7 +45,7 @@ def handle(args: argparse.Namespace) -> int:
         mappings = len(loaded.rule_set.blocks())
         state = summary(problems) if problems else "no problems"
         print(f"{files} file{'s' * (files != 1)}, {mappings} mapping{'s' * (mappings != 1)}: "
-              f"{state}", file=sys.stderr)
+              f"{state} ({catalogs_used(loaded)})", file=sys.stderr)
     return 1 if has_errors(problems) else 0
 
 

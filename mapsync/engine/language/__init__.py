@@ -62,10 +62,23 @@ def compile_rules(rule_set: RuleSet, catalogs: Catalogs | None = None) -> Plan:
     return _compile.compile_rules(rule_set, catalogs or load_catalogs())
 
 
-def validate_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None) -> Loaded:
-    """Parse and check the rule files under `paths`; `.diagnostics` holds every problem."""
+def validate_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None,
+                   schema_dir: str | Path | None = None) -> Loaded:
+    """Parse and check the rule files under `paths`; `.diagnostics` holds every problem.
+
+    Without `catalogs`, the rule set's schema snapshot (`schema_dir`, else the `schema/`
+    folder beside the rules) is laid over the shipped catalogs; `.catalogs` is what was used,
+    and a broken snapshot file is one more diagnostic.
+    """
     with _gc_paused():
-        return _checked(load_rule_set(paths), catalogs)
+        loaded = load_rule_set(paths)
+        if catalogs is not None or has_errors(loaded.diagnostics):
+            return _checked(loaded, catalogs)
+        from mapsync.engine.schema.snapshot import catalogs_for
+
+        catalogs, snapshot = catalogs_for(paths, schema_dir)
+        loaded = dataclasses.replace(loaded, sources={**loaded.sources, **snapshot.sources})
+        return _checked(loaded, catalogs, snapshot.diagnostics)
 
 
 def validate_texts(files: Sequence[tuple[str, str, str]],
@@ -75,17 +88,20 @@ def validate_texts(files: Sequence[tuple[str, str, str]],
         return _checked(load_texts(files), catalogs)
 
 
-def _checked(loaded: Loaded, catalogs: Catalogs | None) -> Loaded:
+def _checked(loaded: Loaded, catalogs: Catalogs | None,
+             extra: Sequence[Diagnostic] = ()) -> Loaded:
     if has_errors(loaded.diagnostics):
         return loaded
-    problems = check(loaded.rule_set, catalogs)
-    return dataclasses.replace(loaded, diagnostics=tuple(sort_diagnostics(problems)))
+    catalogs = catalogs or load_catalogs()
+    problems = [*extra, *check(loaded.rule_set, catalogs)]
+    return dataclasses.replace(loaded, diagnostics=tuple(sort_diagnostics(problems)),
+                               catalogs=catalogs)
 
 
-def compile_paths(paths: Sequence[str | Path],
-                  catalogs: Catalogs | None = None) -> tuple[Plan | None, Loaded]:
+def compile_paths(paths: Sequence[str | Path], catalogs: Catalogs | None = None,
+                  schema_dir: str | Path | None = None) -> tuple[Plan | None, Loaded]:
     """The plan of the rule files under `paths`, or None with the diagnostics that stop it."""
-    return _planned(validate_paths(paths, catalogs), catalogs)
+    return _planned(validate_paths(paths, catalogs, schema_dir), catalogs)
 
 
 def compile_texts(files: Sequence[tuple[str, str, str]],
@@ -100,7 +116,7 @@ def _planned(loaded: Loaded, catalogs: Catalogs | None) -> tuple[Plan | None, Lo
 
     if has_errors(loaded.diagnostics):
         return None, loaded
-    catalogs = catalogs or load_catalogs()
+    catalogs = loaded.catalogs or catalogs or load_catalogs()
     plan = _compile.build_plan(loaded.rule_set, catalogs)
     return dataclasses.replace(plan, source_hash=source_hash(loaded, catalogs)), loaded
 
@@ -112,7 +128,8 @@ def source_hash(loaded: Loaded, catalogs: Catalogs) -> str:
     """
     names = {f.path: f.name for f in loaded.rule_set.files}
     digest = hashlib.sha256()
-    for name, text in sorted((names.get(p, p), t) for p, t in loaded.sources.items()):
+    # Rule files only: a schema snapshot counts through the catalogs it changes.
+    for name, text in sorted((names[p], t) for p, t in loaded.sources.items() if p in names):
         digest.update(f"rule {name}\0{text}\0".encode())
     for system in ("intacct", "salesforce"):
         objects = catalogs.system(system)

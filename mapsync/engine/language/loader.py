@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mapsync.engine.catalog import Catalogs
 from mapsync.engine.diagnostics import Diagnostic, sort_diagnostics
 from mapsync.engine.language.ast import RuleFile, RuleSet
 from mapsync.engine.language.errors import LanguageError
@@ -30,6 +31,7 @@ class Loaded:
     rule_set: RuleSet
     diagnostics: tuple[Diagnostic, ...] = ()
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    catalogs: Catalogs | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

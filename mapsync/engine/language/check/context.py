@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapsync.engine.catalog import Catalogs, FieldInfo, ObjectInfo
+from mapsync.engine.catalog import Catalogs, FieldInfo, ObjectInfo, how_to_add
 from mapsync.engine.diagnostics import Diagnostic
 from mapsync.engine.language import ast
 
@@ -80,7 +80,8 @@ def check_field(ctx: Context, info: ObjectInfo | None, ref: ast.FieldRef) -> Fie
     if found is None:
         ctx.error("unknown-field", f"unknown {SYSTEM_NAME[info.system]} field "
                   f"`{ref.path}` on {info.name}", ref.span,
-                  did_you_mean(ref.path, info.fields))
+                  did_you_mean(ref.path, info.fields)
+                  + tuple(how_to_add(info, f"a field `{ref.path}`")))
     return found
 
 

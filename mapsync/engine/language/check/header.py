@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mapsync.engine.catalog import ObjectInfo
+from mapsync.engine.catalog import ObjectInfo, object_hint
 from mapsync.engine.language import ast, model
 from mapsync.engine.language.check.context import (
     SYSTEM_NAME,
@@ -87,7 +87,8 @@ def resolve_object(ctx: Context, kind: str, statements: tuple[ast.Statement, ...
     if info is None:
         ctx.error("unknown-object",
                   f"unknown {SYSTEM_NAME[system]} object `{decl.name}`", decl.name_span,
-                  did_you_mean(decl.name, names) or _catalog_hint(system))
+                  did_you_mean(decl.name, names)
+                  + tuple(object_hint(ctx.catalogs, system, decl.name)))
     return info
 
 
@@ -247,10 +248,6 @@ def _example_decl(system: str, kind: str) -> str:
     if kind == "action":
         return 'intacct create_sotransaction docparid "Sales Order"'
     return "intacct CUSTOMER key CUSTOMERID"
-
-
-def _catalog_hint(system: str) -> list[str]:
-    return [f"catalog objects live in schemas/catalog/{system}/; add one there to use it"]
 
 
 def _is_upsert_key(info: ObjectInfo, name: str) -> bool:
