@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "state",
     "worker",
     "enqueue",
+    "schema",
 )
 
 # Commands that only read files and print: nothing of theirs needs finalising at exit.

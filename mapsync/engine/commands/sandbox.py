@@ -1,12 +1,14 @@
 """`mapsync sandbox serve|stats`: run the local Intacct and Salesforce sandboxes together.
 
     mapsync sandbox serve [--dir DIR] [--seed demo|none] [--records N] [--faults SPEC] [--json]
+                          [--schema DIR]
     mapsync sandbox stats [--dir DIR] [--json]
 
 `serve` prints the endpoints and credentials (with `--json`: one JSON object on the first
 line of stdout) and runs until SIGINT or SIGTERM, then stops cleanly (exit 0). Data persists
-in DIR; a new DIR is seeded first. `stats` asks the servers running on DIR for their call
-counts. Exit codes: 0 done, 1 no sandbox running (stats) or a start failure, 2 usage.
+in DIR; a new DIR is seeded first. `--schema DIR` adds a rule set's custom fields and objects
+(its schema snapshot) to what the sandboxes serve. `stats` asks the servers running on DIR
+for their call counts. Exit codes: 0 done, 1 no sandbox running (stats) or a start failure, 2 usage.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def register(subparsers: Any) -> None:
                        help="seed of the fault draws, for repeatable runs (default: 0)")
     serve.add_argument("--json", action="store_true",
                        help="print one JSON object with endpoints and credentials, then serve")
+    serve.add_argument("--schema", metavar="DIR", default=None,
+                       help="also serve the custom fields and objects of this schema snapshot "
+                            "(a rule set's schema/ folder)")
     serve.set_defaults(handler=handle_serve)
     stats = actions.add_parser(
         "stats", help="call counts of the sandboxes serving a directory",
@@ -84,9 +89,13 @@ def handle_serve(args: argparse.Namespace) -> int:
     from mapsync.engine.sandbox.faults import FaultSpecError
     from mapsync.engine.sandbox.launcher import Sandboxes
 
+    catalogs = _schema_catalogs(args.schema)
+    if catalogs is False:
+        return USAGE_ERROR
     try:
         boxes = Sandboxes(args.dir, seed_profile=args.seed, records=args.records,
-                          faults=args.faults, fault_seed=args.fault_seed)
+                          faults=args.faults, fault_seed=args.fault_seed,
+                          catalogs=catalogs or None)
     except FaultSpecError as err:
         print(f"mapsync sandbox serve: {err}", file=sys.stderr)
         return USAGE_ERROR
@@ -101,6 +110,26 @@ def handle_serve(args: argparse.Namespace) -> int:
             boxes.stop()
     print("sandboxes stopped", file=sys.stderr)
     return 0
+
+
+def _schema_catalogs(schema: str | None) -> Any:
+    """The catalogs with the snapshot in `schema` laid over them; None without one, False
+    (after printing the diagnostics) when the folder is missing or a file is broken."""
+    if schema is None:
+        return None
+    from pathlib import Path
+
+    from mapsync.engine.diagnostics import render
+    from mapsync.engine.schema.snapshot import catalogs_for
+
+    if not Path(schema).is_dir():
+        print(f"mapsync sandbox serve: no such schema folder: {schema}", file=sys.stderr)
+        return False
+    catalogs, snapshot = catalogs_for([], schema)
+    if snapshot.diagnostics:
+        sys.stderr.write(render(list(snapshot.diagnostics), "text", snapshot.sources))
+        return False
+    return catalogs
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mapsync.engine.catalog import Catalogs
 from mapsync.engine.sandbox.demo import PROFILES, SeedReport, seed
 from mapsync.engine.sandbox.faults import FaultPlan
 from mapsync.engine.sandbox.intacct import IntacctSandbox
@@ -68,6 +69,7 @@ class Sandboxes:
         fault_seed: int = 0,
         data_seed: int = 0,
         slow_seconds: float = 0.2,
+        catalogs: Catalogs | None = None,
     ) -> None:
         if seed_profile not in PROFILES:
             raise ValueError(f"unknown seed profile {seed_profile!r}; use {', '.join(PROFILES)}")
@@ -79,6 +81,8 @@ class Sandboxes:
         )
         # Parse now so a bad --faults fails before anything starts.
         self._plan(self.options.faults)
+        # A rule set's custom fields and objects (`serve --schema`), else the shipped catalogs.
+        self.catalogs = catalogs
         self.seeded: SeedReport | None = None
         self._intacct: IntacctSandbox | None = None
         self._salesforce: SalesforceSandbox | None = None
@@ -103,12 +107,15 @@ class Sandboxes:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / TLS_DIR).mkdir(exist_ok=True)
         try:
+            catalogs = self.catalogs
             self._intacct = IntacctSandbox(
-                self.path(INTACCT_DB), faults=self._plan(self.options.faults)
+                self.path(INTACCT_DB), faults=self._plan(self.options.faults),
+                catalogs=dict(catalogs.intacct) if catalogs else None,
             ).start()
             self._salesforce = SalesforceSandbox(
                 self.path(SALESFORCE_DB), faults=self._plan(self.options.faults),
                 ca_dir=self.data_dir / TLS_DIR,
+                objects=list(catalogs.salesforce.values()) if catalogs else None,
             ).start()
             self.seeded = self._seed_if_new()
             self._write_serve_file()

@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mapsync.engine.catalog import SHIPPED, SYSTEMS, Catalogs, catalog_schema, load_catalogs, overlay
+from mapsync.engine.catalog import (
+    SHIPPED,
+    SYSTEMS,
+    Catalogs,
+    catalog_schema,
+    load_catalogs,
+    overlay,
+)
 from mapsync.engine.diagnostics import Diagnostic
 
 SNAPSHOT_DIR = "schema"

@@ -114,6 +114,11 @@ class IntacctClient:
         return self._gateway.open_session().endpoint
 
     @property
+    def gateway(self) -> Gateway:
+        """The gateway (session, requests), for calls outside reads and writes (metadata.py)."""
+        return self._gateway
+
+    @property
     def endpoint(self) -> str:
         """The URL requests go to (the session's endpoint once a session is open)."""
         return self._gateway.endpoint

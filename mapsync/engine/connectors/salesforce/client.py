@@ -263,6 +263,16 @@ class SalesforceClient:
             )
         return page["records"], None if done else next_url
 
+    def describe_global(self) -> dict[str, Any]:
+        """The org's describeGlobal answer (GET sobjects): every sObject it has."""
+        answer: Any = self._call("describeGlobal", lambda sf: sf.describe())
+        return dict(answer)
+
+    def describe(self, obj: str) -> dict[str, Any]:
+        """The describe answer of one sObject (GET sobjects/{obj}/describe)."""
+        answer: Any = self._call("describe", lambda sf: getattr(sf, obj).describe())
+        return dict(answer)
+
     def select(
         self,
         obj: str,

@@ -42,7 +42,7 @@ def _lookup_field(spec: FieldInfo) -> etree._Element:
         valid = etree.SubElement(field, "VALIDVALUES")
         for value in spec.values:
             text_element(valid, "VALIDVALUE", value)
-    text_element(field, "ISCUSTOM", "false")
+    text_element(field, "ISCUSTOM", _bool(spec.custom))
     return field
 
 
