@@ -6,6 +6,7 @@ names; they are handed to the clients and never logged.
 
 from __future__ import annotations
 
+from mapsync.engine.catalog import Catalogs
 from mapsync.engine.config import (
     BatchSizes,
     Config,
@@ -32,7 +33,8 @@ def _missing(key: str, message: str) -> ConfigError:
     return ConfigError([problem("mapsync.yaml", 0, 0, "config-key", key, message)])
 
 
-def intacct_client(settings: IntacctSettings, config: Config | None = None) -> IntacctClient:
+def intacct_client(settings: IntacctSettings, config: Config | None = None,
+                   catalogs: Catalogs | None = None) -> IntacctClient:
     """The Intacct connector for these settings (user login or a session id)."""
     sender = SenderCredentials(settings.sender_id, settings.sender_password.reveal())
     sizes = config.options.batch_sizes if config else BatchSizes()
@@ -42,6 +44,7 @@ def intacct_client(settings: IntacctSettings, config: Config | None = None) -> I
             sender,
             session_id=settings.session_id.reveal(),
             endpoint=settings.endpoint,
+            catalogs=catalogs,
             timeout=settings.timeout_seconds,
             verify=verify,
             batch_size=sizes.intacct_write,
@@ -61,6 +64,7 @@ def intacct_client(settings: IntacctSettings, config: Config | None = None) -> I
         sender,
         login=login,
         endpoint=settings.endpoint,
+        catalogs=catalogs,
         timeout=settings.timeout_seconds,
         verify=verify,
         batch_size=sizes.intacct_write,
@@ -103,12 +107,14 @@ def _salesforce_credentials(settings: SalesforceSettings) -> Credentials:
 
 
 def salesforce_client(
-    settings: SalesforceSettings, config: Config | None = None
+    settings: SalesforceSettings, config: Config | None = None,
+    catalogs: Catalogs | None = None,
 ) -> SalesforceClient:
     """The Salesforce connector for these settings."""
     sizes = config.options.batch_sizes if config else BatchSizes()
     return SalesforceClient(
         _salesforce_credentials(settings),
+        catalogs=catalogs,
         login_url=settings.login_url,
         version=settings.api_version or DEFAULT_VERSION,
         ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mapsync.engine.errors import MapsyncError
 
 if TYPE_CHECKING:  # imported where used, so that `mapsync --help` stays quick
+    from mapsync.engine.catalog import Catalogs
     from mapsync.engine.config import Config
     from mapsync.engine.connectors.intacct.client import IntacctClient
     from mapsync.engine.connectors.salesforce.client import SalesforceClient
@@ -58,16 +59,23 @@ def add_plan_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_plan(rules: Path) -> Plan:
+def load_plan(rules: Path, schema_dir: Path | None = None) -> Plan:
     """Compile the rule set; rule errors become a ContextError listing the diagnostics."""
+    return compile_with_catalogs(rules, schema_dir)[0]
+
+
+def compile_with_catalogs(rules: Path,
+                          schema_dir: Path | None = None) -> tuple[Plan, Catalogs]:
+    """The plan of the rule set and the catalogs it was checked against (the rule set's
+    schema snapshot over the shipped catalogs); rule errors become a ContextError."""
     from mapsync.engine.diagnostics import render
     from mapsync.engine.language import compile_paths
 
-    plan, loaded = compile_paths([rules])
-    if plan is None:
+    plan, loaded = compile_paths([rules], schema_dir=schema_dir)
+    if plan is None or loaded.catalogs is None:
         text = render(loaded.diagnostics, "text", loaded.sources)
         raise ContextError(f"the rules in {rules} have errors:\n{text}")
-    return plan
+    return plan, loaded.catalogs
 
 
 def read_plan(path: Path) -> Plan:
@@ -80,6 +88,16 @@ def read_plan(path: Path) -> Plan:
         raise ContextError(f"{path}: cannot read the plan: {exc.strerror}") from None
     except PlanError as exc:
         raise ContextError(f"{path}: {exc}") from None
+
+
+def snapshot_beside(config: Config, rules: Path | None = None) -> Path | None:
+    """The schema snapshot of a configuration: schema/ beside the rules, else beside the file."""
+    from mapsync.engine.schema.snapshot import SNAPSHOT_DIR, find_snapshot
+
+    found = find_snapshot([rules or config.rules])
+    if found is None and (config.file.parent / SNAPSHOT_DIR).is_dir():
+        found = config.file.parent / SNAPSHOT_DIR
+    return found
 
 
 def open_config_store(config: Config) -> StateStore:
@@ -101,6 +119,7 @@ class RunContext:
     state: StateStore
     intacct: IntacctClient
     salesforce: SalesforceClient
+    catalogs: Catalogs | None = None
 
     @classmethod
     def open(
@@ -117,6 +136,7 @@ class RunContext:
         """
         from mapsync.engine.commands._connect import intacct_client, salesforce_client
         from mapsync.engine.config import ConfigError, load_config, preflight
+        from mapsync.engine.schema.snapshot import catalogs_for
 
         path = Path(config_path)
         if not path.exists():
@@ -124,16 +144,19 @@ class RunContext:
         try:
             config = load_config(path)
             preflight(config)
+            folder = Path(rules) if rules else config.rules
+            schema_dir = snapshot_beside(config, folder)
             if plan_path:
                 plan = read_plan(Path(plan_path))
+                catalogs = catalogs_for([folder], schema_dir)[0]
             else:
-                plan = load_plan(Path(rules) if rules else config.rules)
-            intacct = intacct_client(config.intacct, config)
-            salesforce = salesforce_client(config.salesforce, config)
+                plan, catalogs = compile_with_catalogs(folder, schema_dir)
+            intacct = intacct_client(config.intacct, config, catalogs)
+            salesforce = salesforce_client(config.salesforce, config, catalogs)
         except ConfigError as exc:
             raise ContextError(str(exc)) from None
         state = open_config_store(config)
-        return cls(config, plan, state, intacct, salesforce)
+        return cls(config, plan, state, intacct, salesforce, catalogs)
 
     def __enter__(self) -> RunContext:
         return self
@@ -200,6 +223,7 @@ class RunContext:
                 progress=progress,
                 timezone=self.config.intacct.timezone,
                 lock=lock,
+                catalogs=self.catalogs,
             )
         except ValueError as exc:
             raise ContextError(str(exc)) from None

@@ -68,6 +68,7 @@ def run_reconcile(
         only=ctx.only(only),
         timezone=ctx.config.intacct.timezone,
         sample=max(sample, 0),
+        catalogs=ctx.catalogs,
     )
 
 
