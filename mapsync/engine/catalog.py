@@ -244,3 +244,30 @@ def object_hint(catalogs: Catalogs, system: System, name: str) -> list[str]:
     return [f"checked against {catalogs.origin}; if the org has this object, run `mapsync "
             f"schema pull --object {name}` or declare it in schema/{system}/{name}.json "
             "(see docs/schema.md)"]
+
+
+def relationship_paths(info: ObjectInfo) -> dict[str, tuple[str, str]]:
+    """`path -> (field, target object)` for each relationship of `info`, as Intacct names
+    them in dotted query fields: a grouped field's group (`BILLTO` for BILLTO.CONTACTNAME),
+    else the target object (`CUSTOMER` for CUSTVENDID)."""
+    paths: dict[str, tuple[str, str]] = {}
+    for name, spec in info.fields.items():
+        for target in spec.references[:1]:
+            path = name.rpartition(".")[0] or target
+            paths.setdefault(path, (name, target))
+    return paths
+
+
+def resolve_path(catalogs: Catalogs, info: ObjectInfo, path: str,
+                 depth: int = 2) -> FieldInfo | None:
+    """The field `path` names on `info`: its own (dotted) field, or a field of a related
+    object through a relationship (`CUSTOMER.NAME` on SODOCUMENT), up to `depth` hops."""
+    found = info.fields.get(path)
+    if found is not None or depth == 0 or "." not in path:
+        return found
+    for prefix, (_field, target) in relationship_paths(info).items():
+        if path.startswith(prefix + "."):
+            related = catalogs.get(info.system, target)
+            if related is not None:
+                return resolve_path(catalogs, related, path[len(prefix) + 1:], depth - 1)
+    return None
