@@ -165,6 +165,27 @@ def invalid_record(label: str, detail: str, verb: str = "create", correction: st
     return _write_chain(first, label, verb)
 
 
+# Intacct's names for the contact e-mail fields, as its error texts spell them.
+_EMAIL_LABELS = {"EMAIL1": "Primary Email Address", "EMAIL2": "Secondary Email Address"}
+BAD_FORMAT = "BL03000018"
+
+
+def bad_emails(label: str, fields: list[tuple[str, str]], verb: str = "create") -> Chain:
+    """BL03000018 for each (field, value) that is not an e-mail address, then the contact
+    chain. Shape and texts as captured for a customer create (craibuc/PsIntacct,
+    Tests/Public/New-Customer.Tests.ps1); the lines for other objects drop the display
+    contact's part [inferred]."""
+    first = tuple(
+        ErrorItem(BAD_FORMAT, f"Illegal format for Contactversion : "
+                  f"{_EMAIL_LABELS.get(name.rpartition('.')[2], name)} {value}.")
+        for name, value in fields)
+    contact = ("Validate contactversion record failed!", "Could not create contactversion record!",
+               "Could not create ContactVersion record!", "Could not create Contact record!")
+    owner = () if label.lower() == "contact" else (
+        "Error While Saving the Display Contact", f"Could not {verb} {label} record!")
+    return first + tuple(ErrorItem(BUSINESS_ERROR, text) for text in (*contact, *owner))
+
+
 def missing_required(label: str, field_label: str, field: str, verb: str = "create") -> Chain:
     """A required field is absent or empty."""
     return invalid_record(

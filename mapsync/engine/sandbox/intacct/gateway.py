@@ -78,6 +78,7 @@ class _Call:
     echo: ControlEcho
     uniqueid: bool
     expire: bool
+    endpoint: str = ""
 
 
 def _same(given: str | None, expected: str, case: bool = True) -> bool:
@@ -114,8 +115,12 @@ class Gateway:
             return []
         return [str(c.tag) for f in root.iter("function") for c in children(f)]
 
-    def handle(self, body: bytes, *, expire: bool = False) -> bytes:
-        """The response document for one request body (never raises for bad input)."""
+    def handle(self, body: bytes, *, expire: bool = False, endpoint: str | None = None) -> bytes:
+        """The response document for one request body (never raises for bad input).
+
+        `endpoint` is the gateway URL as this request reached it (the host and port the client
+        used); getAPISession answers it, as the real gateway names its own host.
+        """
         try:
             root = parse_request(body)
         except XmlRejected as err:
@@ -126,12 +131,13 @@ class Gateway:
         echo = _echo(root)
         pretty = (child_text(root, "control/includewhitespace", "true") or "true") != "false"
         try:
-            response = self._request(root, echo, expire)
+            response = self._request(root, echo, expire, endpoint or self.endpoint)
         except ControlFailure as failure:
             response = render.control_failure(echo, failure.chain)
         return render.serialize(response, pretty)
 
-    def _request(self, root: etree._Element, echo: ControlEcho, expire: bool) -> etree._Element:
+    def _request(self, root: etree._Element, echo: ControlEcho, expire: bool,
+                 endpoint: str) -> etree._Element:
         found = schema.problems(root)
         if found:
             raise ControlFailure(errors.xml_errors(found))
@@ -145,7 +151,7 @@ class Gateway:
         policy = child_text(control, "policyid")
         if policy:
             raise ControlFailure(errors.bad_policy(policy))
-        call = _Call(echo, echo.uniqueid == "true", expire)
+        call = _Call(echo, echo.uniqueid == "true", expire, endpoint)
         response = etree.Element("response")
         response.append(render.control_element(echo, "success"))
         for operation in root.findall("operation"):
@@ -199,7 +205,7 @@ class Gateway:
             for f in content.findall("function")
         ]
         transaction = operation.get("transaction", "false") == "true"
-        for result in self._run(calls, session, transaction, call.uniqueid):
+        for result in self._run(calls, session, transaction, call.uniqueid, call.endpoint):
             element.append(_result_element(result))
         return element
 
@@ -209,11 +215,13 @@ class Gateway:
         session: Session,
         transaction: bool,
         uniqueid: bool,
+        endpoint: str = "",
     ) -> list[_Result]:
         writes = transaction or uniqueid or any(FUNCTIONS[str(el.tag)].writes for _, el in calls)
         lock: AbstractContextManager[object] = self.store.write_lock if writes else nullcontext()
         with lock, self.store.connection() as conn:
-            ctx = Context(self.store, conn, session, self.sessions, self.results, self.endpoint)
+            ctx = Context(self.store, conn, session, self.sessions, self.results,
+                          endpoint or self.endpoint)
             if transaction:
                 return self._transaction(ctx, calls, uniqueid)
             return [self._single(ctx, cid, el, writes, uniqueid) for cid, el in calls]

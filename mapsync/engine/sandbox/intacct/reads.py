@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from lxml import etree
 
-from mapsync.engine.catalog import ObjectInfo
+from mapsync.engine.catalog import FieldInfo, ObjectInfo
 from mapsync.engine.sandbox.intacct import errors
 from mapsync.engine.sandbox.intacct.context import Context, Outcome, parse_int, required_text
 from mapsync.engine.sandbox.intacct.errors import FunctionFailure
@@ -19,6 +19,11 @@ from mapsync.engine.sandbox.intacct.query import (
     parse_filter,
     parse_readbyquery,
     to_sql,
+)
+from mapsync.engine.sandbox.intacct.related import (
+    related_field,
+    related_values,
+    split_related,
 )
 from mapsync.engine.sandbox.intacct.render import (
     data_element,
@@ -69,22 +74,42 @@ def print_records(
     fields: list[str],
     tag: str,
     star: bool,
+    literal: bool = False,
 ) -> None:
-    """Append one element per row to `data` (extra stored fields too when all were asked)."""
-    lookup = info.fields.get
+    """Append one element per row to `data` (extra stored fields too when all were asked).
+
+    Related fields (`CUSTOMER.NAME`) are looked up; with `literal` every dotted field is one
+    element named by its whole path, as readByQuery answers for document objects.
+    """
+    catalogs = ctx.store.catalogs
+
+    def lookup(name: str) -> FieldInfo | None:
+        return info.fields.get(name) or related_field(catalogs, info, name)
+
     for row in rows:
         names = fields + extra_fields(row.values, fields) if star else fields
-        data.append(record_element(tag, row.values, names, lookup))
+        values = {**row.values, **related_values(ctx.store, ctx.conn, info, row.values, names)}
+        data.append(record_element(tag, values, names, lookup, nested=not literal))
 
 
 def _fields(
-    info: ObjectInfo, element: etree._Element, bad: type[Exception]
+    info: ObjectInfo, element: etree._Element, bad: type[Exception],
+    catalogs: Mapping[str, ObjectInfo] | None = None,
 ) -> tuple[list[str], bool]:
     requested = child_text(element, "fields")
-    fields, unknown = resolve_fields(info, requested)
+    star = (requested or "*").strip() in ("*", "")
+    if star:
+        return resolve_fields(info, requested)[0], True
+    fields: list[str] = []
+    unknown: list[str] = []
+    for name in (n.strip() for n in (requested or "").split(",") if n.strip()):
+        found, missing = resolve_fields(info, name)
+        reached, missing = split_related(catalogs or {}, info, missing)
+        unknown += missing
+        fields += [f for f in found + reached if f not in fields]
     if unknown:
         raise bad(",".join(unknown))
-    return fields, (requested or "*").strip() in ("*", "")
+    return fields, False
 
 
 class _BadFields(Exception):
@@ -97,7 +122,7 @@ def read_by_query(ctx: Context, element: etree._Element) -> Outcome:
     check_format(element, "returnFormat")
     size = page_size(element, "pagesize", READ_PAGE_MAX)
     try:
-        fields, star = _fields(info, element, _BadFields)
+        fields, star = _fields(info, element, _BadFields, ctx.store.catalogs)
         pred, limit = parse_readbyquery(child_text(element, "query", "") or "", info)
     except _BadFields as err:
         raise FunctionFailure(errors.bad_query(f"Unknown field(s) in fields list: {err}")) from None
@@ -135,7 +160,8 @@ def _page(
         }
     )
     rows = ctx.store.rows_by_recordno(ctx.conn, info.name, page)
-    print_records(ctx, data, info, rows, fields, info.name.lower(), star)
+    literal = bool(info.docparids)
+    print_records(ctx, data, info, rows, fields, info.name.lower(), star, literal)
     return Outcome(data, records=len(rows))
 
 
@@ -166,7 +192,7 @@ def _read_rows(ctx: Context, element: etree._Element, by_name: bool) -> Outcome:
     info = ctx.object_info(required_text(element, "object"))
     check_format(element, "returnFormat")
     try:
-        fields, star = _fields(info, element, _BadFields)
+        fields, star = _fields(info, element, _BadFields, ctx.store.catalogs)
     except _BadFields as err:
         raise FunctionFailure(errors.invalid_fields(str(err))) from None
     keys = [k.strip() for k in required_text(element, "keys").split(",") if k.strip()]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -161,8 +162,13 @@ class IntacctSandbox:
 
     # -- one gateway request ----------------------------------------------------------------
 
-    def answer(self, body: bytes) -> tuple[int, str, bytes]:
-        """(HTTP status, content type, body) for one POST to the gateway, faults included."""
+    def answer(self, body: bytes, host: str | None = None) -> tuple[int, str, bytes]:
+        """(HTTP status, content type, body) for one POST to the gateway, faults included.
+
+        `host` is the request's Host header: a client that reached the sandbox by another name
+        (`api.intacct.com` resolved to the loopback, as Sage's SDKs need) gets that name back
+        as the session endpoint.
+        """
         names = self.gateway.function_names(body)
         fault = self.faults.draw(names[0] if names else "")
         with self._lock:
@@ -177,12 +183,17 @@ class IntacctSandbox:
             return 429, XML_TYPE, render.serialize(failure, True)
         if fault in ("500", "502", "503", "html"):
             return _html(200 if fault == "html" else int(fault))
-        response = self.gateway.handle(body, expire=fault == "expire")
+        endpoint = f"http://{host}{GATEWAY_PATH}" if host and _HOST.fullmatch(host) else None
+        response = self.gateway.handle(body, expire=fault == "expire", endpoint=endpoint)
         if fault == "524":
             return _html(524)
         if fault == "truncate":
             return 200, XML_TYPE, response[: max(len(response) // 2, 1)]
         return 200, XML_TYPE, response
+
+
+# A host name or address and an optional port: nothing else is echoed into the endpoint.
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 def _html(status: int) -> tuple[int, str, bytes]:
@@ -246,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = self.path.split("?", 1)[0]
         if path == GATEWAY_PATH:
-            self._send(*self.server.sandbox.answer(body))
+            self._send(*self.server.sandbox.answer(body, self.headers.get("Host")))
         elif path == RESET_PATH:
             self.server.sandbox.reset_stats()
             self._send_json({"reset": True})

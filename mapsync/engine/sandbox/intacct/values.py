@@ -29,6 +29,14 @@ class BadValue(ValueError):
     """A wire value does not fit its field's type; the message names what was expected."""
 
 
+class BadEmail(BadValue):
+    """An e-mail field holds text that is not an address (Intacct: BL03000018)."""
+
+
+# What Intacct's contact validation accepts, approximately: local@domain.tld, no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
 def parse_date(text: str) -> str:
     """`MM/DD/YYYY` -> `YYYY-MM-DD`; BadValue otherwise."""
     match = _DATE.match(text.strip())
@@ -96,6 +104,8 @@ def parse_wire(info: FieldInfo | None, text: str) -> Stored:
         return parse_date(text)
     if kind == "datetime":
         return parse_datetime(text)
+    if kind == "email" and not _EMAIL.fullmatch(text):
+        raise BadEmail(text)
     if kind == "picklist" and info.values and text not in info.values:
         allowed = ", ".join(info.values)
         raise BadValue(f"'{text}' is not a valid value for {info.name}; use one of: {allowed}")

@@ -19,7 +19,13 @@ from mapsync.engine.sandbox.intacct.context import Context, Outcome, required_te
 from mapsync.engine.sandbox.intacct.errors import Chain, FunctionFailure
 from mapsync.engine.sandbox.intacct.render import data_element, text_element
 from mapsync.engine.sandbox.intacct.store import DuplicateValue, Row
-from mapsync.engine.sandbox.intacct.values import BadValue, Stored, format_stored, parse_wire
+from mapsync.engine.sandbox.intacct.values import (
+    BadEmail,
+    BadValue,
+    Stored,
+    format_stored,
+    parse_wire,
+)
 from mapsync.engine.sandbox.intacct.xml import children
 
 
@@ -51,6 +57,7 @@ def parse_fields(info: ObjectInfo, wire: Mapping[str, str], verb: str) -> dict[s
     """Wire values -> stored values of writable catalog fields; failures as error chains."""
     names = {n.upper(): n for n in info.fields}
     stored: dict[str, Stored] = {}
+    bad_emails: list[tuple[str, str]] = []
     for given, text in wire.items():
         name = names.get(given.upper())
         if name is None:
@@ -64,8 +71,12 @@ def parse_fields(info: ObjectInfo, wire: Mapping[str, str], verb: str) -> dict[s
             continue
         try:
             stored[name] = parse_wire(spec, text)
+        except BadEmail:
+            bad_emails.append((name, text))
         except BadValue as err:
             raise FunctionFailure(errors.invalid_record(info.label, str(err), verb)) from None
+    if bad_emails:
+        raise FunctionFailure(errors.bad_emails(info.label, bad_emails, verb))
     return stored
 
 
