@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mapsync.engine.commands._rules_args import USAGE_ERROR, compile_or_report, rule_paths
+from mapsync.engine.commands._rules_args import USAGE_ERROR, rule_paths
 
 DEFAULT_OUTPUT = "salesforce-package"
 
@@ -35,6 +35,9 @@ def register(subparsers: Any) -> None:
                              "(with --listen-url)")
     parser.add_argument("--force", action="store_true",
                         help="write into a folder that already holds files")
+    parser.add_argument("--schema", metavar="DIR", default=None,
+                        help="the org's schema snapshot (default: schema/ beside the rules): "
+                             "fields and objects it holds are not emitted again")
     parser.set_defaults(handler=handle)
 
 
@@ -43,7 +46,8 @@ def handle(args: argparse.Namespace) -> int:
     paths = rule_paths(args.paths)
     if paths is None:
         return USAGE_ERROR
-    from mapsync.engine.catalog import load_catalogs
+    from mapsync.engine.diagnostics import render
+    from mapsync.engine.language import compile_paths
     from mapsync.engine.package import (
         OutputError,
         PackageError,
@@ -52,16 +56,21 @@ def handle(args: argparse.Namespace) -> int:
         write_files,
     )
     from mapsync.engine.package.automation import Trigger
+    from mapsync.engine.schema.snapshot import catalogs_for, in_org
 
     if bool(args.listen_url) != bool(args.integration_user):
         print("mapsync: error: --listen-url and --integration-user go together", file=sys.stderr)
         return USAGE_ERROR
     trigger = Trigger(args.listen_url, args.integration_user) if args.listen_url else None
-    plan = compile_or_report(paths)
-    if plan is None:
+
+    plan, loaded = compile_paths(paths, schema_dir=args.schema)
+    if plan is None or loaded.catalogs is None:
+        sys.stderr.write(render(list(loaded.diagnostics), "text", loaded.sources))
         return 1
+    existing = in_org(catalogs_for(paths, args.schema)[1], "salesforce")
     try:
-        files = package_files(build_model(plan, load_catalogs(), trigger), args.format)
+        model = build_model(plan, loaded.catalogs, trigger, existing)
+        files = package_files(model, args.format)
     except PackageError as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1

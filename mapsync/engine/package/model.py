@@ -8,6 +8,7 @@ labels of the catalogs with those the rules give (the rules win).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -101,19 +102,26 @@ class PackageModel:
         return next((o for o in self.objects if o.name == name), None)
 
 
-def build_model(plan: Plan, catalogs: Catalogs, trigger: Trigger | None = None) -> PackageModel:
+def build_model(plan: Plan, catalogs: Catalogs, trigger: Trigger | None = None,
+                in_org: Mapping[str, frozenset[str]] | None = None) -> PackageModel:
     """The model of what to deploy for `plan`; with a `trigger` (the listener's URL and
-    user) also the outbound messages that send the actions."""
+    user) also the outbound messages that send the actions.
+
+    `in_org` names what the org already has (object -> its fields, from the rule set's
+    schema snapshot): those objects are not created again and those fields not emitted.
+    """
     from mapsync.engine.package.automation import outbound_specs, permission_sets
 
     used = _used_fields(plan)
     for action in _actions(plan):
         used.setdefault(action.object, {}).setdefault(action.field, {})
     _add_lookup_targets(used, catalogs)
-    objects = tuple(
+    specs = (
         _object_spec(_catalog_object(catalogs, name), used[name], _mapping_labels(plan, name))
         for name in sorted(used)
     )
+    objects = tuple(_missing_only(spec, in_org or {}) for spec in specs)
+    objects = tuple(o for o in objects if o.custom or o.fields or o.name not in (in_org or {}))
     languages = tuple(sorted(set(plan.languages) - {DEFAULT_LANGUAGE}))
     actions = tuple(sorted(_actions(plan), key=lambda a: (a.object, a.name)))
     return PackageModel(DEFAULT_LANGUAGE, languages, objects, actions,
@@ -215,6 +223,16 @@ def _object_spec(info: ObjectInfo, used: Mapping[str, Labels], plural: Labels) -
     labels = _with_default(info.labels, info.label)
     plural_labels = {**_with_default(info.plural_labels, info.label), **plural}
     return ObjectSpec(info, labels, plural_labels, fields)
+
+
+def _missing_only(spec: ObjectSpec, in_org: Mapping[str, frozenset[str]]) -> ObjectSpec:
+    """`spec` without what the org has: an existing custom object only receives fields."""
+    present = in_org.get(spec.name)
+    if present is None:
+        return spec
+    info = dataclasses.replace(spec.info, custom=False) if spec.custom else spec.info
+    fields = tuple(f for f in spec.fields if f.name not in present)
+    return dataclasses.replace(spec, info=info, fields=fields)
 
 
 def _field_spec(info: ObjectInfo, name: str, rule_labels: Labels) -> FieldSpec:

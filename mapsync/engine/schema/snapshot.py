@@ -173,6 +173,12 @@ def catalogs_for(paths: Sequence[str | Path],
     return overlay(shipped, snapshot.documents, origin), snapshot
 
 
+def in_org(snapshot: Snapshot, system: str) -> dict[str, frozenset[str]]:
+    """What the snapshot says one org has: object -> its fields (pulled or declared)."""
+    return {data["object"]: frozenset(data["fields"]) for _path, data in snapshot.documents
+            if data["system"] == system}
+
+
 def dump_document(data: Mapping[str, Any]) -> str:
     """The deterministic JSON text of one snapshot document: fixed key order, sorted fields."""
     ordered: dict[str, Any] = {k: data[k] for k in _TOP_ORDER if k in data}
