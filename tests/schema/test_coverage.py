@@ -18,11 +18,15 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LISTS = FIXTURES / "fieldlists"
 THRESHOLD = 0.95
 
-# (system, object, list file) for the ten objects the issue names, plus the community SDK's
-# default CUSTOMER list.
+# (system, object, list file) for the ten objects the issue names, plus the default field
+# lists of the community SDK `sageintacctsdk`.
 PUBLIC_LISTS: list[tuple[System, str, str]] = [
     ("intacct", "CUSTOMER", "intacct-CUSTOMER-hotglue.txt"),
-    ("intacct", "CUSTOMER", "intacct-CUSTOMER-community-default.txt"),
+    ("intacct", "CUSTOMER", "intacct-CUSTOMER-sageintacctsdk.txt"),
+    ("intacct", "CONTACT", "intacct-CONTACT-sageintacctsdk.txt"),
+    ("intacct", "ITEM", "intacct-ITEM-sageintacctsdk.txt"),
+    ("intacct", "PROJECT", "intacct-PROJECT-sageintacctsdk.txt"),
+    ("intacct", "TASK", "intacct-TASK-sageintacctsdk.txt"),
     ("intacct", "CONTACT", "intacct-CONTACT-developer-docs.txt"),
     ("intacct", "ITEM", "intacct-ITEM-hotglue.txt"),
     ("intacct", "PROJECT", "intacct-PROJECT-hotglue.txt"),
@@ -65,7 +69,7 @@ def test_every_public_list_is_at_least_95_percent_known() -> None:
 
 
 def test_the_community_sdk_default_customer_fields_are_all_known() -> None:
-    names, _ = read_field_list(LISTS / "intacct-CUSTOMER-community-default.txt")
+    names, _ = read_field_list(LISTS / "intacct-CUSTOMER-sageintacctsdk.txt")
     known, missing = coverage(load_catalogs(), "intacct", "CUSTOMER", names)
     assert missing == [] and len(known) == 18
 

@@ -1,6 +1,7 @@
 """Requests shaped as clients written by others send them, answered as Intacct answers them.
 
-- A community SDK lists customers with its default field list (issue 9 quotes it).
+- The community SDK `sageintacctsdk` (PyPI, MIT) lists records with its default field lists
+  (the CUSTOMER one is the list issue 9 quotes), in the request shapes of its api_base.py.
 - A tax integration reads sales documents with relationship fields; Intacct answers them as
   literal dotted elements (`<CUSTOMER.NAME>`), as the captured answer quoted beside the
   request shows (tests/fixtures/fieldlists/intacct-SODOCUMENT-taxbridge.txt).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from intacct_wire import Wire, customer, errornos
 
 from mapsync.engine.schema.coverage import read_field_list
@@ -27,13 +29,31 @@ def _names(file: str) -> list[str]:
 
 def test_the_community_sdk_default_customer_list_is_answered(wire: Wire) -> None:
     wire.one(f"<create>{customer('C1', 'Acme')}</create>")
-    fields = _names("intacct-CUSTOMER-community-default.txt")
+    fields = _names("intacct-CUSTOMER-sageintacctsdk.txt")
     result = wire.one(f"<readByQuery><object>CUSTOMER</object><fields>{','.join(fields)}"
                       "</fields><query></query><pagesize>100</pagesize></readByQuery>")
     assert result.findtext("status") == "success", errornos(result)
     [record] = result.findall("data/customer")
     assert [child.tag for child in record] == fields
     assert (record.findtext("NAME"), record.findtext("STATUS")) == ("Acme", "active")
+
+
+SDK_LISTS = ["CUSTOMER", "CONTACT", "ITEM", "PROJECT", "TASK"]
+
+
+@pytest.mark.parametrize("obj", SDK_LISTS)
+def test_sageintacctsdk_get_all_query_shapes_are_answered(wire: Wire, obj: str) -> None:
+    """`Customers().get_all()` and friends: a count query (`select RECORDNO`, pagesize 1),
+    then `query` pages selecting the SDK's default list (api_base.py count/get_all)."""
+    fields = _names(f"intacct-{obj}-sageintacctsdk.txt")
+    count = wire.one(f"<query><object>{obj}</object><select><field>RECORDNO</field></select>"
+                     "<pagesize>1</pagesize></query>")
+    assert count.findtext("status") == "success", errornos(count)
+    select = "".join(f"<field>{name}</field>" for name in fields)
+    page = wire.one(f"<query><object>{obj}</object><select>{select}</select>"
+                    "<pagesize>2000</pagesize><offset>0</offset></query>")
+    assert page.findtext("status") == "success", errornos(page)
+    assert page.find("data") is not None
 
 
 def test_document_relationship_fields_come_back_as_literal_dotted_elements(wire: Wire) -> None:
