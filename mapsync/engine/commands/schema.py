@@ -87,10 +87,16 @@ def _live(args: argparse.Namespace, extra_snapshot: bool) -> tuple[Any, list[dic
     intacct = intacct_client(config.intacct, config)
     salesforce = salesforce_client(config.salesforce, config)
     try:
-        return (config, loaded), pull_documents(intacct, salesforce, wanted)
+        documents = pull_documents(intacct, salesforce, wanted)
     finally:
         intacct.close()
         salesforce.close()
+    found = {(d["system"], d["object"]) for d in documents}
+    for system, names in sorted(wanted.items()):
+        for name in sorted(names):
+            if (system, name) not in found:
+                print(f"mapsync schema: {system} has no object {name}", file=sys.stderr)
+    return (config, loaded), documents
 
 
 def _fail(action: str, exc: Exception) -> int:
