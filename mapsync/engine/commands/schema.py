@@ -69,9 +69,9 @@ def _snapshot_dir(args: argparse.Namespace, config: Config) -> Path:
 def _live(args: argparse.Namespace, extra_snapshot: bool) -> tuple[Any, list[dict[str, Any]]]:
     """(config, live documents) for the rules' objects, --object, and (for diff) the
     objects already in the snapshot."""
+    from mapsync.engine.commands._connect import intacct_client, salesforce_client
     from mapsync.engine.config import load_config
     from mapsync.engine.language import load_rule_set
-    from mapsync.engine.runner.connect import intacct_client, salesforce_client
     from mapsync.engine.schema.pull import objects_named, pull_documents
     from mapsync.engine.schema.snapshot import catalogs_for, read_snapshot
 
