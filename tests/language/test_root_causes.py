@@ -45,7 +45,8 @@ def test_an_unknown_object_is_reported_once(tmp_path: Path) -> None:
     edit(folder / "customers.map", "intacct    CUSTOMER key", "intacct    CUSTOMERX key")
     found = problems(folder)
     assert [(d.code, d.line) for d in found] == [("unknown-object", 7)]
-    assert found[0].hints == ("did you mean `CUSTOMER`?",)
+    assert found[0].hints[0] == "did you mean `CUSTOMER`?"
+    assert "mapsync schema pull --object CUSTOMERX" in found[0].hints[1]
 
 
 def test_a_label_line_without_indentation_gets_one_error_with_a_hint(tmp_path: Path) -> None:
