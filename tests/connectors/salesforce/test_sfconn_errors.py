@@ -204,3 +204,64 @@ def test_requests_failures() -> None:
 def test_foreign_bugs_are_not_swallowed() -> None:
     with pytest.raises(KeyError):
         errors.from_exception(KeyError("x"), operation="q")
+
+
+def test_every_error_of_a_400_body_is_kept() -> None:
+    body = [
+        {"errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Phone must have 10 digits",
+         "fields": ["Phone"]},
+        {"errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Region is required",
+         "fields": []},
+    ]
+    exc = SalesforceMalformedRequest("https://x/y", 400, "y", body)
+    error = errors.from_exception(exc, operation="upsert")
+    assert type(error) is ValidationFailed
+    assert error.field == "Phone"
+    assert "Phone must have 10 digits" in str(error)
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION: Region is required" in str(error)
+    assert error.details == ("FIELD_CUSTOM_VALIDATION_EXCEPTION: Region is required",)
+
+
+def test_every_error_of_a_failed_record_is_in_its_message() -> None:
+    error = errors.record_errors(
+        [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "first", "fields": []},
+         {"statusCode": "REQUIRED_FIELD_MISSING", "message": "second", "fields": ["Name"]}],
+        operation="upsert",
+    )
+    assert error.code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert error.message == "first; REQUIRED_FIELD_MISSING: second"
+
+
+def test_an_html_page_is_a_protocol_error_even_on_404() -> None:
+    page = "<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>"
+    exc = SalesforceResourceNotFound("https://x/y", 404, "y", page)
+    error = errors.from_exception(exc, operation="get")
+    assert type(error) is ProtocolError
+    assert error.code == "HTTP_404" and "Not Found" in error.message
+
+
+def test_an_xml_error_body_gives_its_code() -> None:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><Errors>'
+        "<Error><errorCode>NOT_FOUND</errorCode>"
+        "<message>The requested resource does not exist</message></Error>"
+        "<Error><errorCode>INVALID_FIELD</errorCode><message>No such column</message>"
+        "<fields>Foo__c</fields></Error></Errors>"
+    )
+    missing = errors.from_exception(
+        SalesforceResourceNotFound("https://x/y", 404, "y", body), operation="get"
+    )
+    assert type(missing) is NotFound and missing.code == "NOT_FOUND"
+    assert missing.message == (
+        "The requested resource does not exist; INVALID_FIELD: No such column"
+    )
+    invalid = errors.from_exception(
+        SalesforceMalformedRequest(
+            "https://x/y", 400, "y",
+            "<Errors><Error><errorCode>INVALID_FIELD</errorCode><message>bad</message>"
+            "<fields>Foo__c</fields></Error></Errors>",
+        ),
+        operation="query",
+    )
+    assert type(invalid) is ValidationFailed
+    assert invalid.code == "INVALID_FIELD" and invalid.field == "Foo__c"

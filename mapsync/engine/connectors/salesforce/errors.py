@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
+from lxml import etree
 from simple_salesforce.exceptions import (
     SalesforceAuthenticationFailed,
     SalesforceError,
@@ -126,18 +127,29 @@ def record_errors(
     operation: str,
     record: Mapping[str, Any] | str | None = None,
 ) -> SyncError:
-    """The first error of a failed record decides the class; the others go to `details`."""
+    """The first error of a failed record decides the class; every error stays in the message.
+
+    Salesforce sends one entry per failed rule (two validation rules give two
+    FIELD_CUSTOM_VALIDATION_EXCEPTIONs); each code and message is kept in `message` (so the
+    error store and `mapsync errors` show them all) and in `details`.
+    """
     if not errors:
         return SyncError(
             "record failed without an error", system=SYSTEM, operation=operation,
             record=record, code="UNKNOWN_ERROR",
         )
     first = record_error(errors[0], operation=operation, record=record)
-    extra = tuple(
-        f"{e.get('statusCode') or e.get('errorCode')}: {e.get('message')}" for e in errors[1:]
-    )
+    extra = tuple(_code_message(e) for e in errors[1:])
+    if extra:
+        first.message = "; ".join((first.message, *extra))
+        first.args = (first.message,)
     first.details = first.details + extra
     return first
+
+
+def _code_message(error: Mapping[str, Any]) -> str:
+    code = error.get("statusCode") or error.get("errorCode") or "UNKNOWN_ERROR"
+    return f"{code}: {error.get('message') or code}"
 
 
 def bulk_error(
@@ -159,7 +171,52 @@ def _body_errors(content: Any) -> list[Mapping[str, Any]]:
         return [e for e in content if isinstance(e, Mapping)]
     if isinstance(content, Mapping):
         return [content]
+    if isinstance(content, str | bytes):
+        return _xml_errors(content)
     return []
+
+
+def _xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+
+
+def _xml_errors(content: str | bytes) -> list[Mapping[str, Any]]:
+    """The entries of an XML error body: `<Errors><Error><errorCode>…<message>…`.
+
+    The REST API answers in XML when asked to (`Accept: application/xml` or a `.xml`
+    resource); anything else that starts with `<` (an HTML page of a proxy) gives no entries.
+    """
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    if not raw.lstrip().startswith(b"<"):
+        return []
+    try:
+        root = etree.fromstring(raw.strip(), _xml_parser())
+    except (etree.XMLSyntaxError, ValueError):
+        return []
+    if etree.QName(root).localname not in ("Errors", "Error"):
+        return []
+    entries = [root] if etree.QName(root).localname == "Error" else list(root)
+    found: list[Mapping[str, Any]] = []
+    for entry in entries:
+        if not isinstance(entry.tag, str):
+            continue
+        values = {etree.QName(c).localname: (c.text or "").strip() for c in entry
+                  if isinstance(c.tag, str)}
+        fields = [(c.text or "").strip() for c in entry
+                  if isinstance(c.tag, str) and etree.QName(c).localname == "fields"]
+        if values.get("errorCode"):
+            found.append({"errorCode": values["errorCode"], "message": values.get("message", ""),
+                          "fields": fields})
+    return found
+
+
+def _is_markup_page(content: Any) -> bool:
+    """A body that starts with `<` but is no Salesforce error document (an HTML page)."""
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", "replace")
+    return isinstance(content, str) and content.lstrip()[:1] == "<" and not _xml_errors(content)
 
 
 def excerpt(content: Any, limit: int = EXCERPT) -> str:
@@ -181,6 +238,10 @@ def _by_status(status: int, content: Any) -> ErrorClass:
         return TransientError
     if status >= 500:
         return ServerFault
+    if _is_markup_page(content):
+        # engine/errors.py: an HTML page where JSON was promised is a protocol error, whatever
+        # the status (a proxy's 404 page says nothing about the record).
+        return ProtocolError
     if status == 300:
         return DuplicateRecord
     if status == 401:
@@ -189,8 +250,6 @@ def _by_status(status: int, content: Any) -> ErrorClass:
         return PermissionDenied
     if status == 404:
         return NotFound
-    if isinstance(content, str) and content.lstrip()[:1] == "<":
-        return ProtocolError
     return ValidationFailed if status == 400 else SyncError
 
 
@@ -205,6 +264,9 @@ def from_http(
     errors = _body_errors(content)
     code = str(errors[0].get("errorCode") or errors[0].get("statusCode") or "") if errors else ""
     message = str(errors[0].get("message") or "") if errors else ""
+    extra = tuple(_code_message(e) for e in errors[1:])
+    if extra:
+        message = "; ".join((message or code, *extra))
     cls = _by_status(status, content)
     if code and status < 500 and status != 429:
         by_code = class_for_code(code, message)
@@ -223,6 +285,7 @@ def from_http(
         record=record,
         code=code or f"HTTP_{status}",
         field=str(fields[0]) if fields else None,
+        details=extra,
     )
 
 
