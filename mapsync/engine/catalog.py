@@ -44,6 +44,7 @@ class FieldInfo:
     readonly: bool = False
     unique: bool = False
     external_id: bool = False
+    case_sensitive: bool = False
     default: Any = None
     values: tuple[str, ...] = ()
     query_codes: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -118,6 +119,7 @@ def _field_from_json(name: str, data: Mapping[str, Any]) -> FieldInfo:
         required=data.get("required", False),
         readonly=data.get("readonly", False),
         unique=data.get("unique", False),
+        case_sensitive=data.get("case_sensitive", False),
         external_id=data.get("external_id", False),
         default=data.get("default"),
         values=tuple(data.get("values", ())),

@@ -9,7 +9,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mapsync.engine.catalog import load_catalogs
+from mapsync.engine.catalog import (
+    Catalogs,
+    ObjectInfo,
+    iter_catalog_documents,
+    load_catalogs,
+    object_from_json,
+)
 from mapsync.engine.diagnostics import Diagnostic, render
 from mapsync.engine.language import LanguageError, check, compile_rules, parse_text
 from mapsync.engine.language.ast import RuleSet
@@ -33,7 +39,22 @@ def diagnose(path: Path) -> tuple[list[Diagnostic], dict[str, str]]:
         rule_file = parse_text(text, shown, shown)
     except LanguageError as exc:
         return list(exc.diagnostics), {shown: text}
-    return check(RuleSet((rule_file,)), load_catalogs()), {shown: text}
+    return check(RuleSet((rule_file,)), catalogs_for(path)), {shown: text}
+
+
+def catalogs_for(case: Path) -> Catalogs:
+    """The shipped catalogs, plus the fields a case's `<stem>.fields.json` adds to an object
+    (as a project's reviewed schema snapshot would: `{"salesforce": {"Account": {...}}}`)."""
+    extra = case.with_name(f"{case.stem}.fields.json")
+    if not extra.exists():
+        return load_catalogs()
+    added: dict[str, dict[str, dict[str, object]]] = json.loads(extra.read_text("utf-8"))
+    objects: dict[str, dict[str, ObjectInfo]] = {"intacct": {}, "salesforce": {}}
+    for _, document in iter_catalog_documents():
+        fields = added.get(document["system"], {}).get(document["object"], {})
+        info = object_from_json({**document, "fields": {**document["fields"], **fields}})
+        objects[document["system"]][info.name] = info
+    return Catalogs(intacct=objects["intacct"], salesforce=objects["salesforce"])
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=[p.stem for p in ERROR_CASES])

@@ -99,6 +99,14 @@ def handle(args: argparse.Namespace) -> int:
         if not args.json:
             seeded = "seeded a new company" if boxes.seeded else "reusing its data"
             print(f"sandboxes on {directory} ({seeded})", file=sys.stderr)
+        legacy = [] if boxes.seeded else _legacy_collisions(boxes)
+        if legacy:
+            print(f"mapsync: error: {directory} holds demo data from an earlier mapsync whose "
+                  f"keys for records created from Salesforce (`SF-` + 15-character Id) collide "
+                  f"when letter case is ignored ({len(legacy)} records, e.g. {legacy[0]}); "
+                  f"remove {directory} or pass another --dir to seed a new company",
+                  file=sys.stderr)
+            return 1
         config = write_config(directory, boxes.connection_info(), args.rules)
         try:
             with RunContext.open(config) as ctx:
@@ -123,3 +131,18 @@ def handle(args: argparse.Namespace) -> int:
     if code == 0 and not summary["in_step"]:
         return 3
     return code
+
+
+def _legacy_collisions(boxes: Any) -> list[str]:
+    """Intacct keys an earlier version derived from 15-character Ids that now collide."""
+    from mapsync.engine.salesforce_ids import colliding_legacy_keys
+
+    store = boxes.intacct.store
+    keys = [row.get(field, "") for obj, field in _CREATED_FROM_SALESFORCE
+            for row in store.list(obj)]
+    return colliding_legacy_keys(keys)
+
+
+# The demo objects Salesforce records create in Intacct under a derived key.
+_CREATED_FROM_SALESFORCE = (("CUSTOMER", "CUSTOMERID"), ("ITEM", "ITEMID"),
+                            ("PROJECT", "PROJECTID"))

@@ -14,6 +14,7 @@ from mapsync.engine.connectors.base import Record
 from mapsync.engine.program import CompiledMapping, LineSet
 from mapsync.engine.runner.decide import Decision, Shadow, creation, decide
 from mapsync.engine.runner.pairing import Pair, text
+from mapsync.engine.salesforce_ids import new_key
 
 
 class Decider:
@@ -54,7 +55,7 @@ class Decider:
             mapped = text(decision.intacct_patch.get(self.m.intacct.key))
             if mapped:
                 return mapped
-        return f"SF-{str(record['Id'])[:15]}"
+        return new_key(str(record["Id"]))
 
     def newest(self, pair: Pair) -> str:
         """The side whose record changed last (`conflict newest`)."""

@@ -16,6 +16,7 @@ from mapsync.engine.program import CompiledMapping
 from mapsync.engine.runner.decide import Decision, Shadow
 from mapsync.engine.runner.ledger import Ledger
 from mapsync.engine.runner.pairing import Pair, is_tombstone, take_live, text
+from mapsync.engine.salesforce_ids import legacy_key, new_key
 
 
 @dataclass(slots=True)
@@ -157,7 +158,9 @@ class Pairer:
         """
         records = out.unlinked
         side = self.m.intacct
-        wanted = [k for k in intended.values() if k is not None]
+        # A record an earlier version created under its legacy key is found, not created again.
+        legacy = {i: legacy_key(i) for i, k in intended.items() if k == new_key(i)}
+        wanted = [k for k in intended.values() if k is not None] + list(legacy.values())
         existing = (
             self.intacct.read_by_keys(
                 side.object, side.key, wanted, side.read_fields, docparid=side.docparid
@@ -166,6 +169,9 @@ class Pairer:
             else []
         )
         by_key = {str(r[side.key]): r for r in existing}
+        for sf_id, old in legacy.items():
+            if old in by_key and intended[sf_id] not in by_key:
+                by_key[intended[sf_id] or old] = by_key[old]
         unmatched = [r for r in records if intended[str(r["Id"])] not in by_key]
         matched = self._match_intacct(unmatched, absent=set(wanted))
         for record in records:

@@ -17,8 +17,9 @@ Order of work for a mapping:
    last chunk's: a crash before that re-reads, and the shadows make the re-read a no-op.
 
 Every write is idempotent on retry: Salesforce writes are upserts by external id or updates
-by Id; an Intacct record created from Salesforce gets a deterministic key (mapped, or
-derived from the Salesforce Id) and is looked up by that key before any create.
+by Id; an Intacct record created from Salesforce gets a deterministic key (mapped, or the
+18-character Salesforce Id, `engine.salesforce_ids`) and is looked up by that key, and by the
+key earlier versions gave it, before any create.
 """
 
 from __future__ import annotations

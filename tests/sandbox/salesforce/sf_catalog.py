@@ -13,6 +13,8 @@ GADGET: dict[str, Any] = {
         "Name": {"type": "string", "length": 80, "required": True},
         "Code__c": {"type": "string", "length": 20, "external_id": True, "unique": True},
         "Batch__c": {"type": "string", "length": 20, "external_id": True},
+        "Serial__c": {"type": "string", "length": 20, "external_id": True, "unique": True,
+                      "case_sensitive": True},
         "Account__c": {"type": "reference", "references": ["Account"],
                        "relationship_name": "Account__r"},
         "Count__c": {"type": "integer"},

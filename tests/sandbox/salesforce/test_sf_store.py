@@ -109,6 +109,15 @@ def test_unique_external_id_is_case_insensitive(store: Store) -> None:
     assert first in caught.value.message
 
 
+def test_unique_field_marked_case_sensitive_tells_case_apart(store: Store) -> None:
+    lower = store.insert("Gadget__c", {"Name": "G", "Serial__c": "ab-1"})
+    upper = store.insert("Gadget__c", {"Name": "H", "Serial__c": "AB-1"})
+    assert lower != upper
+    with pytest.raises(ApiError) as caught:
+        store.insert("Gadget__c", {"Name": "I", "Serial__c": "ab-1"})
+    assert caught.value.code == "DUPLICATE_VALUE" and lower in caught.value.message
+
+
 def test_values_are_coerced(store: Store) -> None:
     record_id = store.insert("Gadget__c", {
         "Name": "G", "Count__c": "7", "Price__c": "12.345", "Active__c": "true",

@@ -5,8 +5,8 @@
 
 The checks are split by concern: `labels` (languages and translations), `references`
 (mapping names, `ref`, `after`, write order), `header` (a block's declarations and line
-collections) and `rules` (field rules, pipelines, kinds and values); `context` holds what
-they share.
+collections), `rules` (field rules, pipelines, kinds and values) and `keys` (the values
+written into a mapping's keys); `context` holds what they share.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mapsync.engine.language.check.header import (
     check_single,
     check_statements_allowed,
 )
+from mapsync.engine.language.check.keys import check_keys
 from mapsync.engine.language.check.labels import check_languages
 from mapsync.engine.language.check.references import check_order, index_blocks
 from mapsync.engine.language.check.rules import check_rule
@@ -57,3 +58,4 @@ def check_block(ctx: Context, block: ast.Block) -> None:
             check_rule(ctx, statement, scope, writes)
         elif isinstance(statement, ast.LinesDecl):
             check_lines(ctx, block, statement, scope)
+    ctx.found.extend(check_keys(block, scope.intacct, scope.salesforce))

@@ -120,7 +120,7 @@ class Database:
             self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
         for name, info in obj.fields.items():
             if name == "Id" or info.unique or info.external_id or name == "SystemModstamp":
-                collate = " COLLATE NOCASE" if info.type in TEXT_TYPES - {"id"} else ""
+                collate = _collate(info)
                 index = quote(f"ix_{obj.name}_{name}")
                 self.conn.execute(
                     f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({quote(name)}{collate})"
@@ -184,8 +184,9 @@ class Database:
         return dict(zip(names, row, strict=True))
 
     def find_ids(self, obj: SObject, field: FieldInfo, value: Any) -> list[str]:
-        """Ids of live rows whose `field` equals `value` (case-insensitive for text)."""
-        collate = " COLLATE NOCASE" if field.type in TEXT_TYPES - {"id"} else ""
+        """Ids of live rows whose `field` equals `value` (without case for text, unless the
+        field is marked case-sensitive, as Salesforce compares unique and external IDs)."""
+        collate = _collate(field)
         with self.lock:
             rows = self.conn.execute(
                 f"SELECT Id FROM {quote(obj.name)} WHERE {quote(field.name)} = ?{collate} "
@@ -206,3 +207,11 @@ class Database:
         where = "" if include_deleted else " WHERE IsDeleted = 0"
         found = self.select(f"SELECT {columns} FROM {quote(obj.name)}{where} ORDER BY _seq")
         return [dict(zip(names, row, strict=True)) for row in found]
+
+
+def _collate(info: FieldInfo) -> str:
+    """Text compares without case unless the field is marked case-sensitive; Ids always
+    compare exactly (a 15-character Id is case-sensitive)."""
+    if info.type in TEXT_TYPES - {"id"} and not info.case_sensitive:
+        return " COLLATE NOCASE"
+    return ""

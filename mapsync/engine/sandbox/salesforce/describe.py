@@ -48,7 +48,7 @@ def describe_field(obj: SObject, info: FieldInfo) -> dict[str, Any]:
     return {
         "aggregatable": info.type not in ("textarea",), "aiPredictionField": False,
         "autoNumber": False, "byteLength": length * 3, "calculated": False,
-        "calculatedFormula": None, "cascadeDelete": False, "caseSensitive": False,
+        "calculatedFormula": None, "cascadeDelete": False, "caseSensitive": info.case_sensitive,
         "compoundFieldName": None, "controllerName": None, "createable": writable,
         "custom": info.name.endswith("__c"),
         "defaultValue": False if info.type == "boolean" and info.default is None else info.default,

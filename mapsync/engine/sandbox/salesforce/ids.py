@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from mapsync.engine.salesforce_ids import checksum as checksum
+from mapsync.engine.salesforce_ids import to18 as to18
+
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID_RE = re.compile(r"^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$")
 # Pod and reserved characters real Ids carry after the prefix; any fixed value works.
 _POD = "5g0"
@@ -34,21 +36,6 @@ STANDARD_PREFIXES: dict[str, str] = {
     "Order": "801",
     "OrderItem": "802",
 }
-
-
-def checksum(id15: str) -> str:
-    """The 3-character case-safe suffix of a 15-character Id."""
-    out = []
-    for start in range(0, 15, 5):
-        chunk = id15[start : start + 5]
-        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
-        out.append(_CHECKSUM[bits])
-    return "".join(out)
-
-
-def to18(value: str) -> str:
-    """The 18-character form of a 15- or 18-character Id (other text is returned unchanged)."""
-    return value + checksum(value) if len(value) == 15 else value
 
 
 def is_id(value: str) -> bool:
