@@ -170,6 +170,13 @@ class RunContext:
         self.salesforce.close()
         self.state.close()
 
+    def reach(self) -> None:
+        """Connect and log in to both services now: an outage raises ServiceUnreachable (a
+        ContextError naming the service and host) within seconds, before any mapping runs."""
+        from mapsync.engine.commands._reach import reach
+
+        reach(self.intacct, self.salesforce)
+
     def options(self, **overrides: Any) -> Options:
         """Run options from the configuration, with command-line overrides."""
         from zoneinfo import ZoneInfo

@@ -77,7 +77,7 @@ def print_summary(report: RunReport, title: str = "sync", stream: TextIO | None 
     verdict = (
         "fatal: " + report.fatal
         if report.fatal
-        else (f"{report.failed} record(s) failed; see `mapsync errors`" if report.failed else "ok")
+        else (f"{report.failed} record(s) failed{_where_errors(title)}" if report.failed else "ok")
     )
     out.write(f"{title}: {report.changes} change(s), {verdict}\n")
 
@@ -94,6 +94,11 @@ def print_table(title: str, headers: list[str], rows: list[list[str]], out: Text
 
 def _is_number(cell: str) -> bool:
     return cell == "-" or cell.replace(" / ", "").isdigit()
+
+
+def _where_errors(title: str) -> str:
+    # A plan stores no errors: the records it names fail when the sync tries them.
+    return " (a sync would fail them)" if title == "plan" else "; see `mapsync errors`"
 
 
 class Progress:

@@ -1,12 +1,15 @@
 """`mapsync plan [--json]`: what a sync would do, without writing anything.
 
-Exit 0 when nothing would change, 2 when there are changes (a CI gate), 1 on errors.
+Exit 0 when nothing would happen; 2 when the sync would write, link or fail any record (a CI
+gate); 1 when a service cannot be reached, a login fails, or the configuration is wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 from mapsync.engine.commands._context import (
@@ -24,7 +27,8 @@ def register(subparsers: Any) -> None:
         help="dry run: show what a sync would change",
         description="Read both sides and show, per mapping, the records a sync would "
         "create, update, link or delete, sample field changes, conflicts and "
-        "the API calls spent. Nothing is written. Exit 2 when there are changes.",
+        "the API calls spent. Nothing is written. Exit 2 when the sync would write, "
+        "link or fail anything, 1 when a service cannot be reached.",
     )
     add_config_argument(parser)
     add_plan_argument(parser)
@@ -40,6 +44,7 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         with RunContext.open(args.config, plan_path=args.plan) as ctx:
+            ctx.reach()
             report = ctx.run(
                 ctx.options(full=args.full, dry_run=True), only=args.only, command="plan"
             )
@@ -54,8 +59,30 @@ def handle(args: argparse.Namespace) -> int:
             for change in mapping.samples:
                 print(
                     f"  {mapping.name} {change['action']} {change['key']}: {change['rule']} "
-                    f"{change['before']!r} -> {change['after']!r}"
+                    f"{shown(change['before'])} -> {shown(change['after'])}"
                 )
     if report.fatal:
         return 1
-    return 2 if report.changes else 0
+    return 2 if would_act(report) else 0
+
+
+def would_act(report: Any) -> bool:
+    """True when the sync would create, update, delete, link or fail any record."""
+    linked = sum(m.total("linked") for m in report.mappings)
+    return bool(report.changes or report.failed or linked)
+
+
+def shown(value: Any) -> str:
+    """A field value as a user reads it: text quoted, numbers plain, nothing as `(empty)`."""
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        # A rule's values come as a tuple, one per field of its side; most sides have one.
+        if len(value) == 1:
+            return shown(value[0])
+        return "(" + ", ".join(shown(v) for v in value) + ")"
+    return json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)

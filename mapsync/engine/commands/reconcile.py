@@ -78,6 +78,7 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         with RunContext.open(args.config) as ctx:
+            ctx.reach()
             report = run_reconcile(ctx, args.only, args.sample)
     except (ContextError, ValueError) as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)

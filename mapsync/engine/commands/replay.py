@@ -100,6 +100,7 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         with RunContext.open(args.config) as ctx:
+            ctx.reach()
             outcome = replay(ctx, args.ids)
     except (ContextError, ReplayError) as exc:
         print(f"mapsync: error: {exc}", file=sys.stderr)

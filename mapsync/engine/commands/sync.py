@@ -39,6 +39,7 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         with RunContext.open(args.config, plan_path=args.plan) as ctx:
+            ctx.reach()
             with Progress(enabled=not args.json) as progress:
                 progress.set_total(len(ctx.plan.mappings))
                 report = ctx.run(ctx.options(full=args.full), only=args.only, progress=progress)

@@ -34,6 +34,8 @@ class Options:
     replay: bool = False
     relationship: str = "one-to-one"  # Opportunity -> sales documents (actions)
     at_once: tuple[int, int, int] = (1, 1, 1)  # mappings, Intacct and Salesforce requests
+    # dry run: the links it would make, seen by later mappings' `ref` steps (runner.planned)
+    planned: Any = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

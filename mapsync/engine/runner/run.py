@@ -9,6 +9,7 @@ carries the fatal error and the exit code 1; a failing record never does.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -24,6 +25,7 @@ from mapsync.engine.runner.actions import ActionRunner
 from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.parallel import Schedule, Throttled
 from mapsync.engine.runner.pipeline import MappingSync
+from mapsync.engine.runner.planned import PlannedLinks
 from mapsync.engine.runner.reader import Clock, utc_now
 from mapsync.engine.runner.report import MappingReport, RunReport
 from mapsync.engine.state import StateStore
@@ -99,6 +101,10 @@ def run_plan(
     if side_by_side:
         intacct = cast(IntacctAPI, Throttled(intacct, intacct_limit))
         salesforce = cast(SalesforceAPI, Throttled(salesforce, salesforce_limit))
+    resolver: RefResolver = state.ref_resolver()
+    if options.dry_run:
+        resolver = PlannedLinks(resolver)
+        options = dataclasses.replace(options, planned=resolver)
     inputs = _Inputs(
         intacct,
         salesforce,
@@ -106,7 +112,7 @@ def run_plan(
         options,
         run_id,
         catalogs or load_catalogs(),
-        state.ref_resolver(),
+        resolver,
         timezone,
         clock,
     )
@@ -165,6 +171,7 @@ def _one_by_one(
         if unreachable >= UNREACHABLE_LIMIT:
             # A service that failed whole mappings in a row after their retries is down:
             # stop instead of retrying every remaining mapping; the next run resumes.
+            report.fatal = f"a service is unreachable: {report.mappings[-1].fatal}"
             log.warning("stopping the run: %s", report.mappings[-1].fatal)
             break
 
@@ -191,6 +198,8 @@ def _side_by_side(
         report.mappings.append(outcome)
         report.fatal = report.fatal or fatal
         unreachable = unreachable + 1 if transient else 0
+        if unreachable >= UNREACHABLE_LIMIT and report.fatal is None:
+            report.fatal = f"a service is unreachable: {outcome.fatal}"
         if progress and not fatal:
             progress(mapping.name, outcome)
     order = {m.name: index for index, m in enumerate(mappings)}

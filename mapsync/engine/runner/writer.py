@@ -68,6 +68,8 @@ class Writer:
         ]
         if not self.options.dry_run:
             self.status.cleared(key for side, key in resolved if side == "salesforce")
+        if self.options.planned is not None:
+            self.options.planned.add(self.m.name, links)
         self.ledger.commit(links, shadows, resolved)
         self.status.flush()
 

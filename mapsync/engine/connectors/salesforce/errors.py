@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
@@ -308,8 +309,13 @@ def _from_requests(exc: requests.RequestException, operation: str) -> SyncError:
             f"truncated or undecodable response body ({name})",
             system=SYSTEM, operation=operation, code="TRUNCATED",
         )
+    request = getattr(exc, "request", None)
+    parts = urlsplit(str(request.url)) if request is not None and request.url else None
+    host = f"{parts.hostname}:{parts.port or 443}" if parts and parts.hostname else ""
+    where = f" to {host}" if host else ""
     return ServerFault(
-        f"connection failed ({name})", system=SYSTEM, operation=operation, code="CONNECTION"
+        f"connection{where} failed ({name})", system=SYSTEM, operation=operation,
+        code="CONNECTION",
     )
 
 

@@ -1,0 +1,72 @@
+"""`plan` on fresh orgs: no failures the sync would not have, exit 2 whenever the sync would
+write, link or fail anything, and sample changes shown as values."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from mapsync.cli import main
+from mapsync.engine.commands.demo import write_config
+from mapsync.engine.commands.plan import shown, would_act
+from mapsync.engine.runner.report import MappingReport, RunReport
+from mapsync.engine.sandbox.launcher import Sandboxes
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_first_plan_fails_nothing_the_sync_does_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "demo"
+    with Sandboxes(directory, seed_profile="demo", records=20) as boxes:
+        config = str(write_config(directory, boxes.connection_info(), None))
+        assert main(["plan", "-c", config, "--json"]) == 2
+        planned = json.loads(capsys.readouterr().out)
+        assert main(["sync", "-c", config, "--json"]) == 0
+        synced = json.loads(capsys.readouterr().out)
+        assert planned["failed"] == synced["failed"] == 0
+        by_name = {m["name"]: m for m in synced["mappings"]}
+        for mapping in planned["mappings"]:
+            if mapping["kind"] != "action" and mapping["name"] != "SalesOrder":
+                # Sales orders also come from the Create Sales Order action, which a plan
+                # does not run; every other mapping plans what the sync then does.
+                assert mapping["created"] == by_name[mapping["name"]]["created"], mapping["name"]
+        assert main(["plan", "-c", config]) == 0
+        assert "0 change(s), ok" in capsys.readouterr().out
+
+
+def test_plan_text_shows_sample_values_not_python_reprs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "sb"
+    with Sandboxes(directory, seed_profile="none") as boxes:
+        config = str(write_config(directory, boxes.connection_info(), None))
+        boxes.salesforce.store.insert(
+            "Account", {"Name": "Stark Industries", "Intacct_Credit_Limit__c": 1250.5}
+        )
+        assert main(["plan", "-c", config, "--only", "Customer"]) == 2
+        out = capsys.readouterr().out
+        assert "(empty) -> \"Stark Industries\"" in out
+        assert "Decimal(" not in out and "None" not in out and "'" not in out
+
+
+def test_shown_values() -> None:
+    assert shown(None) == shown("") == "(empty)"
+    assert shown(Decimal("12.50")) == "12.50" and shown(3) == "3"
+    assert shown(True) == "true" and shown("O'Brien") == '"O\'Brien"'
+    assert shown(("a", None)) == "(\"a\", (empty))" and shown(("x",)) == "\"x\""
+
+
+def test_plan_exit_2_for_links_and_failures_alone() -> None:
+    quiet = RunReport(run_id=None, mappings=[MappingReport("Customer", "sync")])
+    assert not would_act(quiet)
+    linking = MappingReport("Customer", "sync")
+    linking.salesforce.linked = 1
+    assert would_act(RunReport(run_id=None, mappings=[linking]))
+    failing = MappingReport("Customer", "sync")
+    failing.intacct.failed = 1
+    assert would_act(RunReport(run_id=None, mappings=[failing]))
