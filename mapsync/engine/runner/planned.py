@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from mapsync.engine.transforms import RefResolver, Side
+from mapsync.engine.program.expr import Side
+from mapsync.engine.program.step import RefResolver
 
 
 class PlannedLinks:
