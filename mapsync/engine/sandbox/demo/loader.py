@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mapsync.engine.sandbox.demo.data import DemoData
 from mapsync.engine.sandbox.demo.model import PROFILES, Batch, Record, Ref
 from mapsync.engine.sandbox.demo.vocabulary import DOC_TYPES
-from mapsync.engine.sandbox.salesforce.values import now_text
+from mapsync.engine.sandbox.salesforce.values import format_datetime
 
 if TYPE_CHECKING:
     from mapsync.engine.sandbox.intacct import IntacctSandbox
@@ -114,7 +116,7 @@ def standard_pricebook(store: Store, record: Record) -> str:
     with store.db.transaction():
         row = store.writer.prepare(obj, writable, creating=True)
         row["IsStandard"] = 1
-        return store.writer.insert_prepared(obj, row, now_text())
+        return store.writer.insert_prepared(obj, row, store.clock())
 
 
 def advance_document_numbers(store: IntacctStore, counts: Mapping[str, int]) -> None:
@@ -143,13 +145,38 @@ def seed_stores(
         return SeedReport(profile, 0, {}, {})
     data = DemoData(records, seed)
     loader = Loader(intacct, salesforce)
-    for batch in data.intacct():
-        loader.load(batch)
-    advance_document_numbers(intacct, {d: data.documents(d) for d, _p in DOC_TYPES})
-    if salesforce is not None:
-        for batch in data.salesforce():
+    with one_instant(intacct, salesforce):
+        for batch in data.intacct():
             loader.load(batch)
+        advance_document_numbers(intacct, {d: data.documents(d) for d, _p in DOC_TYPES})
+        if salesforce is not None:
+            for batch in data.salesforce():
+                loader.load(batch)
     return SeedReport(profile, records, loader.loaded["intacct"], loader.loaded["salesforce"])
+
+
+@contextmanager
+def one_instant(intacct: IntacctStore, salesforce: Store | None) -> Iterator[None]:
+    """Stamp every seeded record of both stores with the same second.
+
+    A first link of two seeded records that differ settles `conflict newest` by their
+    modification times. Stamped as seeding went, a record crossing a second boundary between
+    its Intacct and its Salesforce half got a newer Salesforce time, so which side won
+    depended on the machine's speed: two directories seeded alike synced to different values
+    (the flaky "differing field values" of the fault tests). One instant makes the tie, and
+    its outcome, the same everywhere.
+    """
+    moment = datetime.now(UTC).replace(microsecond=0)
+    saved = intacct.clock, salesforce.clock if salesforce is not None else None
+    intacct.clock = lambda: moment.replace(tzinfo=None)
+    if salesforce is not None:
+        salesforce.clock = lambda: format_datetime(moment)
+    try:
+        yield
+    finally:
+        intacct.clock = saved[0]
+        if salesforce is not None and saved[1] is not None:
+            salesforce.clock = saved[1]
 
 
 def seed(

@@ -10,7 +10,7 @@ Writes go through the same validation as the REST API (REQUIRED_FIELD_MISSING, .
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,10 @@ class Store:
     def __init__(self, path: str | Path, objects: Iterable[ObjectInfo] | None = None) -> None:
         self.db = Database(path, catalog_objects() if objects is None else objects)
         self.writer = Writer(self.db)
+        # Stamps of writes through this Python API (seeding, tests); the REST API stamps the
+        # wall clock. `seed_stores` holds it still so a seeded company is the same on any
+        # machine, however long seeding takes.
+        self.clock: Callable[[], str] = values.now_text
         derived.ensure_standard_pricebook(self.db)
         ensure_org_records(self.db)
 
@@ -60,7 +64,7 @@ class Store:
     def insert_many(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """Create records in one transaction (all or none); returns their Ids in order."""
         obj = self.sobject(sobject)
-        stamp = values.now_text()
+        stamp = self.clock()
         with self.db.transaction():
             return [self.writer.create(obj, r, stamp) for r in records]
 
@@ -71,17 +75,17 @@ class Store:
         if value is None:
             raise ApiError(400, "REQUIRED_FIELD_MISSING", f"{external_field} has no value")
         with self.db.transaction():
-            return self.writer.upsert(obj, external_field, value, record, values.now_text())
+            return self.writer.upsert(obj, external_field, value, record, self.clock())
 
     def update(self, sobject: str, record_id: str, record: Mapping[str, Any]) -> None:
         """Change fields of one record."""
         with self.db.transaction():
-            self.writer.update(self.sobject(sobject), record_id, record, values.now_text())
+            self.writer.update(self.sobject(sobject), record_id, record, self.clock())
 
     def delete(self, sobject: str, record_id: str) -> None:
         """Soft-delete one record (queryAll still sees it)."""
         with self.db.transaction():
-            self.writer.delete(self.sobject(sobject), record_id, values.now_text())
+            self.writer.delete(self.sobject(sobject), record_id, self.clock())
 
     def get(self, sobject: str, record_id: str) -> dict[str, Any] | None:
         """One record as JSON values (deleted ones too, with IsDeleted true), or None."""
