@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from mapsync.engine.commands.demo import write_config
 from mapsync.engine.sandbox.launcher import Sandboxes
 from mapsync.engine.state import open_store
 
+from .calls import wait_then_kill
 from .datacheck import differences, inspect, raw
 
 pytestmark = pytest.mark.e2e
@@ -80,11 +79,6 @@ def test_demo_with_injected_faults_converges_to_the_clean_result(
     assert_converged(tmp_path / "clean", faulty)
 
 
-def sandbox_calls(boxes: Sandboxes) -> int:
-    stats = boxes.stats()
-    return int(stats["intacct"]["total"]["calls"] + stats["salesforce"]["total"]["calls"])
-
-
 def sync_command(config: Path) -> list[str]:
     return [sys.executable, "-m", "mapsync", "sync", "-c", str(config), "--json"]
 
@@ -92,22 +86,10 @@ def sync_command(config: Path) -> list[str]:
 def sync_killed_after(boxes: Sandboxes, config: Path, calls: int) -> bool:
     """Start `mapsync sync` and SIGKILL it once the sandboxes have answered `calls` more
     calls; False when it finished first."""
-    start = sandbox_calls(boxes)
     process = subprocess.Popen(
         sync_command(config), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    try:
-        while process.poll() is None:
-            if sandbox_calls(boxes) - start >= calls:
-                process.send_signal(signal.SIGKILL)
-                process.wait()
-                return True
-            time.sleep(0.002)
-        return False
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    return wait_then_kill(boxes, process, lambda answered: answered >= calls)
 
 
 def sync(config: Path) -> tuple[int, dict[str, Any]]:
@@ -165,13 +147,8 @@ def sync_killed_once_created(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        while process.poll() is None and store.count(intacct_object) == before:
-            time.sleep(0.001)
-        assert process.poll() is None, "the sync ended before it created the record"
-    finally:
-        process.kill()
-        process.wait()
+    killed = wait_then_kill(boxes, process, lambda _: store.count(intacct_object) > before)
+    assert killed, "the sync ended before it created the record"
 
 
 def new_salesforce_record(boxes: Sandboxes, sf_object: str) -> str:

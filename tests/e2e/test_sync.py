@@ -6,8 +6,8 @@ writes, and runs the plan through the same code as `mapsync sync`.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from mapsync.engine.commands.demo import write_config
 from mapsync.engine.resources import rules_dir
 from mapsync.engine.runner.report import RunReport
 from mapsync.engine.sandbox.launcher import Sandboxes
+from mapsync.engine.sandbox.salesforce.values import format_datetime
 
 pytestmark = pytest.mark.e2e
 
@@ -192,7 +193,9 @@ def test_both_sides_changed_the_same_field(tmp_path: Path, policy: str, winner: 
         env.intacct.update(
             "CUSTOMER", int(customer["RECORDNO"]), {"DISPLAYCONTACT.MAILADDRESS.CITY": "Milan"}
         )
-        time.sleep(1.1)  # Salesforce stamps whole seconds: make its edit the newest
+        # Salesforce stamps whole seconds: date its edit later so that it is the newest.
+        later = format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2))
+        env.salesforce.clock = lambda stamp=later: stamp
         env.salesforce.update("Account", account, {"BillingCity": "Turin"})
         report = counts(env.sync("Customer"), "Customer")
         assert report["conflicts"] == 1
@@ -241,8 +244,10 @@ def test_a_quiet_org_costs_one_read_per_side_once_the_overlap_has_passed(env: En
         env.salesforce.insert("Account", {"Name": name})
     assert counts(env.sync("Customer"), "Customer")["created"] == 3
     assert env.sync("Customer").changes == 0  # reads its own writes back once
-    time.sleep(2.2)  # the demo config's overlap window is 2 seconds
-    assert env.sync("Customer").changes == 0  # reads the window one last time
+    # The demo config's overlap window is 2 seconds: a run whose clock says they have passed
+    # reads the window one last time.
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
+    assert env.sync("Customer", clock=lambda: later).changes == 0
     with RunContext.open(env.config) as ctx:
         assert ctx.state.window_read_at("Customer", "intacct") is not None
         assert ctx.state.window_read_at("Customer", "salesforce") is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FAULT_KINDS = ("429", "500", "502", "503", "524", "expire", "html", "truncate", "slow")
@@ -86,13 +87,32 @@ class CallStats:
     faults: Counter[str] = field(default_factory=Counter)
     records: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def count(self, operation: str, records: int = 0) -> None:
-        """Count one call of `operation` touching `records` records."""
+        """Count one call of `operation` touching `records` records, then tell listeners."""
         with self._lock:
             self.calls[operation] += 1
             if records:
                 self.records[operation] += records
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every counted call (tests wait on calls without polling)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[], None]) -> None:
+        """Stop calling `listener`."""
+        with self._lock:
+            self._listeners.remove(listener)
+
+    def total(self) -> int:
+        """Calls counted so far."""
+        with self._lock:
+            return sum(self.calls.values())
 
     def fault(self, kind: str) -> None:
         """Count one injected fault."""
