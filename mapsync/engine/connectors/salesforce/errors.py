@@ -22,6 +22,7 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
+from mapsync.engine import safexml
 from mapsync.engine.errors import (
     AuthenticationError,
     DuplicateRecord,
@@ -39,6 +40,7 @@ from mapsync.engine.errors import (
 
 SYSTEM = "salesforce"
 EXCERPT = 200
+XML_BODY_LIMIT = 1_000_000  # an error body is small; a larger one is not parsed for codes
 
 ErrorClass = type[SyncError]
 
@@ -177,12 +179,6 @@ def _body_errors(content: Any) -> list[Mapping[str, Any]]:
     return []
 
 
-def _xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-
-
 def _xml_errors(content: str | bytes) -> list[Mapping[str, Any]]:
     """The entries of an XML error body: `<Errors><Error><errorCode>…<message>…`.
 
@@ -193,8 +189,8 @@ def _xml_errors(content: str | bytes) -> list[Mapping[str, Any]]:
     if not raw.lstrip().startswith(b"<"):
         return []
     try:
-        root = etree.fromstring(raw.strip(), _xml_parser())
-    except (etree.XMLSyntaxError, ValueError):
+        root = safexml.parse(raw.strip(), max_bytes=XML_BODY_LIMIT)
+    except safexml.UnsafeXml:
         return []
     if etree.QName(root).localname not in ("Errors", "Error"):
         return []
