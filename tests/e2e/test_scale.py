@@ -22,6 +22,8 @@ pytestmark = pytest.mark.e2e
 ACCOUNTS = 5000
 
 
+# About 90 s on two idle cores; the suite-wide 300 s limit is too tight on a shared machine.
+@pytest.mark.timeout(900)
 def test_5000_accounts_sync_in_step_then_a_second_run_is_a_no_op(tmp_path: Path) -> None:
     directory = tmp_path / "big"
     with Sandboxes(directory, seed_profile="demo", records=ACCOUNTS) as boxes:
