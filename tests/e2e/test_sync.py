@@ -32,9 +32,9 @@ class Env:
     boxes: Sandboxes
     config: Path
 
-    def sync(self, *only: str, **options: Any) -> RunReport:
+    def sync(self, *only: str, clock: Any = None, **options: Any) -> RunReport:
         with RunContext.open(self.config) as ctx:
-            return ctx.run(ctx.options(**options), only=list(only) or None)
+            return ctx.run(ctx.options(**options), only=list(only) or None, clock=clock)
 
     def conflicts(self) -> list[Any]:
         with RunContext.open(self.config) as ctx:

@@ -212,9 +212,11 @@ class RunContext:
         only: Collection[str] | None = None,
         command: str = "sync",
         progress: Any = None,
+        clock: Any = None,
     ) -> RunReport:
-        """Run the plan with these options."""
+        """Run the plan with these options (`clock`: the run's time, the wall clock if None)."""
         from mapsync.engine.runner.lock import StateLock
+        from mapsync.engine.runner.reader import utc_now
         from mapsync.engine.runner.run import run_plan
 
         lock = None if options.dry_run else StateLock(self.config.state.path).hold
@@ -231,6 +233,7 @@ class RunContext:
                 timezone=self.config.intacct.timezone,
                 lock=lock,
                 catalogs=self.catalogs,
+                clock=clock or utc_now,
             )
         except ValueError as exc:
             raise ContextError(str(exc)) from None
