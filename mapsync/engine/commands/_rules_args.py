@@ -43,6 +43,16 @@ def rule_paths(given: Sequence[str]) -> list[str] | None:
     return None if missing else list(given)
 
 
+def checked_inputs(args: argparse.Namespace) -> list[str] | None:
+    """The rule paths of a command that takes `add_rule_arguments`, or None (after printing
+    why) when a path or the `--schema` folder does not exist."""
+    paths = rule_paths(args.paths)
+    if paths is not None and args.schema is not None and not Path(args.schema).is_dir():
+        print(f"mapsync: error: no such schema folder: {args.schema}", file=sys.stderr)
+        return None
+    return paths
+
+
 def compile_or_report(paths: Sequence[str | Path], fmt: Format = "text",
                       schema_dir: str | None = None) -> Plan | None:
     """The plan of the rules under `paths` (checked against the rule set's schema snapshot,

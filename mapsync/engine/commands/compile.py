@@ -10,8 +10,8 @@ from typing import Any
 from mapsync.engine.commands._rules_args import (
     USAGE_ERROR,
     add_rule_arguments,
+    checked_inputs,
     compile_or_report,
-    rule_paths,
 )
 
 
@@ -28,10 +28,8 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run `compile`; returns the exit code (0 plan written, 1 rule errors, 2 usage)."""
-    paths = rule_paths(args.paths)
-    if paths is None or (args.schema is not None and not Path(args.schema).is_dir()):
-        if paths is not None:
-            print(f"mapsync: error: no such schema folder: {args.schema}", file=sys.stderr)
+    paths = checked_inputs(args)
+    if paths is None:
         return USAGE_ERROR
     from mapsync.engine.plan import dump
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from mapsync.engine.commands._rules_args import (
     USAGE_ERROR,
     add_rule_arguments,
     catalogs_used,
-    rule_paths,
+    checked_inputs,
 )
 
 
@@ -28,10 +27,8 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run `validate`; returns the exit code."""
-    paths = rule_paths(args.paths)
-    if paths is None or (args.schema is not None and not Path(args.schema).is_dir()):
-        if paths is not None:
-            print(f"mapsync: error: no such schema folder: {args.schema}", file=sys.stderr)
+    paths = checked_inputs(args)
+    if paths is None:
         return USAGE_ERROR
     from mapsync.engine.diagnostics import has_errors, render, summary
     from mapsync.engine.language import validate_paths
