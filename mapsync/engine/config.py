@@ -13,6 +13,7 @@ folder of the configuration file.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ __all__ = ["Config", "ConfigError", "Secret", "load_config", "parse_config", "pr
            "validate_text"]
 
 DEFAULT_CONFIG = "mapsync.yaml"
+# C0 controls (tab aside), DEL and lone surrogates: XML 1.0 (the Intacct control block, the
+# Salesforce SOAP login) cannot hold them, and HTTP headers (OAuth) refuse them.
+_UNSENDABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 DEFAULT_STATE_PATH = ".mapsync/state.db"
 INTACCT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 SALESFORCE_LOGIN_URL = "https://login.salesforce.com"
@@ -46,14 +50,24 @@ class Secret:
     where: tuple[str, int, int] = field(default=(DEFAULT_CONFIG, 0, 0), compare=False)
 
     def reveal(self) -> str:
-        """The secret's value; ConfigError (naming the variable or file) when it is missing."""
+        """The secret's value; ConfigError (naming the variable or file) when it is missing
+        or holds a control character, which no login request can carry."""
         if self.env is not None:
             value = os.environ.get(self.env)
             if not value:
                 raise ConfigError([self.problem(f"environment variable {self.env} is not set")])
-            return value
-        assert self.file is not None
-        return read_small_file(self.file, self.problem).rstrip("\r\n")
+            origin = f"environment variable {self.env}"
+        else:
+            assert self.file is not None
+            value = read_small_file(self.file, self.problem).rstrip("\r\n")
+            origin = f"file {self.file}"
+        found = _UNSENDABLE.search(value)
+        if found is not None:
+            # Named by code point only: the value itself, or where in it, is the secret.
+            raise ConfigError([self.problem(
+                f"{origin} holds the control character U+{ord(found.group()):04X}, which an "
+                "XML or HTTP login cannot carry; set it again without it")])
+        return value
 
     def problem(self, message: str) -> Diagnostic:
         """A diagnostic about this secret at the line of mapsync.yaml that names it."""

@@ -193,3 +193,26 @@ def test_template_comments_cover_every_alternative() -> None:
     for word in ("client_credentials", "jwt", "password", "session", "one-to-many", "contract",
                  "postgresql://"):
         assert word in TEMPLATE
+
+
+@pytest.mark.parametrize("value", ["pw\x01rd", "pw\nrd", "pw\x7f"])
+def test_a_secret_with_a_control_character_is_named_not_shown(
+        value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_config(GOOD, Path("mapsync.yaml"))
+    monkeypatch.setenv("SENDER_PW", value)
+    with pytest.raises(ConfigError) as caught:
+        config.intacct.sender_password.reveal()
+    (diagnostic,) = caught.value.diagnostics
+    text = str(caught.value)
+    assert f"U+{ord(next(c for c in value if c < ' ' or c == chr(127))):04X}" in text
+    assert "environment variable SENDER_PW holds the control character" in text
+    assert diagnostic.line > 0
+    assert "pw" not in text.replace("SENDER_PW", "")
+
+
+def test_a_secret_file_keeps_its_tab_and_loses_its_final_newline(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "user.txt").write_text("s3\tcret\r\n", encoding="utf-8")
+    config = parse_config(GOOD, tmp_path / "mapsync.yaml")
+    assert config.intacct.user_password is not None
+    assert config.intacct.user_password.reveal() == "s3\tcret"

@@ -18,8 +18,12 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 
 from mapsync.engine.connectors.base import CallCounter
 from mapsync.engine.connectors.salesforce.limits import UsageTracker
+from mapsync.engine.errors import ProtocolError
 
 DEFAULT_TIMEOUT = (10.0, 120.0)
+# Far above a 2,000-record query page or a Bulk 2.0 result set of 100k rows, and far below
+# what would exhaust memory: the same bound as the Intacct gateway's.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 _DATA_PATH = re.compile(r"^/services/data/v\d+\.\d+/(?P<rest>.*)$")
 
 
@@ -62,12 +66,14 @@ class MeteredAdapter(HTTPAdapter):
         usage: UsageTracker,
         timeout: tuple[float, float],
         inner: BaseAdapter | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__()
         self._counter = counter
         self._usage = usage
         self._timeout = timeout
         self._inner = inner
+        self._max_bytes = max_response_bytes
 
     def close(self) -> None:
         """Close pooled connections (and the inner transport's)."""
@@ -97,7 +103,34 @@ class MeteredAdapter(HTTPAdapter):
                 self._usage.observe(header)
             else:
                 self._usage.answered(header)
+        if not kwargs.get("stream") and response.raw is not None:  # None: body already held
+            self._read_bounded(response, operation)
         return response
+
+    def _read_bounded(self, response: requests.Response, operation: str) -> None:
+        """Read the body now, refusing one larger than the bound before it fills memory.
+
+        requests would read it whole right after `send`; reading it here instead, chunk by
+        chunk, lets a declared or streamed size over the bound fail as a ProtocolError.
+        """
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            response.close()
+            raise self._too_large(operation, int(declared))
+        body = bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            body += chunk
+            if len(body) > self._max_bytes:
+                response.close()
+                raise self._too_large(operation, len(body))
+        response._content = bytes(body)  # what requests' own `content` property caches
+
+    def _too_large(self, operation: str, size: int) -> ProtocolError:
+        return ProtocolError(
+            f"answer of {operation} is over {self._max_bytes:,} bytes (at least {size:,}); "
+            "refused before it fills memory",
+            system="salesforce", operation=operation, code="TOO_LARGE",
+        )
 
 
 def build_session(
@@ -109,6 +142,7 @@ def build_session(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     proxies: Mapping[str, str] | None = None,
     transport: BaseAdapter | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> requests.Session:
     """A session trusting `ca_bundle` (or the system store when None), metered and timed.
 
@@ -121,7 +155,7 @@ def build_session(
     session.verify = ca_bundle if ca_bundle else True
     if proxies:
         session.proxies.update(proxies)
-    adapter = MeteredAdapter(counter, usage, timeout, transport)
+    adapter = MeteredAdapter(counter, usage, timeout, transport, max_response_bytes)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
