@@ -46,13 +46,15 @@ def test_plan_shows_changes_without_writing_then_sync_applies_them(
         assert code == 2
         customer = planned["mappings"][0]
         assert customer["created"] == 1
-        assert customer["planned_write_calls"]["intacct"] == 1
+        assert customer["written"]["intacct"] == {"CUSTOMER create": 1}
         assert customer["samples"][0]["action"] == "create intacct"
         assert boxes.intacct.store.list("CUSTOMER") == []  # a plan writes nothing
 
         code, synced = run_json(capsys, "sync", "-c", config, "--only", "Customer", "--json")
         assert code == 0
         assert synced["mappings"][0]["created"] == 1
+        for side in ("intacct", "salesforce"):  # the calls the plan predicted (runner/cost.py)
+            assert synced["api_calls"][side] == planned["cost"][side]["calls"], side
         assert [c["NAME"] for c in boxes.intacct.store.list("CUSTOMER")] == ["Stark Industries"]
 
         code, after = run_json(capsys, "plan", "-c", config, "--only", "Customer", "--json")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,8 +36,49 @@ def test_the_first_plan_fails_nothing_the_sync_does_not(
                 # Sales orders also come from the Create Sales Order action, which a plan
                 # does not run; every other mapping plans what the sync then does.
                 assert mapping["created"] == by_name[mapping["name"]]["created"], mapping["name"]
+        assert_calls_predicted(planned, synced)
         assert main(["plan", "-c", config]) == 0
-        assert "0 change(s), ok" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "0 change(s), ok" in out
+        assert "API calls the sync will make, against the minimum" in out
+
+
+def assert_calls_predicted(planned: dict[str, Any], synced: dict[str, Any]) -> None:
+    """The calls `plan` predicted are the calls the sync made: per mapping and side, and in
+    all (runner/cost.py holds the model: change it with the runner or the connectors)."""
+    by_name = {m["name"]: m for m in synced["mappings"]}
+    for mapping in planned["mappings"]:
+        made = by_name[mapping["name"]]["api_calls"]
+        for side in ("intacct", "salesforce"):
+            predicted = mapping["api_calls"][side] + mapping.get(
+                "planned_write_calls", {}).get(side, 0)
+            assert predicted == made[side], (mapping["name"], side, predicted, made[side])
+            assert mapping["minimum_calls"][side] <= made[side], (mapping["name"], side)
+    for side in ("intacct", "salesforce"):
+        cost = planned["cost"][side]
+        assert cost["calls"] == synced["api_calls"][side] > 0, side
+        assert 0 < cost["minimum"] == cost["read_minimum"] + cost["write_minimum"]
+        assert cost["minimum"] <= cost["calls"]
+
+
+def test_plan_predicts_the_calls_of_the_run_after_edits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a sync and edits on both sides, the next plan still predicts its sync's calls."""
+    directory = tmp_path / "demo"
+    with Sandboxes(directory, seed_profile="demo", records=20) as boxes:
+        config = str(write_config(directory, boxes.connection_info(), None))
+        assert main(["sync", "-c", config, "--json"]) == 0
+        capsys.readouterr()
+        boxes.salesforce.store.insert("Account", {"Name": "Wayne Enterprises"})
+        boxes.salesforce.store.insert("Account", {"Name": "Oscorp"})
+        assert main(["plan", "-c", config, "--json", "--only", "Customer", "Contact"]) == 2
+        planned = json.loads(capsys.readouterr().out)
+        assert main(["sync", "-c", config, "--json", "--only", "Customer", "Contact"]) == 0
+        synced = json.loads(capsys.readouterr().out)
+        customer = next(m for m in planned["mappings"] if m["name"] == "Customer")
+        assert customer["written"]["intacct"] == {"CUSTOMER create": 2}
+        assert_calls_predicted(planned, synced)
 
 
 def test_plan_text_shows_sample_values_not_python_reprs(

@@ -220,8 +220,9 @@ class RunContext:
         from mapsync.engine.runner.run import run_plan
 
         lock = None if options.dry_run else StateLock(self.config.state.path).hold
+        before = self.calls()
         try:
-            return run_plan(
+            report = run_plan(
                 self.effective_plan(),
                 self.intacct,
                 self.salesforce,
@@ -237,3 +238,14 @@ class RunContext:
             )
         except ValueError as exc:
             raise ContextError(str(exc)) from None
+        report.api_calls = {side: n - before[side] for side, n in self.calls().items()}
+        if options.dry_run:
+            from mapsync.engine.runner.cost import Limits, price
+
+            price(report, Limits.of(self.intacct, self.salesforce), report.api_calls)
+        return report
+
+    def calls(self) -> dict[str, int]:
+        """API calls each client has made so far."""
+        return {"intacct": self.intacct.counter.total,
+                "salesforce": self.salesforce.counter.total}

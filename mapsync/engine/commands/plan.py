@@ -61,9 +61,41 @@ def handle(args: argparse.Namespace) -> int:
                     f"  {mapping.name} {change['action']} {change['key']}: {change['rule']} "
                     f"{shown(change['before'])} -> {shown(change['after'])}"
                 )
+        print_cost(report)
     if report.fatal:
         return 1
     return 2 if would_act(report) else 0
+
+
+SIDE_NAMES = {"intacct": "Intacct", "salesforce": "Salesforce"}
+
+
+def cost_lines(report: Any) -> list[str]:
+    """Per side, the calls the sync will make against the minimum for the same work."""
+    if not report.cost:
+        return []
+    lines = ["API calls the sync will make, against the minimum for the same work:"]
+    for side, cost in report.cost.items():
+        ratio = f"{cost.ratio:.2f}x the minimum" if cost.ratio is not None else "no minimum"
+        lines.append(
+            f"  {SIDE_NAMES[side]}: {cost.calls} call(s), minimum {cost.minimum} "
+            f"({cost.read_minimum} to read, {cost.write_minimum} to write): {ratio}"
+        )
+    made = report.api_calls or {}
+    lines.append(
+        "  minimum: reads in pages of 1,000 Intacct or 2,000 Salesforce records, one request\n"
+        "  a side for the changes of all mappings; writes in batches of 100 Intacct\n"
+        "  functions, the cheaper of Collections and Bulk API 2.0 per Salesforce object.\n"
+        f"  This plan made {made.get('intacct', 0)} Intacct and "
+        f"{made.get('salesforce', 0)} Salesforce call(s), reading."
+    )
+    return lines
+
+
+def print_cost(report: Any) -> None:
+    """Print `cost_lines`."""
+    for line in cost_lines(report):
+        print(line)
 
 
 def would_act(report: Any) -> bool:

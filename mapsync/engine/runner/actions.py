@@ -21,6 +21,7 @@ from mapsync.engine.plan import PlanLines, PlanMapping
 from mapsync.engine.program import FieldRule, RefPending, RefResolver, TransformError
 from mapsync.engine.program.canonical import jsonable
 from mapsync.engine.program.mapping import compile_rules
+from mapsync.engine.runner.cost import Limits, Planner
 from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.runner.status import StatusBoard
@@ -69,6 +70,7 @@ class ActionRunner:
         self.result_field = mapping.result
         self.docparid = mapping.intacct.docparid
         self.status = StatusBoard.for_plan(salesforce, mapping, self.rules)
+        self.cost = Planner(self.report, Limits.of(intacct, salesforce))  # dry runs
 
     def sf_fields(self, rules: Sequence[FieldRule], extra: Sequence[str]) -> list[str]:
         """Salesforce fields the rules read, known to the catalog."""
@@ -146,6 +148,8 @@ class ActionRunner:
     def process(self, requests: list[Record]) -> None:
         ids = [str(r["Id"]) for r in requests]
         request_ids = {self.request_id(r): str(r["Id"]) for r in requests}
+        if self.options.dry_run:
+            self.cost.lookup("intacct", len(request_ids))
         found = {} if self.options.dry_run else self.existing_documents(list(request_ids))
         done = {request_ids[k]: v for k, v in found.items() if k in request_ids}
         items = self.line_items(ids)
@@ -165,6 +169,9 @@ class ActionRunner:
             todo.append((record, header, lines))
         if self.options.dry_run:
             self.report.intacct.created += len(todo)
+            self.cost.write("intacct", "SODOCUMENT", "create_sotransaction", len(todo))
+            if self.result_field:
+                self.cost.write("salesforce", self.sf_object, "update", len(todo))
             return
         results = self.intacct.create_sotransactions([(h, ls) for _, h, ls in todo])
         for (record, header, _), result in zip(todo, results, strict=True):

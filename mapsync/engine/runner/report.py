@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mapsync.engine.runner.cost import SideCost
+
 SIDES = ("intacct", "salesforce")
 COUNTS = ("created", "updated", "linked", "deleted", "skipped", "failed")
 
@@ -42,6 +44,10 @@ class MappingReport:
     planned_write_calls: dict[str, int] = field(
         default_factory=lambda: {"intacct": 0, "salesforce": 0}
     )
+    # Dry runs: records the sync would write per side, by "Object operation" (runner.cost).
+    written: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Dry runs: the fewest calls per side for this mapping's reads and writes (runner.cost).
+    minimum_calls: dict[str, int] | None = None
 
     def side(self, name: str) -> SideCounts:
         """The counts of the side called `name`."""
@@ -73,6 +79,10 @@ class MappingReport:
         if any(self.planned_write_calls.values()):
             # Dry runs: the reads were made, the writes are what they would cost.
             out["planned_write_calls"] = dict(self.planned_write_calls)
+        if self.written:
+            out["written"] = {side: dict(w) for side, w in self.written.items()}
+        if self.minimum_calls is not None:
+            out["minimum_calls"] = dict(self.minimum_calls)
         if self.samples:
             out["samples"] = self.samples
         if self.conflict_samples:
@@ -89,6 +99,10 @@ class RunReport:
     mappings: list[MappingReport] = field(default_factory=list)
     run_id: int | None = None
     fatal: str | None = None
+    # Calls per side of the whole run (set by the command that ran it), and for a dry run
+    # each side's predicted calls against the minimum for the work (runner.cost).
+    api_calls: dict[str, int] | None = None
+    cost: dict[str, SideCost] | None = None
 
     @property
     def failed(self) -> int:
@@ -114,4 +128,6 @@ class RunReport:
             "failed": self.failed,
             "changes": self.changes,
             "mappings": [m.to_dict() for m in self.mappings],
+            **({"api_calls": dict(self.api_calls)} if self.api_calls is not None else {}),
+            **({"cost": {s: c.to_dict() for s, c in self.cost.items()}} if self.cost else {}),
         }

@@ -13,6 +13,7 @@ from typing import Any
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI, WriteResult
 from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
+from mapsync.engine.runner.cost import Limits, Planner
 from mapsync.engine.runner.decide import Decision
 from mapsync.engine.runner.decider import Decider
 from mapsync.engine.runner.ledger import Ledger, LinkRow
@@ -48,6 +49,8 @@ class Writer:
         self.options = options
         self.retried = retried  # Intacct keys read again because they failed before
         self.status = ledger.status
+        # Dry runs: the calls the sync will make where this one writes nothing.
+        self.cost = Planner(self.report, Limits.of(intacct, salesforce))
 
     def apply(self, batch: Batch) -> None:
         """Write a chunk's changes, then store links, shadows and errors in one transaction."""
@@ -130,7 +133,10 @@ class Writer:
         self, created: list[tuple[Pair, Decision]], shadows: dict[str, Any]
     ) -> None:
         """Read created Intacct records back and send what Intacct computed to Salesforce."""
-        if not created or self.options.dry_run:
+        if not created:
+            return
+        if self.options.dry_run:
+            self.cost.intacct_created(len(created), self.m.salesforce.object)
             return
         side = self.m.intacct
         fresh = {
@@ -212,15 +218,13 @@ class Writer:
 
     def send(self, system: str, op: str, payloads: list[dict[str, Any]]) -> list[WriteResult]:
         """Write through the connector (or pretend to, in a dry run)."""
+        obj = self.m.salesforce.object if system == "salesforce" else self.m.intacct.object
         if self.options.dry_run:
-            client = self.salesforce if system == "salesforce" else self.intacct
-            size = max(1, int(getattr(client, "batch_size", 100)))
-            self.report.planned_write_calls[system] += -(-len(payloads) // size)
+            self.cost.write(system, obj, op, len(payloads))
             return [
                 WriteResult(index=i, ok=True, record_id=f"(new {i})", key=None, created=True)
                 for i in range(len(payloads))
             ]
-        obj = self.m.salesforce.object if system == "salesforce" else self.m.intacct.object
         try:
             if system == "salesforce":
                 payloads = self.status.stamp([salesforce_payload(p) for p in payloads])
@@ -242,7 +246,7 @@ class Writer:
         """
         headers = [p for p in headers if p.sf_id is not None]
         failed: set[str] = set()
-        if not self.m.lines or not headers or self.options.dry_run:
+        if not self.m.lines or not headers:
             return failed
         for lines in self.m.lines:
             failed |= self.sync_line_set(lines, {p.key: p for p in headers})
@@ -275,6 +279,9 @@ class Writer:
             payloads.append(patch)
             owners.append(owner.key)
         if not payloads:
+            return failed
+        if self.options.dry_run:  # the lines were read as the sync reads them
+            self.cost.write("salesforce", s_side.object, "upsert", len(payloads))
             return failed
         results = self.salesforce.upsert(
             s_side.object, s_side.key, [salesforce_payload(p) for p in payloads]

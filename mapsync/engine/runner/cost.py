@@ -1,0 +1,208 @@
+"""API calls: what a piece of work costs through the connectors, and the fewest it could take.
+
+This is the one model of the run's calls, shared by `mapsync plan` and `bench/sync.py`:
+
+- `Planner` is what a dry run (`plan`) uses where a sync would write: it adds the calls the
+  connectors *will* make for those records (`planned_write_calls` of the mapping's report,
+  beside the reads the dry run really made) and tallies the records written per object and
+  operation (`written`), the work whose minimum `minimum` computes.
+- `minimum` is the floor for the same work: reads in pages of the largest page size
+  (Intacct readByQuery 1,000, Salesforce query 2,000), at least one request per side for
+  the changes of all the run's mappings together (25 queries per Salesforce `/composite`
+  call, `INTACCT_FUNCTIONS` functions per Intacct request); writes in batches of the
+  largest batch (Intacct 100 functions a request, the project's cap, since Intacct
+  documents none), and for Salesforce the cheaper of sObject Collections (200 records a
+  call) and one Bulk API 2.0 job (`BULK_JOB_CALLS` calls) per object and operation.
+
+Keep it in step with the connectors and the runner: when they change how many calls some
+work takes (one Intacct request per batch of creates, a probe phase for quiet runs, Bulk
+2.0 in the runner), change `Planner` here. tests/e2e/test_plan_truth.py compares what
+`plan` predicts with the calls the sync then makes on the sandboxes, record set by record
+set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SIDES = ("intacct", "salesforce")
+
+INTACCT_PAGE = 1000  # readByQuery pagesize 1..1000 (reference/intacct.md)
+INTACCT_BATCH = 100  # functions per write request (our cap: Intacct documents no maximum)
+INTACCT_KEYS = 100  # keys per `IN (...)` look-up (connectors/intacct/client.py)
+INTACCT_FUNCTIONS = 100  # functions per request in one multi-mapping read
+SALESFORCE_PAGE = 2000  # query batchSize maximum
+SALESFORCE_BATCH = 200  # sObject Collections maximum
+SALESFORCE_KEYS = 200  # values per SOQL IN list (connectors/salesforce/soql.py)
+COMPOSITE_QUERIES = 25  # query subrequests per /composite call
+BULK_THRESHOLD = 3600  # records from which the Salesforce connector writes with Bulk 2.0
+BULK_JOB_CALLS = 8  # create, upload, close, one poll, job info, three result files
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The page and batch sizes in force, read from the clients when they say."""
+
+    intacct_page: int = INTACCT_PAGE
+    intacct_batch: int = INTACCT_BATCH
+    intacct_keys: int = INTACCT_KEYS
+    intacct_functions: int = INTACCT_FUNCTIONS
+    salesforce_page: int = SALESFORCE_PAGE
+    salesforce_batch: int = SALESFORCE_BATCH
+    salesforce_keys: int = SALESFORCE_KEYS
+    composite_queries: int = COMPOSITE_QUERIES
+    bulk_threshold: int = BULK_THRESHOLD
+    bulk_job_calls: int = BULK_JOB_CALLS
+
+    @classmethod
+    def of(cls, intacct: Any, salesforce: Any) -> Limits:
+        """The limits the two clients write with (defaults for what they do not expose)."""
+        return cls(
+            intacct_batch=_positive(getattr(intacct, "batch_size", None), INTACCT_BATCH),
+            salesforce_batch=_positive(getattr(salesforce, "batch_size", None), SALESFORCE_BATCH),
+            bulk_threshold=_positive(getattr(salesforce, "bulk_threshold", None), BULK_THRESHOLD),
+        )
+
+    def write_calls(self, side: str, records: int) -> int:
+        """Calls the connector makes for one write of `records` records."""
+        if records <= 0:
+            return 0
+        if side == "intacct":
+            return batches(records, self.intacct_batch)
+        if records >= self.bulk_threshold:
+            return self.bulk_job_calls
+        return batches(records, self.salesforce_batch)
+
+    def lookup_calls(self, side: str, keys: int) -> int:
+        """Calls of a look-up by `keys` keys (one IN list a call, each within one page)."""
+        size = self.intacct_keys if side == "intacct" else self.salesforce_keys
+        return batches(keys, size)
+
+    def cheapest_write(self, side: str, records: int) -> int:
+        """The fewest calls that write `records` records of one object and operation."""
+        if records <= 0:
+            return 0
+        if side == "intacct":
+            return batches(records, INTACCT_BATCH)
+        return min(batches(records, SALESFORCE_BATCH), self.bulk_job_calls)
+
+    def read_pages(self, side: str, records: int) -> int:
+        """Pages of the largest size that hold `records` records."""
+        return batches(records, INTACCT_PAGE if side == "intacct" else SALESFORCE_PAGE)
+
+    def probe_calls(self, side: str, mappings: int) -> int:
+        """Requests that ask every mapping for its changes at once."""
+        per_call = self.intacct_functions if side == "intacct" else self.composite_queries
+        return batches(mappings, per_call)
+
+
+def batches(items: int, size: int) -> int:
+    """Calls of at most `size` items each for `items` items."""
+    return -(-max(items, 0) // max(size, 1))
+
+
+def _positive(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and value > 0 else default
+
+
+class Planner:
+    """A dry run's writes, as the calls the sync will make for them and the work they are.
+
+    Writes to `report.planned_write_calls` (calls per side) and `report.written` (records per
+    side, by "Object operation").
+    """
+
+    def __init__(self, report: Any, limits: Limits) -> None:
+        self.report = report
+        self.limits = limits
+
+    def write(self, side: str, obj: str, op: str, records: int) -> None:
+        """One write through a connector of `records` records."""
+        if records <= 0:
+            return
+        self.report.planned_write_calls[side] += self.limits.write_calls(side, records)
+        written = self.report.written.setdefault(side, {})
+        label = f"{obj} {op}"
+        written[label] = written.get(label, 0) + records
+
+    def lookup(self, side: str, keys: int) -> None:
+        """A read by `keys` keys that only the sync makes (read-back, crash recovery)."""
+        self.report.planned_write_calls[side] += self.limits.lookup_calls(side, keys)
+
+    def intacct_created(self, records: int, salesforce_object: str) -> None:
+        """After Intacct creates: the read-back of what Intacct computed, and the update of
+        the Salesforce records with their Intacct key and those values."""
+        if records <= 0:
+            return
+        self.lookup("intacct", records)
+        self.write("salesforce", salesforce_object, "update", records)
+
+
+@dataclass(frozen=True, slots=True)
+class SideCost:
+    """One side's calls against the minimum for the same work."""
+
+    calls: int
+    minimum: int
+    read_minimum: int
+    write_minimum: int
+
+    @property
+    def ratio(self) -> float | None:
+        """calls / minimum (None when the minimum is 0)."""
+        return self.calls / self.minimum if self.minimum else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures."""
+        ratio = self.ratio
+        return {"calls": self.calls, "minimum": self.minimum, "read_minimum": self.read_minimum,
+                "write_minimum": self.write_minimum,
+                "ratio": None if ratio is None else round(ratio, 3)}
+
+
+def write_minimum(limits: Limits, side: str, written: Mapping[str, int]) -> int:
+    """The fewest calls for the records written, per object and operation."""
+    return sum(limits.cheapest_write(side, n) for n in written.values())
+
+
+def mapping_minimum(limits: Limits, side: str, read: int, written: Mapping[str, int]) -> int:
+    """One mapping's floor on one side: the pages of what it read, the batches it wrote."""
+    return limits.read_pages(side, read) + write_minimum(limits, side, written)
+
+
+def run_costs(
+    limits: Limits,
+    mappings: Iterable[Any],
+    calls: Mapping[str, int],
+) -> dict[str, SideCost]:
+    """Each side's calls (`calls`) against the minimum for the mappings' work.
+
+    `mappings`: reports with `read` (records read per side) and `written` (records written
+    per side, by "Object operation"). Reads cost at least one probe for all mappings
+    together, and at least the pages of what each mapping read.
+    """
+    reports = list(mappings)
+    out: dict[str, SideCost] = {}
+    for side in SIDES:
+        pages = sum(limits.read_pages(side, r.read.get(side, 0)) for r in reports)
+        reads = max(limits.probe_calls(side, len(reports)), pages)
+        writes = sum(write_minimum(limits, side, r.written.get(side, {})) for r in reports)
+        out[side] = SideCost(int(calls.get(side, 0)), reads + writes, reads, writes)
+    return out
+
+
+def price(report: Any, limits: Limits, calls: Mapping[str, int]) -> None:
+    """Fill a dry run's report with what the sync will cost: `calls` (the dry run's own calls
+    per side, its reads) plus the planned ones, against the minimum, per mapping and in all."""
+    predicted = dict.fromkeys(SIDES, 0)
+    for m in report.mappings:
+        m.minimum_calls = {
+            side: mapping_minimum(limits, side, m.read.get(side, 0), m.written.get(side, {}))
+            for side in SIDES
+        }
+        for side in SIDES:
+            predicted[side] += m.planned_write_calls[side]
+    totals = {side: int(calls.get(side, 0)) + predicted[side] for side in SIDES}
+    report.cost = run_costs(limits, report.mappings, totals)
