@@ -1,41 +1,43 @@
 """Initial and incremental sync of customers with contacts through both sandboxes.
 
-    python bench/sync.py [--sizes 10000,100000] [--quick] [--contacts K] [--json]
+    python bench/sync.py [--sizes 10000,100000] [--quick] [--contacts K] [--json FILE]
 
 For each size N, a child process (fresh interpreter, so its peak RSS is its own) starts both
 sandboxes in a further process, loads N Salesforce Accounts with K Contacts each (no Intacct
 ID yet: the standard rules create their Intacct CUSTOMERs and CONTACTs) plus the managed lists
 they reference (AR terms, customer types, territories in Intacct; the AR terms already linked
-in Salesforce, as `mapsync init` leaves them), then runs the standard rules with
-`--only ARTerm CustomerType Territory Customer Contact` three times:
+in Salesforce, as `mapsync init` leaves them), then runs the standard rules four times:
 
-1. the initial sync: records/s, and API calls per mapping and side as a ratio to the minimum
-   for the batch sizes in force (page sizes for the records read, batch sizes for the records
-   written, one call at least for each stream read), with the calls split by the runner phase
-   (runner stage and method) that made them;
-2. the run right after it: it reads the runner's own writes once (see "echoes" below);
-3. the run after that: the true no-op (target: one read per side per mapping).
+1. the initial sync, `--only ARTerm CustomerType Territory Customer Contact`: records/s, and
+   the API calls per side and phase against the minimum for the same work, as
+   `mapsync plan` computes it (mapsync/engine/runner/cost.py): reads in pages of the largest
+   size (Intacct 1,000, Salesforce 2,000) and one request per side for the changes of all
+   mappings; writes in the largest batches (Intacct 100 functions a request), and for
+   Salesforce the cheaper of sObject Collections (200 a call) and one Bulk API 2.0 job per
+   object and operation. Phases: `read` (changes by watermark), `look-up` (reads by key:
+   pairing, read-back; their minimum is 0) and `write`. Targets: <= 1.1 on each side;
+2. all 30 standard mappings, right after it: they read the initial sync's own writes once;
+3. all 30 again after the overlap window: it reads that window a last time;
+4. all 30 again: the quiet run (target: <= 3 calls in all, 0 records read).
+
+Calls are those the sandboxes answered (their own counters), split by phase from the client
+methods the runner called.
 
 Peak memory is the child's peak RSS minus its RSS before the first run (imports, plan and
 connections), so the ratio 100k/10k shows whether the sync streams (target: flat).
 
-Baselines measured in the same child, against the same sandboxes, after the syncs: the
-production clients writing records directly (Intacct creates in batches of 100, Salesforce
-Collections updates of 200); the sync's records/s is printed as a ratio to that floor.
+Baseline measured in the same child, against the same sandboxes, after the syncs: the
+production clients writing min(N, 10,000) records directly in one call each (Intacct
+creates, Salesforce updates; each client picks its own batching, Collections or Bulk 2.0);
+the initial sync's records/s is printed as a ratio to that rate (target >= 1.0).
 Transform throughput: the compiled Customer mapping (rules/customers.map, both directions)
-against hand-written functions doing the same, using bench/transforms.py's timing helper.
-
-Echoes. A watermark only covers what a run read. The initial sync reads no Intacct record
-(they are all created by it) and reads the Salesforce records before writing their Intacct
-IDs back, so the next run reads every record once more on both sides, finds that the shadows
-already hold these values and writes nothing. The run after it reads nothing.
+against hand-written functions doing the same, using bench/customer_transforms.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import multiprocessing as mp
 import resource
 import sys
@@ -52,7 +54,11 @@ ONLY = ("ARTerm", "CustomerType", "Territory", "Customer", "Contact")
 SIZES = "10000,100000"
 QUICK = "1000,10000"
 LOAD_BATCH = 2000
-BASELINE_RECORDS = 2000
+BASELINE_RECORDS = 10_000  # at most; min(N, this)
+WRITES = frozenset({"create", "update", "upsert", "delete", "create_sotransactions"})
+LOOKUPS = frozenset({"read_by_keys"})
+QUIET_TARGET = 3
+RATIO_TARGET = 1.1
 CITIES = (("Lyon", "ARA", "69002", "France"), ("Austin", "TX", "73301", "United States"),
           ("Berlin", "BE", "10115", "Germany"), ("Seattle", "WA", "98101", "United States"))
 
@@ -134,6 +140,7 @@ class Metered:
         self._client = client
         self.mapping = ""
         self.phases: Counter[tuple[str, str]] = Counter()
+        self.written: Counter[tuple[str, str]] = Counter()
 
     @property
     def counter(self) -> Any:
@@ -146,6 +153,8 @@ class Metered:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             phase = f"{_caller()} {name}"
+            if name in WRITES:
+                self._tally(name, args)
             before = self._client.counter.total
             result = target(*args, **kwargs)
             self._add(phase, before)
@@ -154,6 +163,12 @@ class Metered:
             return result
 
         return call
+
+    def _tally(self, method: str, args: tuple[Any, ...]) -> None:
+        """Records written, per mapping and "Object operation" (the work of the minimum)."""
+        obj = args[0] if args and isinstance(args[0], str) else "SODOCUMENT"
+        records = next((a for a in reversed(args) if isinstance(a, list | tuple)), ())
+        self.written[(self.mapping, f"{obj} {method}")] += len(records)
 
     def _add(self, phase: str, before: int) -> None:
         spent = self._client.counter.total - before
@@ -194,28 +209,61 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-# -- minimum calls ----------------------------------------------------------------------------
+# -- minimum calls (mapsync/engine/runner/cost.py, as `mapsync plan` prints it) -------------
 
 
-def minimum(mapping: Mapping[str, Any], sizes: Mapping[str, int]) -> dict[str, int]:
-    """Fewest calls per side for what a mapping read and wrote, at the batch sizes in force.
+def phase_of(client_call: str) -> str:
+    """`read` (changes by watermark), `look-up` (reads by key) or `write`."""
+    method = client_call.rsplit(" ", 1)[-1]
+    if method in WRITES:
+        return "write"
+    return "look-up" if method in LOOKUPS else "read"
 
-    Reads: the changed records in pages (one call at least: a stream is always asked).
-    Writes: creates, updates and deletes in batches; on Salesforce also the Intacct IDs
-    written back to the records whose Intacct partner was created (the runner does not
-    count these as updates). Lookups (existence before create, natural keys, read-back of
-    what Intacct computed) are not in the minimum: they are what the phases show as extra.
-    """
-    sides = mapping["sides"]
-    i_written = sum(sides["intacct"][c] for c in ("created", "updated", "deleted"))
-    s_written = sum(sides["salesforce"][c] for c in ("created", "updated", "deleted"))
-    s_written += sides["intacct"]["created"]
-    return {
-        "intacct": max(1, math.ceil(mapping["read"]["intacct"] / sizes["intacct_read"]))
-        + math.ceil(i_written / sizes["intacct_write"]),
-        "salesforce": max(1, math.ceil(mapping["read"]["salesforce"] / sizes["salesforce_read"]))
-        + math.ceil(s_written / sizes["salesforce_write"]),
-    }
+
+class Work:
+    """What one mapping read and wrote, in the shape `runner.cost.run_costs` takes."""
+
+    def __init__(self, read: Mapping[str, int], written: dict[str, dict[str, int]]) -> None:
+        self.read = dict(read)
+        self.written = written
+
+
+def works(run: Mapping[str, Any]) -> list[Work]:
+    """Each mapping's work in a run: records read (its report), records written (metered)."""
+    written: dict[str, dict[str, dict[str, int]]] = {}
+    for side, tallies in run["written"].items():
+        for mapping, label, records in tallies:
+            by_side = written.setdefault(mapping, {}).setdefault(side, {})
+            by_side[label] = by_side.get(label, 0) + records
+    return [Work(m["read"], written.get(m["name"], {})) for m in run["report"]["mappings"]]
+
+
+def cost_table(run: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """Calls per side and phase against the minimum for the run's work."""
+    from mapsync.engine.runner.cost import Limits, run_costs
+
+    limits = Limits()
+    costs = run_costs(limits, works(run), run["sandbox_calls"])
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for side in ("intacct", "salesforce"):
+        by_phase: Counter[str] = Counter()
+        for phases in run["phases"].values():
+            for phase, calls in phases.get(side, {}).items():
+                by_phase[phase_of(phase)] += calls
+        floor = {"read": costs[side].read_minimum, "look-up": 0,
+                 "write": costs[side].write_minimum}
+        rows = {phase: {"calls": by_phase[phase], "minimum": floor[phase]}
+                for phase in ("read", "look-up", "write")}
+        other = run["sandbox_calls"][side] - sum(by_phase.values())
+        if other:
+            rows["other"] = {"calls": other, "minimum": 0}
+        rows["all"] = {"calls": run["sandbox_calls"][side], "minimum": costs[side].minimum}
+        out[side] = rows
+    return out
+
+
+def ratio(calls: float, floor: float) -> str:
+    return f"{calls / floor:.2f}" if floor else ("-" if not calls else "inf")
 
 
 # -- one size (child process) -----------------------------------------------------------------
@@ -254,6 +302,7 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
         ctx.salesforce.connect()
         out["batch_sizes"] = asdict(ctx.config.options.batch_sizes)
         out["overlap_seconds"] = ctx.config.options.overlap_seconds
+        out["mappings"] = [m.name for m in ctx.plan.mappings]
         intacct, salesforce = Metered(ctx.intacct), Metered(ctx.salesforce)
 
         def progress(name: str, _report: Any) -> None:
@@ -265,24 +314,31 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
                 # Let the overlap window pass: the third run reads it one last time and
                 # makes it final, the fourth is the steady state of a quiet org.
                 time.sleep(ctx.config.options.overlap_seconds + 0.5)
-            intacct.phases.clear()
-            salesforce.phases.clear()
+            for client in (intacct, salesforce):
+                client.phases.clear()
+                client.written.clear()
+                client.mapping = "(run)"
             stats_before = ask(pipe, "stats")
             started = time.perf_counter()
+            # The initial sync runs the five mappings of the data; the others all 30.
             report = run_plan(ctx.plan, intacct, salesforce, ctx.state, ctx.options(),
-                              only=ONLY, progress=progress,
+                              only=ONLY if number == 0 else None, progress=progress,
                               timezone=ctx.config.intacct.timezone)
             seconds = time.perf_counter() - started
             stats_after = ask(pipe, "stats")
             out["runs"].append({
                 "seconds": seconds, "report": report.to_dict(),
                 "phases": _phases(intacct, salesforce),
+                "written": {side: [[m, label, k] for (m, label), k in c.written.items()]
+                            for side, c in (("intacct", intacct), ("salesforce", salesforce))},
                 "sandbox_calls": {s: _total(stats_after[s]) - _total(stats_before[s])
                                   for s in ("intacct", "salesforce")},
+                "sandbox_records": {s: _records(stats_before[s], stats_after[s])
+                                    for s in ("intacct", "salesforce")},
                 "peak_rss_mb": rss_mb(),
             })
         out["rss_before_mb"] = rss_before
-        out["baseline"] = baseline(ctx)
+        out["baseline"] = baseline(ctx, min(n, BASELINE_RECORDS))
     return out
 
 
@@ -293,7 +349,17 @@ def ask(pipe: Any, command: str) -> Any:
 
 
 def _total(snapshot: Mapping[str, Any]) -> int:
+    """HTTP requests answered (the Intacct sandbox counts functions under "total")."""
+    if "requests" in snapshot:
+        return int(snapshot["requests"])
     return int(snapshot.get("total", {}).get("calls", 0))
+
+
+def _records(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, int]:
+    """Records the sandbox handled per operation between two snapshots."""
+    was = before.get("records", {})
+    return {op: n - was.get(op, 0) for op, n in after.get("records", {}).items()
+            if n - was.get(op, 0)}
 
 
 def _phases(*clients: Metered) -> dict[str, dict[str, dict[str, int]]]:
@@ -304,24 +370,26 @@ def _phases(*clients: Metered) -> dict[str, dict[str, dict[str, int]]]:
     return out
 
 
-def baseline(ctx: Any) -> dict[str, float]:
-    """Records/s of the same writes made directly with the clients (no runner)."""
-    payload = [{"CUSTOMERID": f"BASE-{i:05d}", "NAME": f"Baseline {i}",
+def baseline(ctx: Any, records: int) -> dict[str, float]:
+    """Records/s of the same writes made directly with the clients (no runner): one call of
+    `records` Intacct creates, one of `records` Salesforce updates."""
+    payload = [{"CUSTOMERID": f"BASE-{i:06d}", "NAME": f"Baseline {i}",
                 "DISPLAYCONTACT.PRINTAS": f"Baseline {i}",
                 "DISPLAYCONTACT.MAILADDRESS.CITY": "Lyon", "TERMNAME": "Net 30"}
-               for i in range(BASELINE_RECORDS)]
+               for i in range(records)]
     started = time.perf_counter()
     results = ctx.intacct.create("CUSTOMER", payload)
     intacct_rate = len(payload) / (time.perf_counter() - started)
     accounts = list(ctx.salesforce.read_by_keys(
-        "Account", "AccountNumber", [f"B-{i:06d}" for i in range(BASELINE_RECORDS)], ["Id"]))
+        "Account", "AccountNumber", [f"B-{i:06d}" for i in range(records)], ["Id"]))
     updates = [{"Id": a["Id"], "Phone": "+1 555 0000"} for a in accounts]
     started = time.perf_counter()
     ctx.salesforce.update("Account", updates)
     sf_rate = len(updates) / (time.perf_counter() - started)
     if not all(r.ok for r in results):
         raise SystemExit("baseline creates failed")
-    return {"intacct_create_per_s": intacct_rate, "salesforce_update_per_s": sf_rate,
+    return {"records": records, "intacct_create_per_s": intacct_rate,
+            "salesforce_update_per_s": sf_rate,
             "both_per_s": 1 / (1 / intacct_rate + 1 / sf_rate)}
 
 
@@ -336,50 +404,90 @@ def records_synced(run: Mapping[str, Any]) -> int:
     return sum(m["created"] + m["updated"] + m["linked"] for m in run["report"]["mappings"])
 
 
-def print_size(result: Mapping[str, Any]) -> None:
+def records_read(run: Mapping[str, Any]) -> dict[str, int]:
+    return {side: sum(m["read"][side] for m in run["report"]["mappings"])
+            for side in ("intacct", "salesforce")}
+
+
+def print_size(result: dict[str, Any]) -> None:
     n = result["size"]
-    first, second, third, fourth = result["runs"]
-    sizes = result["batch_sizes"]
+    first = result["runs"][0]
     synced = records_synced(first)
     rate = synced / first["seconds"]
     base = result["baseline"]
+    result["ratio_to_direct"] = rate / base["both_per_s"]
     print(f"\n== {n:,} customers x {result['contacts']} contacts "
           f"(loaded in {result['load_seconds']:.0f} s) ==")
     print(f"initial sync: {synced:,} records in {first['seconds']:.1f} s = {rate:,.0f} records/s;"
-          f" direct client writes (Intacct create + Salesforce update) {base['both_per_s']:,.0f}"
-          f"/s; ratio sync/direct {rate / base['both_per_s']:.2f}")
-    print(f"  {'mapping':<13}{'side':<11}{'read':>8}{'created':>9}{'calls':>7}"
-          f"{'minimum':>9}{'ratio':>7}")
-    for mapping in first["report"]["mappings"]:
-        floor = minimum(mapping, sizes)
-        for side in ("intacct", "salesforce"):
-            calls = mapping["api_calls"][side]
-            print(f"  {mapping['name']:<13}{side:<11}{mapping['read'][side]:>8}"
-                  f"{mapping['sides'][side]['created']:>9}{calls:>7}{floor[side]:>9}"
-                  f"{calls / floor[side]:>7.2f}")
-    print("  calls by runner phase (mapping side: runner stage chain and client call):")
-    for mapping, by_side in first["phases"].items():
-        for side, phases in by_side.items():
-            for phase, calls in sorted(phases.items(), key=lambda p: -p[1]):
-                print(f"    {mapping:<13}{side:<11}{calls:>6}  {phase}")
-    for label, run in (("second run (reads the initial sync's echoes)", second),
-                       ("third run, after the overlap window (reads it a last time)", third),
-                       ("fourth run (no-op, quiet org)", fourth)):
-        calls = [m["api_calls"] for m in run["report"]["mappings"]]
-        total = sum(c["intacct"] + c["salesforce"] for c in calls)
-        changes = run["report"]["changes"]
-        print(f"{label}: {total} calls for {len(calls)} mappings (target {2 * len(calls)}), "
-              f"{changes} writes, {run['seconds']:.1f} s")
-        for mapping in run["report"]["mappings"]:
-            calls, read = mapping["api_calls"], mapping["read"]
-            print(f"  {mapping['name']:<13} intacct {calls['intacct']:>4} "
-                  f"(read {read['intacct']:>7})  salesforce "
-                  f"{calls['salesforce']:>4} (read {read['salesforce']:>7})")
+          f" direct client writes of {base['records']:,} records (Intacct create + Salesforce "
+          f"update) {base['both_per_s']:,.0f}/s; ratio sync/direct "
+          f"{result['ratio_to_direct']:.2f} (target >= 1.0)")
+    print_costs(result, first)
+    print_mappings(first)
+    print_phases(first)
+    for label, run in zip(("second run, all mappings (reads the initial sync's echoes)",
+                           "third run, after the overlap window (reads it a last time)",
+                           "fourth run: the quiet run"), result["runs"][1:], strict=True):
+        print_quiet(label, run)
+    quiet = result["runs"][3]
+    served = {side: sum(ops.values()) for side, ops in quiet["sandbox_records"].items()}
+    result["quiet"] = {"mappings": len(quiet["report"]["mappings"]),
+                       "calls": sum(quiet["sandbox_calls"].values()),
+                       "records_read": sum(records_read(quiet).values()),
+                       "records_served": sum(served.values())}
+    figures = result["quiet"]
+    print(f"quiet run: {figures['calls']} calls for {figures['mappings']} mappings (target <= "
+          f"{QUIET_TARGET}: ratio to it {figures['calls'] / QUIET_TARGET:.2f}); records read "
+          f"{figures['records_read']} by the runner's count, {figures['records_served']} served "
+          f"by the sandboxes (Intacct {served.get('intacct', 0)}, Salesforce "
+          f"{served.get('salesforce', 0)}; target 0)")
     grown = first["peak_rss_mb"] - result["rss_before_mb"]
     print(f"(overlap window {result['overlap_seconds']} s; calls include no login: the "
           "clients keep one session for all runs)")
     print(f"peak memory: RSS {first['peak_rss_mb']:.0f} MB, {grown:.0f} MB above the "
           f"{result['rss_before_mb']:.0f} MB before the first run")
+
+
+def print_costs(result: dict[str, Any], run: Mapping[str, Any]) -> None:
+    table = cost_table(run)
+    result["cost"] = table
+    print(f"  calls against the minimum for the same work (runner/cost.py; target <= "
+          f"{RATIO_TARGET}):")
+    print(f"    {'side':<12}{'phase':<9}{'calls':>7}{'minimum':>9}{'ratio':>7}")
+    for side, rows in table.items():
+        for phase, row in rows.items():
+            print(f"    {side:<12}{phase:<9}{row['calls']:>7}{row['minimum']:>9}"
+                  f"{ratio(row['calls'], row['minimum']):>7}")
+
+
+def print_mappings(run: Mapping[str, Any]) -> None:
+    print(f"  {'mapping':<13}{'side':<11}{'read':>8}{'created':>9}{'calls':>7}")
+    for mapping in run["report"]["mappings"]:
+        for side in ("intacct", "salesforce"):
+            print(f"  {mapping['name']:<13}{side:<11}{mapping['read'][side]:>8}"
+                  f"{mapping['sides'][side]['created']:>9}{mapping['api_calls'][side]:>7}")
+
+
+def print_phases(run: Mapping[str, Any]) -> None:
+    print("  calls by runner phase (mapping side: runner stage chain and client call):")
+    for mapping, by_side in run["phases"].items():
+        for side, phases in by_side.items():
+            for phase, calls in sorted(phases.items(), key=lambda p: -p[1]):
+                print(f"    {mapping:<13}{side:<11}{calls:>6}  {phase}")
+
+
+def print_quiet(label: str, run: Mapping[str, Any]) -> None:
+    calls = run["sandbox_calls"]
+    read = records_read(run)
+    print(f"{label}: {calls['intacct'] + calls['salesforce']} calls (Intacct "
+          f"{calls['intacct']}, Salesforce {calls['salesforce']}) for "
+          f"{len(run['report']['mappings'])} mappings, records read: Intacct "
+          f"{read['intacct']}, Salesforce {read['salesforce']}; {run['report']['changes']} "
+          f"writes, {run['seconds']:.1f} s")
+    for mapping in run["report"]["mappings"]:
+        if mapping["read"]["intacct"] or mapping["read"]["salesforce"]:
+            print(f"  {mapping['name']:<13} read: intacct {mapping['read']['intacct']:>7}  "
+                  f"salesforce {mapping['read']['salesforce']:>7}")
 
 
 def print_memory(results: list[dict[str, Any]]) -> None:
