@@ -12,7 +12,8 @@ import pytest
 
 from mapsync.cli import main
 from mapsync.engine.commands.demo import write_config
-from mapsync.engine.commands.plan import shown, would_act
+from mapsync.engine.commands.plan import cost_lines, shown, would_act
+from mapsync.engine.runner.cost import SideCost
 from mapsync.engine.runner.report import MappingReport, RunReport
 from mapsync.engine.sandbox.launcher import Sandboxes
 
@@ -112,3 +113,14 @@ def test_plan_exit_2_for_links_and_failures_alone() -> None:
     failing = MappingReport("Customer", "sync")
     failing.intacct.failed = 1
     assert would_act(RunReport(run_id=None, mappings=[failing]))
+
+
+def test_plan_prints_each_side_against_its_minimum_in_80_columns() -> None:
+    report = RunReport(api_calls={"intacct": 35, "salesforce": 68})
+    report.cost = {"intacct": SideCost(44, 32, 27, 5), "salesforce": SideCost(112, 45, 8, 37)}
+    lines = cost_lines(report)
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[2].split() == ["Intacct", "44", "32", "27", "5", "1.38"]
+    assert lines[3].split() == ["Salesforce", "112", "45", "8", "37", "2.49"]
+    assert "made 35 Intacct and 68 Salesforce calls" in lines[-1]
+    assert cost_lines(RunReport()) == []

@@ -74,21 +74,24 @@ def cost_lines(report: Any) -> list[str]:
     """Per side, the calls the sync will make against the minimum for the same work."""
     if not report.cost:
         return []
-    lines = ["API calls the sync will make, against the minimum for the same work:"]
+    lines = [
+        "API calls the sync will make, against the minimum for the same work:",
+        f"  {'side':<12}{'calls':>8}{'minimum':>9}{'(read':>8}{'write)':>8}{'ratio':>7}",
+    ]
     for side, cost in report.cost.items():
-        ratio = f"{cost.ratio:.2f}x the minimum" if cost.ratio is not None else "no minimum"
+        ratio = f"{cost.ratio:.2f}" if cost.ratio is not None else "-"
         lines.append(
-            f"  {SIDE_NAMES[side]}: {cost.calls} call(s), minimum {cost.minimum} "
-            f"({cost.read_minimum} to read, {cost.write_minimum} to write): {ratio}"
+            f"  {SIDE_NAMES[side]:<12}{cost.calls:>8}{cost.minimum:>9}"
+            f"{cost.read_minimum:>8}{cost.write_minimum:>8}{ratio:>7}"
         )
     made = report.api_calls or {}
-    lines.append(
-        "  minimum: reads in pages of 1,000 Intacct or 2,000 Salesforce records, one request\n"
-        "  a side for the changes of all mappings; writes in batches of 100 Intacct\n"
-        "  functions, the cheaper of Collections and Bulk API 2.0 per Salesforce object.\n"
-        f"  This plan made {made.get('intacct', 0)} Intacct and "
-        f"{made.get('salesforce', 0)} Salesforce call(s), reading."
-    )
+    lines += [
+        "  Minimum: reads in pages of 1,000 (Intacct) or 2,000 (Salesforce) records and",
+        "  one request a side for the changes of all mappings; writes in batches of 100",
+        "  (Intacct) or the cheaper of Collections and Bulk API 2.0 (Salesforce).",
+        f"  This plan itself made {made.get('intacct', 0)} Intacct and "
+        f"{made.get('salesforce', 0)} Salesforce calls, all reads.",
+    ]
     return lines
 
 
