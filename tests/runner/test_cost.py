@@ -28,6 +28,17 @@ def test_the_salesforce_minimum_is_the_cheaper_of_collections_and_bulk() -> None
     assert limits.cheapest_write("intacct", 100_000) == 1000
 
 
+def test_bulk_jobs_cost_what_the_client_says_a_job_costs() -> None:
+    class Salesforce:
+        bulk_threshold = 3600
+        bulk_job_calls = 5
+        bulk_job_records = 10_000
+
+    limits = Limits.of(object(), Salesforce())
+    assert limits.write_calls("salesforce", 25_000) == 3 * 5  # three jobs of 10,000
+    assert limits.cheapest_write("salesforce", 25_000) == 5  # one job could take them all
+
+
 def test_limits_come_from_the_clients() -> None:
     class Client:
         batch_size = 50

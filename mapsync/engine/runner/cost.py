@@ -39,6 +39,7 @@ SALESFORCE_KEYS = 200  # values per SOQL IN list (connectors/salesforce/soql.py)
 COMPOSITE_QUERIES = 25  # query subrequests per /composite call
 BULK_THRESHOLD = 3600  # records from which the Salesforce connector writes with Bulk 2.0
 BULK_JOB_CALLS = 8  # create, upload, close, one poll, job info, three result files
+BULK_JOB_RECORDS = 150_000_000  # one job takes 150 MB of CSV: no record cap of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Limits:
     composite_queries: int = COMPOSITE_QUERIES
     bulk_threshold: int = BULK_THRESHOLD
     bulk_job_calls: int = BULK_JOB_CALLS
+    bulk_job_records: int = BULK_JOB_RECORDS
 
     @classmethod
     def of(cls, intacct: Any, salesforce: Any) -> Limits:
@@ -63,6 +65,9 @@ class Limits:
             intacct_batch=_positive(getattr(intacct, "batch_size", None), INTACCT_BATCH),
             salesforce_batch=_positive(getattr(salesforce, "batch_size", None), SALESFORCE_BATCH),
             bulk_threshold=_positive(getattr(salesforce, "bulk_threshold", None), BULK_THRESHOLD),
+            bulk_job_calls=_positive(getattr(salesforce, "bulk_job_calls", None), BULK_JOB_CALLS),
+            bulk_job_records=_positive(
+                getattr(salesforce, "bulk_job_records", None), BULK_JOB_RECORDS),
         )
 
     def write_calls(self, side: str, records: int) -> int:
@@ -72,7 +77,7 @@ class Limits:
         if side == "intacct":
             return batches(records, self.intacct_batch)
         if records >= self.bulk_threshold:
-            return self.bulk_job_calls
+            return batches(records, self.bulk_job_records) * self.bulk_job_calls
         return batches(records, self.salesforce_batch)
 
     def lookup_calls(self, side: str, keys: int) -> int:
@@ -86,6 +91,7 @@ class Limits:
             return 0
         if side == "intacct":
             return batches(records, INTACCT_BATCH)
+        # One Bulk 2.0 job per object and operation (the service's cap is 150 MB of CSV).
         return min(batches(records, SALESFORCE_BATCH), self.bulk_job_calls)
 
     def read_pages(self, side: str, records: int) -> int:
