@@ -59,6 +59,7 @@ WRITES = frozenset({"create", "update", "upsert", "delete", "create_sotransactio
 LOOKUPS = frozenset({"read_by_keys"})
 QUIET_TARGET = 3
 RATIO_TARGET = 1.1
+FLAT = 1.2  # peak RSS at 10x the records, at most this many times the smaller run's
 CITIES = (("Lyon", "ARA", "69002", "France"), ("Austin", "TX", "73301", "United States"),
           ("Berlin", "BE", "10115", "Germany"), ("Seattle", "WA", "98101", "United States"))
 
@@ -501,6 +502,33 @@ def print_memory(results: list[dict[str, Any]]) -> None:
           f"(records ratio {large['size'] / small['size']:.0f}; target: flat)")
 
 
+def print_targets(results: list[dict[str, Any]]) -> None:
+    """Each figure of the issue against its target, for every size run."""
+    print("\ntargets:")
+    for result in results:
+        n = f"{result['size']:,}"
+        for side in ("intacct", "salesforce"):
+            row = result["cost"][side]["all"]
+            value = row["calls"] / row["minimum"] if row["minimum"] else float("inf")
+            print(f"  {n:>8} {side:<10} calls / minimum   {value:6.2f}  target <= {RATIO_TARGET}"
+                  f"  {_met(value <= RATIO_TARGET)}")
+        quiet = result["quiet"]
+        print(f"  {n:>8} quiet run          {quiet['calls']:4d} calls, {quiet['records_served']} "
+              f"records  target <= {QUIET_TARGET} calls, 0 records ({quiet['mappings']} "
+              f"mappings)  {_met(quiet['calls'] <= QUIET_TARGET and not quiet['records_served'])}")
+        value = result["ratio_to_direct"]
+        print(f"  {n:>8} sync / direct      {value:6.2f}  target >= 1.0  {_met(value >= 1.0)}")
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        value = large["runs"][0]["peak_rss_mb"] / small["runs"][0]["peak_rss_mb"]
+        print(f"  peak RSS {large['size']:,} / {small['size']:,}: {value:.2f}  target flat "
+              f"(<= {FLAT})  {_met(value <= FLAT)}")
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
 # -- transforms -------------------------------------------------------------------------------
 
 
@@ -535,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print_size(result)
     print_memory(results)
+    print_targets(results)
     figures = transform_figures(args.transform_records, 5)
     if args.json:
         Path(args.json).write_text(json.dumps({"sizes": results, "transforms": figures},
