@@ -17,12 +17,13 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from mapsync.engine.errors import MapsyncError
+from mapsync.engine.record import Side
 from mapsync.engine.resources import schema_file, schemas_dir
 
-System = Literal["intacct", "salesforce"]
+System = Side  # the catalogs are kept per side
 SYSTEMS: tuple[System, ...] = ("intacct", "salesforce")
 SHIPPED = "the shipped catalogs"
 

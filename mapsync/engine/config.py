@@ -142,7 +142,7 @@ class Concurrency:
 
 
 @dataclass(frozen=True, slots=True)
-class Options:
+class ConfigOptions:
     """How the standard rules behave (options)."""
 
     price_source: Literal["order-entry", "contract"] = "order-entry"
@@ -187,7 +187,7 @@ class Config:
     salesforce: SalesforceSettings
     rules: Path
     mappings: tuple[str, ...] | None
-    options: Options
+    options: ConfigOptions
     state: StateSettings
     listen: ListenSettings = field(default_factory=ListenSettings)
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
@@ -398,9 +398,9 @@ def _listen(section: Mapping[str, Any], base: Path, document: Document) -> Liste
     )
 
 
-def _options(section: Mapping[str, Any]) -> Options:
+def _options(section: Mapping[str, Any]) -> ConfigOptions:
     batches = section.get("batch_sizes") or {}
-    return Options(
+    return ConfigOptions(
         price_source=section.get("price_source", "order-entry"),
         create_intacct_customers_from_accounts=section.get(
             "create_intacct_customers_from_accounts", True),

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mapsync.engine.errors import SyncError
+from mapsync.engine.record import Record
 from mapsync.engine.watermark import Watermark
 
 __all__ = ["CallCounter", "IntacctAPI", "Record", "SalesforceAPI", "Watermark", "WriteResult"]
 
-Record = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

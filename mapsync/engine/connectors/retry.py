@@ -28,7 +28,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from mapsync.engine.errors import (
     ProtocolError,
@@ -38,9 +38,10 @@ from mapsync.engine.errors import (
     StillProcessing,
     SyncError,
 )
+from mapsync.engine.record import Side
 
 T = TypeVar("T")
-Service = Literal["intacct", "salesforce"]
+Service = Side
 Rule = Callable[[SyncError], bool]
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, Union
 
+from mapsync.engine.record import Side
+
 Scalar = Union[str, int, float, bool, None]  # noqa: UP007 - a runtime alias
-System = Literal["intacct", "salesforce"]
+System = Side
 Arrow = Literal["->", "<-", "<->", "off"]
 BlockKind = Literal["mapping", "managed", "action"]
 
@@ -73,7 +75,7 @@ class FieldTuple:
     span: Span = _span()
 
 
-Side = Union[FieldRef, Constant, FieldTuple]  # noqa: UP007
+Operand = Union[FieldRef, Constant, FieldTuple]  # noqa: UP007 - one side of a field rule
 
 
 # ---- transform steps ------------------------------------------------------
@@ -274,9 +276,9 @@ class ResultDecl:
 class FieldRule:
     """`<intacct side> <arrow> <salesforce side> [| step]* [when ...] [locked]` and its labels."""
 
-    intacct: Side
+    intacct: Operand
     arrow: Arrow
-    salesforce: Side
+    salesforce: Operand
     steps: tuple[Step, ...] = ()
     when: Condition | None = None
     locked: bool = False

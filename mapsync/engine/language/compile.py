@@ -172,7 +172,7 @@ def _line_side(decl: ast.ObjectDecl | None, info: ObjectInfo | None) -> dict[str
     return {"object": decl.name if decl else None, "key": key, "parent": parent}
 
 
-def _side(side: ast.Side) -> str | tuple[str, ...] | None:
+def _side(side: ast.Operand) -> str | tuple[str, ...] | None:
     if isinstance(side, ast.FieldRef):
         return side.path
     if isinstance(side, ast.FieldTuple):
@@ -180,7 +180,7 @@ def _side(side: ast.Side) -> str | tuple[str, ...] | None:
     return None
 
 
-def _required(side: ast.Side, intacct: ObjectInfo | None) -> bool:
+def _required(side: ast.Operand, intacct: ObjectInfo | None) -> bool:
     if intacct is None:
         return False
     paths = [side.path] if isinstance(side, ast.FieldRef) else (

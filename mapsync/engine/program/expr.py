@@ -28,13 +28,12 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 from mapsync.engine.errors import MapsyncError
 from mapsync.engine.plan import PlanCondition, PlanExpr
+from mapsync.engine.record import Record, Side
 
-Side = Literal["intacct", "salesforce"]
-Record = Mapping[str, Any]
 Evaluator = Callable[[Record], Any]
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {

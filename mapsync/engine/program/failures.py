@@ -11,11 +11,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from mapsync.engine.errors import MapsyncError, SyncError, TransientError
-
-Side = Literal["intacct", "salesforce"]
+from mapsync.engine.record import Side
 
 
 class CompileError(MapsyncError, ValueError):

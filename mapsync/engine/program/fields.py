@@ -22,19 +22,18 @@ passes through every step except `default` and `split`; the wire strings
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from mapsync.engine.errors import SyncError
 from mapsync.engine.plan import FieldSide, PlanField
 from mapsync.engine.program.expr import Condition, compile_condition
-from mapsync.engine.program.failures import CompileError, RefPending, Side, TransformError
+from mapsync.engine.program.failures import CompileError, RefPending, TransformError
 from mapsync.engine.program.step import SOURCE, TARGET, Flow, RefResolver, Step, StepContext, op
 from mapsync.engine.program.text_ops import literal
 from mapsync.engine.program.time_ops import zone
-
-Record = Mapping[str, Any]
+from mapsync.engine.record import Record, Side
 
 FLOWS: tuple[Flow, ...] = ("to_salesforce", "to_intacct")
 RUNS: dict[Flow, frozenset[str]] = {

@@ -18,12 +18,12 @@ from mapsync.engine.catalog import Catalogs, ObjectInfo
 from mapsync.engine.plan import FieldSide, PlanDelete, PlanField, PlanLines, PlanMapping, PlanSide
 from mapsync.engine.program.canonical import canonical
 from mapsync.engine.program.expr import Condition, compile_condition
-from mapsync.engine.program.failures import RefPending, Side, TransformError
+from mapsync.engine.program.failures import RefPending, TransformError
 from mapsync.engine.program.fields import FLOWS, RUNS, FieldTransform, compile_field, describe
 from mapsync.engine.program.record import RecordTransform
 from mapsync.engine.program.step import RefResolver
+from mapsync.engine.record import Record, Side
 
-Record = Mapping[str, Any]
 Push = Callable[[Record], dict[str, Any]]
 
 

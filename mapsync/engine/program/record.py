@@ -20,11 +20,11 @@ from mapsync.engine.program.fields import (
     FAST_MISSES,
     RUNS,
     FieldTransform,
-    Record,
     compile_field,
     identity,
 )
 from mapsync.engine.program.step import SOURCE, Flow, RefResolver, Step
+from mapsync.engine.record import Record
 
 
 class RecordTransform:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, NoReturn
 
 from mapsync.engine.plan import PlanArgs
-from mapsync.engine.program.failures import CompileError, Side
+from mapsync.engine.program.failures import CompileError
+from mapsync.engine.record import Side
 
 Flow = Literal["to_salesforce", "to_intacct"]
 Step = Callable[[Any], Any]

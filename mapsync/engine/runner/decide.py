@@ -16,9 +16,7 @@ from typing import Any
 from mapsync.engine.program.canonical import canonical
 from mapsync.engine.program.mapping import FieldRule
 from mapsync.engine.program.record import RecordTransform
-
-Record = Mapping[str, Any]
-Side = str  # "intacct" | "salesforce"
+from mapsync.engine.record import Record, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +156,9 @@ class _PairDecider:
             self.remember(rule, "intacct", cur_i)
             self.remember(rule, "salesforce", cur_s)
             return
-        winner: Side = self.newest() if self.policy == "newest" else self.policy
+        winner: Side = "salesforce" if self.policy == "salesforce" else "intacct"
+        if self.policy == "newest":
+            winner = self.newest()
         if first_link and (cur_i is None or cur_s is None or cur_i == [None] or cur_s == [None]):
             # Linking two existing records fills blanks; it never erases a value.
             winner = "salesforce" if cur_i in (None, [None]) else "intacct"

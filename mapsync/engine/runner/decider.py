@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from mapsync.engine.connectors.base import Record
 from mapsync.engine.program import CompiledMapping, LineSet
+from mapsync.engine.record import Record, Side
 from mapsync.engine.runner.decide import Decision, Shadow, creation, decide
 from mapsync.engine.runner.pairing import Pair, text
 from mapsync.engine.salesforce_ids import new_key
@@ -29,7 +29,7 @@ class Decider:
         condition = self.m.intacct.filter if system == "intacct" else self.m.salesforce.filter
         return condition is None or bool(condition.test(record))
 
-    def creation(self, source: str, record: Record) -> Decision:
+    def creation(self, source: Side, record: Record) -> Decision:
         """The values that create the partner of `record` (a `source` record)."""
         target = "salesforce" if source == "intacct" else "intacct"
         return creation(self.m.rules, source, record, self.m.program(target))
@@ -57,7 +57,7 @@ class Decider:
                 return mapped
         return new_key(str(record["Id"]))
 
-    def newest(self, pair: Pair) -> str:
+    def newest(self, pair: Pair) -> Side:
         """The side whose record changed last (`conflict newest`)."""
         i_stamp = pair.intacct.get(self.m.intacct.modified) if pair.intacct else None
         s_stamp = pair.salesforce.get(self.m.salesforce.modified) if pair.salesforce else None

@@ -28,6 +28,7 @@ from collections.abc import MutableMapping
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from mapsync.engine.program import CompiledMapping, RefPending, TransformError
+from mapsync.engine.record import Side
 from mapsync.engine.runner.decide import Decision
 from mapsync.engine.runner.decider import Decider
 from mapsync.engine.runner.ledger import Ledger
@@ -141,7 +142,7 @@ class MappingSync:
 
     # -- deciding, with what cannot be decided recorded ----------------------------------
 
-    def creation_plan(self, source: str, record: Record) -> Decision | None:
+    def creation_plan(self, source: Side, record: Record) -> Decision | None:
         """Values to create the partner of `record`, or None when a rule failed (recorded)."""
         key = text(record.get(self.m.intacct.key if source == "intacct" else "Id")) or "?"
         try:

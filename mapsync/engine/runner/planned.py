@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from mapsync.engine.program.expr import Side
 from mapsync.engine.program.step import RefResolver
+from mapsync.engine.record import Side
 
 
 class PlannedLinks:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pickle
 import sqlite3
 from collections.abc import Iterator, MutableMapping
-from typing import Any
 
-Record = dict[str, Any]
+from mapsync.engine.record import Record
+
 SPILL_AFTER = 5000
 
 

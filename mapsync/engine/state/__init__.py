@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from mapsync.engine.record import Side
 from mapsync.engine.state.links import RefCache
 from mapsync.engine.state.postgres import DEFAULT_NAMESPACE, is_postgres_url, mask_url
 from mapsync.engine.state.protocol import StateStore
@@ -26,7 +27,6 @@ from mapsync.engine.state.records import (
     ErrorRecord,
     Link,
     Run,
-    Side,
     StateError,
     is_tombstone,
 )

@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from mapsync.engine.record import Side
 from mapsync.engine.state.db import Part, chunks, dumps, marks, now
-from mapsync.engine.state.records import Link, Side, is_tombstone
+from mapsync.engine.state.records import Link, is_tombstone
 
 
 class Links(Part):

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from mapsync.engine.state.records import ConflictRecord, ErrorRecord, Link, Run, Side
+from mapsync.engine.record import Side
+from mapsync.engine.state.records import ConflictRecord, ErrorRecord, Link, Run
 from mapsync.engine.watermark import Watermark
 
 

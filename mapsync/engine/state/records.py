@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from mapsync.engine.errors import MapsyncError
-
-Side = Literal["intacct", "salesforce"]
 
 TOMBSTONE = "deleted:"
 """Prefix of the Salesforce side of a link whose Salesforce record was deleted on purpose

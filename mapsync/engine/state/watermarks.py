@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mapsync.engine.record import Side
 from mapsync.engine.state.db import Part, now
-from mapsync.engine.state.records import Side
 from mapsync.engine.watermark import Watermark
 
 

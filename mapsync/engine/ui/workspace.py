@@ -203,7 +203,7 @@ def read_rule_files(folder: Path) -> list[RuleFileText]:
     return out
 
 
-def _side_text(side: ast.Side) -> str:
+def _side_text(side: ast.Operand) -> str:
     if isinstance(side, ast.FieldRef):
         return side.path
     if isinstance(side, ast.FieldTuple):
@@ -237,7 +237,7 @@ def _rules_of(block: ast.Block) -> list[Located]:
     return rules
 
 
-def _catalog_labels(catalogs: Catalogs, obj: str | None, side: ast.Side) -> Mapping[str, str]:
+def _catalog_labels(catalogs: Catalogs, obj: str | None, side: ast.Operand) -> Mapping[str, str]:
     info = catalogs.get("salesforce", obj) if obj else None
     found = info.field(side.path) if info and isinstance(side, ast.FieldRef) else None
     if found is None:

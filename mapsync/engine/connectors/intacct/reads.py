@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from lxml import etree
 
 from mapsync.engine.catalog import ObjectInfo
 from mapsync.engine.errors import ProtocolError
+from mapsync.engine.record import Record
 
 from . import envelope
 from .envelope import Function
@@ -22,8 +22,6 @@ from .errors import SYSTEM, from_chain
 from .gateway import Gateway
 from .response import Result
 from .values import parse_record
-
-Record = dict[str, Any]
 
 
 class Reader:

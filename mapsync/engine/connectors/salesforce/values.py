@@ -15,8 +15,7 @@ from typing import Any
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo
 from mapsync.engine.errors import MapsyncError
-
-Record = dict[str, Any]
+from mapsync.engine.record import Record
 
 _TEXT = frozenset(
     {"id", "string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "reference"}

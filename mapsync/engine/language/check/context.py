@@ -115,7 +115,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> tuple[str, ...]:
     return ("did you mean one of " + ", ".join(f"`{f}`" for f in found) + "?",)
 
 
-def field_refs(side: ast.Side) -> tuple[ast.FieldRef, ...]:
+def field_refs(side: ast.Operand) -> tuple[ast.FieldRef, ...]:
     if isinstance(side, ast.FieldRef):
         return (side,)
     if isinstance(side, ast.FieldTuple):
@@ -123,7 +123,7 @@ def field_refs(side: ast.Side) -> tuple[ast.FieldRef, ...]:
     return ()
 
 
-def field_of(info: ObjectInfo | None, side: ast.Side) -> FieldInfo | None:
+def field_of(info: ObjectInfo | None, side: ast.Operand) -> FieldInfo | None:
     if info is None or not isinstance(side, ast.FieldRef):
         return None
     return info.field(side.path)
@@ -168,7 +168,7 @@ def keyword(statement: ast.Statement) -> str:
             ast.FieldRule: "field rule"}.get(type(statement), "statement")
 
 
-def side_source(side: ast.Side) -> str:
+def side_source(side: ast.Operand) -> str:
     if isinstance(side, ast.FieldRef):
         return side.path
     if isinstance(side, ast.FieldTuple):

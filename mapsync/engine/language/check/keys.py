@@ -101,11 +101,11 @@ def _rule_value(
     return None
 
 
-def _path(side: ast.Side) -> str | None:
+def _path(side: ast.Operand) -> str | None:
     return side.path if isinstance(side, ast.FieldRef) else None
 
 
-def _source(side: ast.Side, info: ObjectInfo) -> _Value:
+def _source(side: ast.Operand, info: ObjectInfo) -> _Value:
     if isinstance(side, ast.Constant):
         text = str(side.value)
         return _Value(len(text), False, f"the constant \"{text}\"")

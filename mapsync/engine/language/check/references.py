@@ -84,7 +84,7 @@ def check_refs(ctx: Context, rule: ast.FieldRule, scope: Scope) -> None:
                        step, rule, scope)
 
 
-def check_ref_side(ctx: Context, side: ast.Side, info: ObjectInfo | None, target: str | None,
+def check_ref_side(ctx: Context, side: ast.Operand, info: ObjectInfo | None, target: str | None,
                    step: ast.RefStep, rule: ast.FieldRule, scope: Scope) -> None:
     field_info = field_of(info, side) if info else None
     if field_info is None or target is None or not field_info.references:

@@ -89,7 +89,7 @@ def check_constants(ctx: Context, rule: ast.FieldRule) -> bool:
     return ok
 
 
-def check_side(ctx: Context, info: ObjectInfo | None, side: ast.Side) -> bool | None:
+def check_side(ctx: Context, info: ObjectInfo | None, side: ast.Operand) -> bool | None:
     """False when a named field is unknown, None when the object itself is unknown."""
     if info is None:
         return None
@@ -247,7 +247,7 @@ def mismatch_hints(ctx: Context, kind: str, wanted: str, rule: ast.FieldRule,
     return _fix_hint(kind, wanted)
 
 
-def check_constant_fits(ctx: Context, constant: ast.Constant, wanted: str, target: ast.Side,
+def check_constant_fits(ctx: Context, constant: ast.Constant, wanted: str, target: ast.Operand,
                         target_info: ObjectInfo) -> None:
     value = constant.value
     fits = {bool: {st.BOOLEAN, st.I_BOOLEAN, st.TEXT},
@@ -266,7 +266,7 @@ def check_constant_fits(ctx: Context, constant: ast.Constant, wanted: str, targe
 
 
 def check_values(ctx: Context, rule: ast.FieldRule, source_info: ObjectInfo,
-                 target_info: ObjectInfo, source: ast.Side, target: ast.Side,
+                 target_info: ObjectInfo, source: ast.Operand, target: ast.Operand,
                  built: tuple[tuple[str, st.Args], ...]) -> None:
     maps = [(i, s) for i, s in enumerate(rule.steps) if isinstance(s, ast.MapStep)]
     if not maps:
@@ -332,8 +332,8 @@ def _arrows(arrows: Sequence[str]) -> str:
 
 
 def _targets(rule: ast.FieldRule,
-             scope: Scope) -> list[tuple[str, ObjectInfo | None, ast.Side]]:
-    out: list[tuple[str, ObjectInfo | None, ast.Side]] = []
+             scope: Scope) -> list[tuple[str, ObjectInfo | None, ast.Operand]]:
+    out: list[tuple[str, ObjectInfo | None, ast.Operand]] = []
     if rule.arrow in ("<-", "<->", "off"):
         out.append(("intacct", scope.intacct, rule.intacct))
     if rule.arrow in ("->", "<->", "off"):
@@ -341,7 +341,7 @@ def _targets(rule: ast.FieldRule,
     return out
 
 
-def _side_kind(system: ast.System, info: ObjectInfo, side: ast.Side) -> str:
+def _side_kind(system: ast.System, info: ObjectInfo, side: ast.Operand) -> str:
     if isinstance(side, ast.FieldTuple):
         return st.TUPLE
     if isinstance(side, ast.Constant):
@@ -359,7 +359,7 @@ def _fits(kind: str, wanted: str) -> bool:
     return wanted == st.TEXT and kind in (st.NUMBER, st.I_BOOLEAN, st.I_DATE, st.I_DATETIME)
 
 
-def _plain_id(kind: str, wanted: str, info: ObjectInfo, side: ast.Side) -> bool:
+def _plain_id(kind: str, wanted: str, info: ObjectInfo, side: ast.Operand) -> bool:
     """A Salesforce Id stored as text in a field that refers to no Intacct object."""
     found = field_of(info, side)
     return kind == st.ID and wanted == st.TEXT and found is not None and not found.references
@@ -370,7 +370,7 @@ def _fix_hint(kind: str, wanted: str) -> list[str]:
     return [fix] if fix else []
 
 
-def _side_text(system: str, side: ast.Side) -> str:
+def _side_text(system: str, side: ast.Operand) -> str:
     if isinstance(side, ast.FieldRef):
         return f"{SYSTEM_NAME[system]} field `{side.path}`"
     return f"the {SYSTEM_NAME[system]} side"

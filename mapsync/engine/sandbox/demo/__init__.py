@@ -1,7 +1,7 @@
 """Demo data for both sandboxes: a believable company in Intacct and a matching org in Salesforce.
 
 `DemoData(records=N)` is a deterministic generator (one seeded `random.Random` per record, no
-global state): `intacct()` and `salesforce()` yield `Batch`es of plain dict records named by
+global state): `intacct()` and `salesforce()` yield `SeedBatch`es of plain dict records named by
 catalog object and field, small enough that 100,000 customers stream through without being held
 in memory. `seed(intacct_sandbox, salesforce_sandbox, records=N)` loads both stores.
 
@@ -35,8 +35,8 @@ from mapsync.engine.sandbox.demo.loader import SeedReport, seed, seed_stores
 from mapsync.engine.sandbox.demo.model import (
     BATCH_SIZE,
     PROFILES,
-    Batch,
     Ref,
+    SeedBatch,
     combination,
     link_kind,
 )
@@ -44,7 +44,7 @@ from mapsync.engine.sandbox.demo.model import (
 __all__ = [
     "BATCH_SIZE",
     "PROFILES",
-    "Batch",
+    "SeedBatch",
     "DemoData",
     "Ref",
     "SeedReport",

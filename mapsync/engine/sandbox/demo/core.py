@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from mapsync.engine.catalog import Catalogs, System, load_catalogs
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.model import (
     ANCHOR,
     BATCH_SIZE,
-    Batch,
     Company,
     Person,
-    Record,
+    SeedBatch,
     _batch,
     combination,
     person_name,
@@ -213,7 +213,7 @@ class DemoCore:
         parent: tuple[str, Callable[[Company], Record]],
         child: tuple[str, Callable[[Company], list[Record]]],
         companies: Iterable[Company],
-    ) -> Iterator[Batch]:
+    ) -> Iterator[SeedBatch]:
         """Parents and their children, a batch of parents at a time (each company made once)."""
         chunk: list[Company] = []
         for company in companies:
@@ -230,14 +230,14 @@ class DemoCore:
         parent: tuple[str, Callable[[Company], Record]],
         child: tuple[str, Callable[[Company], list[Record]]],
         chunk: list[Company],
-    ) -> Iterator[Batch]:
+    ) -> Iterator[SeedBatch]:
         yield from self._chunked(system, parent[0], map(parent[1], chunk), keyed=True)
         children = (r for c in chunk for r in child[1](c))
         yield from self._chunked(system, child[0], children, keyed=True)
 
     def _chunked(
         self, system: System, obj: str, records: Iterable[Record], keyed: bool = False
-    ) -> Iterator[Batch]:
+    ) -> Iterator[SeedBatch]:
         """Batches of BATCH_SIZE; with `keyed`, each record's "_key" becomes a handle."""
         if self.catalogs.get(system, obj) is None:
             return

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.lists import Lists
 from mapsync.engine.sandbox.demo.model import (
-    Batch,
     Company,
-    Record,
     Ref,
+    SeedBatch,
 )
 from mapsync.engine.sandbox.demo.vocabulary import (
     CONTRACT_PRICE_LISTS,
@@ -108,7 +108,7 @@ class Customers(Lists):
             )
         return record
 
-    def _price_lists(self) -> Iterator[Batch]:
+    def _price_lists(self) -> Iterator[SeedBatch]:
         yield from self._chunked("intacct", "SOPRICELIST", (dict(r) for r in SO_PRICE_LISTS))
         yield from self._chunked("intacct", "SOPRICELISTENTRY", self._so_entries(), keyed=True)
         yield from self._chunked(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mapsync.engine.sandbox.demo.model import (
-    Batch,
+    SeedBatch,
     link_kind,
 )
 from mapsync.engine.sandbox.demo.salesforce import SalesforceOrg
@@ -32,7 +32,7 @@ from mapsync.engine.sandbox.demo.vocabulary import (
 class DemoData(SalesforceOrg):
     """The demo company at `records` customers; deterministic for a (records, seed) pair."""
 
-    def intacct(self) -> Iterator[Batch]:
+    def intacct(self) -> Iterator[SeedBatch]:
         """Every Intacct batch, parents before children."""
         yield from self._managed_lists()
         yield from self._chunked("intacct", "CONTACT", self._employee_contacts())

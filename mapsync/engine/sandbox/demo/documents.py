@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.model import (
     ANCHOR,
     BATCH_SIZE,
-    Batch,
     Company,
-    Record,
     Ref,
+    SeedBatch,
     _entity_currency,
 )
 from mapsync.engine.sandbox.demo.projects import Projects
@@ -34,7 +34,7 @@ class Documents(Projects):
         """How many lines document `number` has: 1 to 4."""
         return 1 + number % 4
 
-    def _documents(self, docpar: str, prefix: str) -> Iterator[Batch]:
+    def _documents(self, docpar: str, prefix: str) -> Iterator[SeedBatch]:
         """Headers and their lines, interleaved one batch of headers at a time."""
         if self.catalogs.get("intacct", "SODOCUMENT") is None:
             return
@@ -43,10 +43,10 @@ class Documents(Projects):
         for start in range(1, count + 1, BATCH_SIZE):
             documents = [self.document(docpar, prefix, n)
                          for n in range(start, min(start + BATCH_SIZE, count + 1))]
-            yield Batch("intacct", "SODOCUMENT", tuple(h for h, _lines in documents))
+            yield SeedBatch("intacct", "SODOCUMENT", tuple(h for h, _lines in documents))
             if with_lines:
                 lines = tuple(line for _h, lines in documents for line in lines)
-                yield Batch("intacct", "SODOCUMENTENTRY", lines)
+                yield SeedBatch("intacct", "SODOCUMENTENTRY", lines)
 
     def document_state(self, docpar: str, number: int) -> str:
         """Quotes are converted to orders, orders to invoices, most invoices are paid."""

@@ -6,14 +6,14 @@ import functools
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.core import DemoCore
 from mapsync.engine.sandbox.demo.model import (
     ANCHOR,
     COMPANY,
-    Batch,
     Employee,
     Person,
-    Record,
+    SeedBatch,
     combination,
 )
 from mapsync.engine.sandbox.demo.vocabulary import (
@@ -38,7 +38,7 @@ from mapsync.engine.sandbox.demo.vocabulary import (
 class Lists(DemoCore):
     """Intacct managed lists and staff: terms, templates, departments, employees."""
 
-    def _managed_lists(self) -> Iterator[Batch]:
+    def _managed_lists(self) -> Iterator[SeedBatch]:
         lists: tuple[tuple[str, Iterable[Record]], ...] = (
             ("ARTERM", AR_TERMS),
             ("CONTRACTBILLINGTEMPLATE", BILLING_TEMPLATES),

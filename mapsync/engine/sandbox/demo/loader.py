@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.data import DemoData
-from mapsync.engine.sandbox.demo.model import PROFILES, Batch, Record, Ref
+from mapsync.engine.sandbox.demo.model import PROFILES, Ref, SeedBatch
 from mapsync.engine.sandbox.demo.vocabulary import DOC_TYPES
 from mapsync.engine.sandbox.salesforce.values import format_datetime
 
@@ -44,7 +45,7 @@ class Loader:
         self._found: dict[tuple[str, str], int] = {}
         self.loaded: dict[str, dict[str, int]] = {"intacct": {}, "salesforce": {}}
 
-    def load(self, batch: Batch) -> None:
+    def load(self, batch: SeedBatch) -> None:
         """Insert one batch (references resolved first) and remember its handles."""
         records = [self._resolved(r) for r in batch.records]
         if batch.system == "intacct":

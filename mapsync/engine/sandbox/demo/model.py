@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from mapsync.engine.catalog import System
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.vocabulary import (
     Locale,
 )
@@ -17,7 +18,6 @@ BATCH_SIZE = 500
 ANCHOR = date(2024, 6, 28)  # "today" of the demo company: dates are fixed, so data repeats
 COMPANY = "Brightwater Instruments"
 
-Record = dict[str, Any]
 Kind = Literal["linked", "matched", "intacct_only"]
 
 
@@ -29,7 +29,7 @@ class Ref:
     """A value naming another seeded record; the loader swaps in its RECORDNO or Id.
 
     Intacct refs name a record by its business key (or by a handle a batch remembered);
-    Salesforce refs by the handle the batch that created it gave (`Batch.keys`).
+    Salesforce refs by the handle the batch that created it gave (`SeedBatch.keys`).
     """
 
     system: System
@@ -38,7 +38,7 @@ class Ref:
 
 
 @dataclass(frozen=True, slots=True)
-class Batch:
+class SeedBatch:
     """Records of one object to insert together.
 
     `keys` run parallel to `records`: a non-empty key is a handle later `Ref`s use to name
@@ -169,11 +169,11 @@ def link_kind(index: int) -> Kind:
 
 
 
-def _batch(system: System, obj: str, chunk: list[Record], keyed: bool) -> Batch:
+def _batch(system: System, obj: str, chunk: list[Record], keyed: bool) -> SeedBatch:
     if not keyed:
-        return Batch(system, obj, tuple(chunk))
+        return SeedBatch(system, obj, tuple(chunk))
     keys = tuple(str(r.pop("_key", "")) for r in chunk)
-    return Batch(system, obj, tuple(chunk), keys)
+    return SeedBatch(system, obj, tuple(chunk), keys)
 
 
 def _task_status(project_status: str, task: int, count: int) -> str:

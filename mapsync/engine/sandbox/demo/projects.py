@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.customers import Customers
 from mapsync.engine.sandbox.demo.model import (
     ANCHOR,
-    Batch,
     Company,
-    Record,
+    SeedBatch,
     _task_status,
     _year_later,
 )
@@ -31,7 +31,7 @@ class Projects(Customers):
         """The customer of project `project` (1-based)."""
         return self.nth_linked((project - 1) * 4)
 
-    def _projects(self) -> Iterator[Batch]:
+    def _projects(self) -> Iterator[SeedBatch]:
         templates = ({**t, "PROJECTCATEGORY": "Contract", "PROJECTSTATUS": "Template",
                       "DEPARTMENTID": "SVC", "CLASSID": "SRV"} for t in PROJECT_TEMPLATES)
         yield from self._chunked("intacct", "PROJECT", templates)
@@ -94,7 +94,7 @@ class Projects(Customers):
         """How many lines contract `contract` has: 1 to 3."""
         return 1 + contract % 3
 
-    def _contracts(self) -> Iterator[Batch]:
+    def _contracts(self) -> Iterator[SeedBatch]:
         yield from self._chunked("intacct", "CONTRACT", map(self.contract_record,
                                                             range(1, self.contracts + 1)))
         yield from self._chunked("intacct", "CONTRACTDETAIL", self._contract_details())

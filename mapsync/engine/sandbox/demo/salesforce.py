@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
+from mapsync.engine.record import Record
 from mapsync.engine.sandbox.demo.documents import Documents
 from mapsync.engine.sandbox.demo.model import (
     ANCHOR,
-    Batch,
     Company,
     Person,
-    Record,
     Ref,
+    SeedBatch,
     link_kind,
 )
 from mapsync.engine.sandbox.demo.vocabulary import (
@@ -29,7 +29,7 @@ from mapsync.engine.sandbox.demo.vocabulary import (
 class SalesforceOrg(Documents):
     """The Salesforce org: accounts, contacts, products, price books, opportunities."""
 
-    def salesforce(self) -> Iterator[Batch]:
+    def salesforce(self) -> Iterator[SeedBatch]:
         """Every Salesforce batch, parents before children."""
         yield from self._chunked("salesforce", "Intacct_AR_Term__c", self._sf_terms(), keyed=True)
         yield from self._with_children(

@@ -10,10 +10,8 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-Record = dict[str, Any]
-
+from mapsync.engine.record import Record
 
 # -- vocabulary --------------------------------------------------------------------------
 
