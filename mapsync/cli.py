@@ -95,9 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MapsyncError as exc:  # every error mapsync raises on purpose has this root
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # anything else is a bug: say so, with its trace
+        return _bug(exc)
     if program and args.command in READ_ONLY_COMMANDS:
         gc.freeze()
     return code
+
+
+def _bug(exc: Exception) -> int:
+    """Report an exception mapsync did not raise on purpose as the bug it is (exit 1)."""
+    import traceback
+
+    traceback.print_exception(exc, file=sys.stderr)
+    print(f"mapsync: internal error: {type(exc).__name__}: {exc}\n"
+          "This is a bug in mapsync, not a problem with your rules, data or configuration: "
+          "please report it with the traceback above.", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

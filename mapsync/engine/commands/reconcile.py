@@ -11,7 +11,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from mapsync.engine.commands._context import ContextError, RunContext, add_config_argument
+from mapsync.engine.commands._context import RunContext, add_config_argument
+from mapsync.engine.errors import MapsyncError
 
 if TYPE_CHECKING:
     from mapsync.engine.runner.reconcile_report import ReconcileReport
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
 def run_reconcile(
     ctx: RunContext, only: list[str] | None = None, sample: int = 20
 ) -> ReconcileReport:
-    """The reconcile report of an open context (raises ValueError on unknown mappings)."""
+    """The reconcile report of an open context (raises UnknownMapping on unknown mappings)."""
     from mapsync.engine.runner.reconcile import reconcile
 
     return reconcile(
@@ -80,7 +81,7 @@ def handle(args: argparse.Namespace) -> int:
         with RunContext.open(args.config) as ctx:
             ctx.reach()
             report = run_reconcile(ctx, args.only, args.sample)
-    except (ContextError, ValueError) as exc:
+    except MapsyncError as exc:  # ContextError, UnknownMapping; anything else is a bug
         print(f"mapsync: error: {exc}", file=sys.stderr)
         return 1
     summary = report.to_dict()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mapsync.engine.commands._rules_args import USAGE_ERROR, compile_or_report, rule_paths
 
 if TYPE_CHECKING:
-    from mapsync.engine.plan import Plan, PlanField, PlanMapping
+    from mapsync.engine.plan import Plan, PlanField, PlanMapping, PlanSide
 
 DEFAULT_LANGUAGE = "en_US"
 
@@ -135,7 +135,7 @@ def _row(mapping: PlanMapping, lang: str) -> Row:
         label=_label(mapping.labels, lang) or mapping.name,
         kind=mapping.kind,
         intacct=_intacct_text(mapping.intacct),
-        salesforce=str(mapping.salesforce.get("object") or ""),
+        salesforce=mapping.salesforce.object or "",
         counts=_counts(fields),
         locked=tuple(_locked(mapping)),
     )
@@ -145,9 +145,9 @@ def _label(labels: Mapping[str, str], lang: str) -> str:
     return labels.get(lang) or labels.get(DEFAULT_LANGUAGE) or ""
 
 
-def _intacct_text(side: Mapping[str, Any]) -> str:
-    name = str(side.get("function") or side.get("object") or "")
-    docparid = side.get("docparid")
+def _intacct_text(side: PlanSide) -> str:
+    name = side.function or side.object or ""
+    docparid = side.docparid
     return f"{name} ({docparid})" if docparid else name
 
 

@@ -61,7 +61,7 @@ def reconcile(
     sample: int = 20,
     catalogs: Catalogs | None = None,
 ) -> ReconcileReport:
-    """Compare every selected `sync`/`managed` mapping of `plan`; unknown names raise ValueError.
+    """Compare each selected `sync`/`managed` mapping of `plan` (unknown names: UnknownMapping).
 
     A mapping whose reads fail is reported with its `error` and the others still run;
     an authentication error or a spent API budget stops the whole comparison (`fatal`).

@@ -18,7 +18,13 @@ from typing import cast
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
-from mapsync.engine.errors import AuthenticationError, LimitExceeded, SyncError, TransientError
+from mapsync.engine.errors import (
+    AuthenticationError,
+    LimitExceeded,
+    MapsyncError,
+    SyncError,
+    TransientError,
+)
 from mapsync.engine.plan import Plan, PlanMapping
 from mapsync.engine.program import RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
@@ -37,6 +43,11 @@ UNREACHABLE_LIMIT = 2  # whole mappings failing transiently in a row before the 
 Progress = Callable[[str, MappingReport | None], None]
 
 
+class UnknownMapping(MapsyncError):
+    """`--only` (or the config's `mappings`) names a mapping the plan does not have: see the
+    plan's mapping names with `mapsync rules list`."""
+
+
 def selected(
     mappings: Sequence[PlanMapping], only: Collection[str] | None
 ) -> list[PlanMapping]:
@@ -46,7 +57,7 @@ def selected(
     names = {m.name for m in mappings}
     unknown = sorted(set(only) - names)
     if unknown:
-        raise ValueError(f"unknown mapping(s): {', '.join(unknown)}")
+        raise UnknownMapping(f"unknown mapping(s): {', '.join(unknown)}")
     return [m for m in mappings if m.name in only]
 
 
