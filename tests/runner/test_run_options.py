@@ -12,7 +12,7 @@ from mapsync.engine.commands._settings import apply_options
 from mapsync.engine.language import compile_paths
 from mapsync.engine.plan import Plan, PlanMapping
 from mapsync.engine.resources import rules_dir
-from mapsync.engine.runner.run import selected, with_actions_first
+from mapsync.engine.runner.run import UnknownMapping, selected, with_actions_first
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_create_sales_order_runs_after_its_inputs_and_before_the_orders_come_bac
 
 def test_only_selects_and_rejects_unknown_names(mappings: list[PlanMapping]) -> None:
     assert names(selected(mappings, ["Item", "ARTerm"])) == ["ARTerm", "Item"]
-    with pytest.raises(ValueError, match="Itme"):
+    with pytest.raises(UnknownMapping, match="Itme"):
         selected(mappings, ["Itme"])
 
 

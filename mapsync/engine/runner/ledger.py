@@ -3,6 +3,13 @@
 Every read and write of the state store by the mapping's sync goes through here (links,
 shadows, errors, conflicts, watermarks), and so does every count of the report. A dry run
 reads the state but records nothing in it.
+
+Per chunk the store is reached a bounded number of times, whatever the chunk's size: one
+read of the chunk's links with their shadows (`links_with_shadows`), a read of links per
+`match` rule when records are unlinked, and one write (`commit`): the failures and
+conflicts of the chunk are kept here until then and go to the store with its links,
+shadows and resolved errors in one `write_chunk` transaction. `flush` writes what is kept
+after the last chunk (records that waited in vain, failed deletions).
 """
 
 from __future__ import annotations
@@ -14,11 +21,19 @@ from typing import Any
 from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, FieldRule
 from mapsync.engine.program.canonical import jsonable
+from mapsync.engine.record import Side
 from mapsync.engine.runner.decide import Conflict, Decision
 from mapsync.engine.runner.pairing import SAMPLES, Pair
 from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.runner.status import StatusBoard
-from mapsync.engine.state import Link, StateStore, Watermark
+from mapsync.engine.state import (
+    ChunkWrites,
+    ConflictRow,
+    FailedRecord,
+    Link,
+    StateStore,
+    Watermark,
+)
 
 LinkRow = tuple[str, str | None, str]  # Intacct key, RECORDNO, Salesforce Id
 
@@ -41,6 +56,7 @@ class Ledger:
         self.report = MappingReport(mapping.name, mapping.kind)
         # The sync status written on Salesforce records (status.py); the pipeline sets it.
         self.status: StatusBoard = StatusBoard(None, "")
+        self.pending = ChunkWrites()  # failures and conflicts kept until the chunk's commit
 
     # -- what the state knows ----------------------------------------------------------
 
@@ -52,13 +68,13 @@ class Ledger:
         """Links of this mapping by Salesforce Id."""
         return self.state.links_by_salesforce_ids(self.m.name, ids)
 
+    def links_with_shadows(self, side: Side, values: Iterable[str]) -> dict[str, tuple[Link, Any]]:
+        """Links of Intacct keys (`side` "intacct") or Salesforce Ids with their shadows."""
+        return self.state.links_with_shadows(self.m.name, side, values)
+
     def all_links(self) -> list[Link]:
         """Every link of this mapping."""
         return list(self.state.all_links(self.m.name))
-
-    def shadows(self, keys: Iterable[str]) -> dict[str, Any]:
-        """The stored shadows of these Intacct keys."""
-        return self.state.shadows(self.m.name, keys)
 
     def retry_errors(self, replay: bool, ids: frozenset[int] | None) -> list[Any]:
         """Open errors to try again: all of them (replay, optionally by id) or the transient."""
@@ -96,16 +112,18 @@ class Ledger:
         shadows: Mapping[str, Any],
         resolved: Iterable[tuple[str, str]],
     ) -> None:
-        """Store a chunk's links, shadows and resolved errors in one transaction."""
-        if self.dry_run:
-            return
-        with self.state.transaction():
-            if links:
-                self.state.link_many(self.m.name, links)
-            if shadows:
-                self.state.save_shadows(self.m.name, shadows)
-            for side, key in resolved:
-                self.state.resolve_errors(self.m.name, side, [key])
+        """Store a chunk's failures, conflicts, links, shadows and resolved errors at once."""
+        writes = self.pending
+        writes.links.extend(links)
+        writes.shadows.update(shadows)
+        writes.resolved.extend(resolved)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what is kept (one transaction), unless nothing is or this is a dry run."""
+        writes, self.pending = self.pending, ChunkWrites()
+        if writes and not self.dry_run:
+            self.state.write_chunk(self.m.name, self.run_id, writes)
 
     def forget(self, side: str, keys: list[str]) -> None:
         """Close the errors of records that no longer exist: there is nothing to retry."""
@@ -136,15 +154,13 @@ class Ledger:
         if self.dry_run:
             return
         error = exc or SyncError("unknown failure")
-        self.state.record_exception(
-            self.run_id,
-            self.m.name,
+        self.pending.failures.append(FailedRecord(
             side,
             key,
             error,
             rule=rule or self.rule_of(error, target, rules) or self.m.source,
             payload=jsonable(dict(payload or {})),
-        )
+        ))
         if side == "salesforce":
             self.status.failed(key, error)
 
@@ -187,13 +203,11 @@ class Ledger:
                 }
             )
         if not self.dry_run:
-            self.state.log_conflict(
-                self.run_id,
-                self.m.name,
+            self.pending.conflicts.append(ConflictRow(
                 pair.key,
                 conflict.rule_id,
                 conflict.intacct_value,
                 conflict.salesforce_value,
                 conflict.winner,
                 self.m.conflict,
-            )
+            ))

@@ -53,14 +53,13 @@ class Pairer:
         """Pair Intacct records through their links, then link the unlinked ones."""
         key_field = self.m.intacct.key
         keys = [str(r[key_field]) for r in records]
-        links = self.ledger.links_by_intacct_keys(keys)
-        shadows = self.ledger.shadows(keys)
+        links = self.ledger.links_with_shadows("intacct", keys)
         out = Paired()
         for record, key in zip(records, keys, strict=True):
-            link = links.get(key)
-            if link is None:
+            if key not in links:
                 out.unlinked.append(record)
                 continue
+            link, shadow = links[key]
             if is_tombstone(link.salesforce_id):
                 self.ledger.report.salesforce.skipped += 1  # its Salesforce record was deleted
                 continue
@@ -71,7 +70,7 @@ class Pairer:
                     salesforce=take_live(sf_changes, link.salesforce_id),
                     sf_id=link.salesforce_id,
                     recordno=text(record.get(self.m.intacct.record_id)),
-                    shadow=Shadow.from_json(shadows.get(key)),
+                    shadow=Shadow.from_json(shadow),
                 )
             )
         self._link_intacct(out, sf_changes)
@@ -131,18 +130,15 @@ class Pairer:
     def salesforce_records(self, records: list[Record]) -> Paired:
         """Pair Salesforce records through their links; `unlinked` are left for linking."""
         ids = [str(r["Id"]) for r in records]
-        links = self.ledger.links_by_salesforce_ids(ids)
-        shadows = self.ledger.shadows([link.intacct_key for link in links.values()])
+        links = self.ledger.links_with_shadows("salesforce", ids)
         out = Paired()
         for record, sf_id in zip(records, ids, strict=True):
-            link = links.get(sf_id)
-            if link is None:
+            if sf_id not in links:
                 out.unlinked.append(record)
                 continue
-            shadow = Shadow.from_json(shadows.get(link.intacct_key))
-            out.pairs.append(
-                Pair(link.intacct_key, None, record, sf_id, link.intacct_recordno, shadow)
-            )
+            link, shadow = links[sf_id]
+            out.pairs.append(Pair(link.intacct_key, None, record, sf_id, link.intacct_recordno,
+                                  Shadow.from_json(shadow)))
         return out
 
     def link_salesforce(

@@ -77,6 +77,12 @@ class MappingSync:
 
     def run(self) -> MappingReport:
         """Sync the mapping; failures of single records are recorded, not raised."""
+        try:
+            return self._run()
+        finally:
+            self.ledger.flush()  # failures kept since the last chunk, even if the run stops
+
+    def _run(self) -> MappingReport:
         calls_before = (self.intacct.counter.total, self.salesforce.counter.total)
         with self.reader.salesforce_changes() as sf_changes:
             for chunk in chunks(self.reader.intacct_changes(), self.options.chunk):
@@ -86,6 +92,7 @@ class MappingSync:
         self.create_deferred_copies()
         self.retry_waiting()
         self.propagate_intacct_deletes()
+        self.ledger.flush()
         self.ledger.status.flush()
         self.reader.commit_watermarks()
         self.report.intacct.api_calls = self.intacct.counter.total - calls_before[0]

@@ -23,8 +23,11 @@ from mapsync.engine.state.postgres import DEFAULT_NAMESPACE, is_postgres_url, ma
 from mapsync.engine.state.protocol import StateStore
 from mapsync.engine.state.records import (
     TOMBSTONE,
+    ChunkWrites,
     ConflictRecord,
+    ConflictRow,
     ErrorRecord,
+    FailedRecord,
     Link,
     Run,
     StateError,
@@ -39,8 +42,11 @@ __all__ = [
     "DEFAULT_PATH",
     "MIGRATIONS",
     "TOMBSTONE",
+    "ChunkWrites",
     "ConflictRecord",
+    "ConflictRow",
     "ErrorRecord",
+    "FailedRecord",
     "Link",
     "Migration",
     "RefCache",

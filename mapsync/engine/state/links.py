@@ -64,6 +64,27 @@ class Links(Part):
         found = self._links(mapping, "intacct_recordno", recordnos)
         return {link.intacct_recordno: link for link in found if link.intacct_recordno}
 
+    def links_with_shadows(
+        self, mapping: str, side: Side, values: Iterable[str]
+    ) -> dict[str, tuple[Link, Any]]:
+        """The links of the given Intacct keys (`side` "intacct") or Salesforce Ids, each
+        with its shadow (None when it has none), by that identifier: one read for a chunk."""
+        column = "intacct_key" if side == "intacct" else "salesforce_id"
+        found: dict[str, tuple[Link, Any]] = {}
+        for chunk in chunks(values):
+            rows = self.db.execute(
+                f"SELECT x.mapping, x.intacct_key, x.intacct_recordno, x.salesforce_id, "
+                f"x.linked_at, s.values_json FROM xref x LEFT JOIN shadow s "
+                f"ON s.mapping = x.mapping AND s.intacct_key = x.intacct_key "
+                f"WHERE x.mapping = ? AND x.{column} IN ({marks(len(chunk))})",
+                (mapping, *chunk),
+            )
+            for *columns, shadow in rows.fetchall():
+                link = Link(*columns)
+                found[link.intacct_key if side == "intacct" else link.salesforce_id] = (
+                    link, None if shadow is None else json.loads(shadow))
+        return found
+
     def _links(self, mapping: str, column: str, values: Iterable[str]) -> Iterator[Link]:
         for chunk in chunks(values):
             rows = self.db.execute(

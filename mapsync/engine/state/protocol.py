@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from mapsync.engine.record import Side
-from mapsync.engine.state.records import ConflictRecord, ErrorRecord, Link, Run
+from mapsync.engine.state.records import ChunkWrites, ConflictRecord, ErrorRecord, Link, Run
 from mapsync.engine.watermark import Watermark
 
 
@@ -61,6 +61,12 @@ class StateStore(Protocol):
 
     def links_by_salesforce_ids(self, mapping: str, ids: Iterable[str]) -> dict[str, Link]:
         """Existing links by Salesforce Id."""
+        ...
+
+    def links_with_shadows(
+        self, mapping: str, side: Side, values: Iterable[str]
+    ) -> dict[str, tuple[Link, Any]]:
+        """Links of Intacct keys (`side` "intacct") or Salesforce Ids, with their shadows."""
         ...
 
     def links_by_recordnos(self, mapping: str, recordnos: Iterable[str]) -> dict[str, Link]:
@@ -168,6 +174,10 @@ class StateStore(Protocol):
 
     def resolve_errors(self, mapping: str, side: str, record_keys: Iterable[str]) -> None:
         """Close the open errors of records that have now synced."""
+        ...
+
+    def write_chunk(self, mapping: str, run_id: int | None, writes: ChunkWrites) -> None:
+        """Store all of a chunk's writes in one transaction."""
         ...
 
     def resolve_error(self, error_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mapsync.engine.errors import MapsyncError
@@ -79,3 +79,46 @@ class ConflictRecord:
     winner: str
     policy: str
     at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRecord:
+    """A record that failed in a chunk, to be stored as an open error (`record_exception`)."""
+
+    side: str
+    record_key: str
+    error: BaseException
+    rule: str | None
+    payload: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRow:
+    """A `<->` conflict of a chunk, to be logged (`log_conflict`)."""
+
+    record_key: str
+    field: str
+    intacct_value: Any
+    salesforce_value: Any
+    winner: str
+    policy: str
+
+
+@dataclass(slots=True)
+class ChunkWrites:
+    """Everything one chunk of a mapping's run stores, written by `write_chunk` at once.
+
+    `links` are (Intacct key, RECORDNO, Salesforce Id); `shadows` by Intacct key;
+    `resolved` the (side, key) of records whose open errors close (after `failures` are
+    stored, so a record that failed and then synced in the same chunk ends resolved).
+    """
+
+    links: list[tuple[str, str | None, str]] = field(default_factory=list)
+    shadows: dict[str, Any] = field(default_factory=dict)
+    failures: list[FailedRecord] = field(default_factory=list)
+    resolved: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: list[ConflictRow] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.links or self.shadows or self.failures or self.resolved
+                    or self.conflicts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from mapsync.engine.state.db import Db
 from mapsync.engine.state.links import Links, Shadows
+from mapsync.engine.state.records import ChunkWrites
 from mapsync.engine.state.runs import Conflicts, Errors, Runs
 from mapsync.engine.state.schema import schema_version
 from mapsync.engine.state.watermarks import Watermarks
@@ -23,6 +24,25 @@ class SqlStore(Links, Shadows, Watermarks, Runs, Errors, Conflicts):
         self.label = db.label
         self.dialect: str = db.dialect
         self.migrated_from: int | None = None  # the version `open` found, once migrated
+
+    def write_chunk(self, mapping: str, run_id: int | None, writes: ChunkWrites) -> None:
+        """Store a chunk's failures, links, shadows, resolved errors and conflicts in one
+        transaction: the runner reaches the store once per chunk to write."""
+        with self.db.transaction():
+            for failure in writes.failures:
+                self.record_exception(run_id, mapping, failure.side, failure.record_key,
+                                      failure.error, rule=failure.rule, payload=failure.payload)
+            if writes.links:
+                self.link_many(mapping, writes.links)
+            if writes.shadows:
+                self.save_shadows(mapping, writes.shadows)
+            for side in ("intacct", "salesforce"):
+                keys = [key for s, key in writes.resolved if s == side]
+                if keys:
+                    self.resolve_errors(mapping, side, keys)
+            for c in writes.conflicts:
+                self.log_conflict(run_id, mapping, c.record_key, c.field, c.intacct_value,
+                                  c.salesforce_value, c.winner, c.policy)
 
     @property
     def schema_version(self) -> int:
