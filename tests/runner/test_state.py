@@ -21,6 +21,9 @@ from mapsync.engine.errors import RateLimited, ValidationFailed
 from mapsync.engine.program import RefPending, TransformError, compile_fields
 from mapsync.engine.state import (
     MIGRATIONS,
+    ChunkWrites,
+    ConflictRow,
+    FailedRecord,
     StateError,
     StatePermissionWarning,
     StateStore,
@@ -148,6 +151,42 @@ def test_shadows_round_trip_json(store: StateStore) -> None:
     assert store.shadows("Customer", ["C1", "C9"]) == {"C1": shadow}
     store.save_shadows("Customer", {"C1": {"i": {"x": Decimal("1.50")}, "s": {}}})
     assert store.shadows("Customer", ["C1"])["C1"] == {"i": {"x": "1.50"}, "s": {}}
+
+
+def test_links_with_shadows_read_both_in_one_call(store: StateStore) -> None:
+    shadow = {"i": {"NAME|Name": "Acme"}, "s": {"NAME|Name": "Acme"}}
+    store.link_many("Customer", [("C1", "12", "001A"), ("C2", None, "001B")])
+    store.save_shadows("Customer", {"C1": shadow, "C9": shadow})  # C9 is not linked
+    by_key = store.links_with_shadows("Customer", "intacct", ["C1", "C2", "C9"])
+    assert {k: (link.salesforce_id, s) for k, (link, s) in by_key.items()} == {
+        "C1": ("001A", shadow), "C2": ("001B", None)}
+    by_id = store.links_with_shadows("Customer", "salesforce", ["001A", "001Z"])
+    assert {k: (link.intacct_key, s) for k, (link, s) in by_id.items()} == {
+        "001A": ("C1", shadow)}
+    assert store.links_with_shadows("Contact", "intacct", ["C1"]) == {}
+
+
+def test_a_chunk_is_written_at_once_and_failed_then_synced_ends_resolved(
+    store: StateStore,
+) -> None:
+    run = store.start_run("sync")
+    store.record_error(run, "Customer", "salesforce", "001B", error_type="X", message="old")
+    writes = ChunkWrites(
+        links=[("C1", "12", "001A")],
+        shadows={"C1": {"i": {}, "s": {}}},
+        failures=[FailedRecord("intacct", "C2", ValidationFailed("NAME required"), "r.map:3:5",
+                               {"NAME": None}),
+                  FailedRecord("intacct", "C3", RateLimited("slow"), None, None)],
+        resolved=[("salesforce", "001B"), ("intacct", "C3")],
+        conflicts=[ConflictRow("C1", "City", "Paris", "Lyon", "salesforce", "newest")],
+    )
+    store.write_chunk("Customer", run, writes)
+    assert store.links_by_intacct_keys("Customer", ["C1"])["C1"].salesforce_id == "001A"
+    assert store.shadows("Customer", ["C1"]) == {"C1": {"i": {}, "s": {}}}
+    (error,) = store.errors()
+    assert (error.record_key, error.rule, error.payload) == ("C2", "r.map:3:5", {"NAME": None})
+    assert [c.winner for c in store.conflicts(run_id=run)] == ["salesforce"]
+    assert not ChunkWrites()
 
 
 def test_watermarks_keep_naive_and_aware_times(store: StateStore) -> None:
