@@ -112,7 +112,7 @@ def test_intacct_answers_with_the_seeded_company(running: Sandboxes) -> None:
                           "<query>DOCPARID = 'Sales Order'</query><pagesize>100</pagesize>"
                           "</readByQuery>").find("data")
     assert orders is not None
-    assert int(orders.get("totalcount", "0")) == DemoData(RECORDS).documents("Sales Order")
+    assert int(orders.get("totalcount", "0")) == DemoData(RECORDS).core.documents("Sales Order")
     assert expected["SODOCUMENT"] > int(orders.get("totalcount", "0"))
 
 
@@ -124,7 +124,7 @@ def test_new_sales_orders_continue_the_seeded_numbering(running: Sandboxes) -> N
         <customerid>C-00002</customerid><termname>Net 30</termname>
         <sotransitems><sotransitem><itemid>HW-1000</itemid><quantity>2</quantity></sotransitem>
         </sotransitems></create_sotransaction>""")
-    next_number = DemoData(RECORDS).documents("Sales Order") + 1
+    next_number = DemoData(RECORDS).core.documents("Sales Order") + 1
     assert result.findtext("key") == f"Sales Order-SO{next_number:04d}"
 
 

@@ -216,11 +216,33 @@ def test_records_that_point_at_customers_resolve_in_salesforce(
 
 def test_names_stay_unique_at_scale() -> None:
     data = DemoData(4000)
-    names = [data.company(i).name for i in range(1, 4000 + data.prospects + 1)]
+    names = [data.core.company(i).name for i in range(1, 4000 + data.core.prospects + 1)]
     assert len(set(names)) == len(names)
-    contacts = [c["CONTACTNAME"] for i in range(1, 600) for c in data.customer_contacts(
-        data.company(i))]
+    contacts = [c["CONTACTNAME"] for i in range(1, 600)
+                for c in data.customers.customer_contacts(data.core.company(i))]
     assert len(set(contacts)) == len(contacts)
+
+
+def test_one_independent_generator_per_domain() -> None:
+    data = DemoData(RECORDS)
+    generators = {
+        data.lists: {"ARTERM", "CONTRACTBILLINGTEMPLATE", "CLASS", "DEPARTMENT", "LOCATIONENTITY",
+                     "LOCATION", "EXCHANGERATETYPES", "PROJECTSTATUS", "PROJECTTYPE",
+                     "RENEWALMACRO", "TERRITORY", "CUSTTYPE", "CONTACT", "EMPLOYEE"},
+        data.customers: {"CUSTOMER", "CONTACT"},
+        data.items: {"ITEM", "SOPRICELIST", "SOPRICELISTENTRY", "CONTRACTPRICELIST",
+                     "CONTRACTITEMPRICELIST", "CONTRACTITEMPRICELISTENTRY"},
+        data.projects: {"PROJECT", "TASK"},
+        data.contracts: {"CONTRACT", "CONTRACTDETAIL"},
+        data.documents: {"SODOCUMENT", "SODOCUMENTENTRY"},
+    }
+    together: list[object] = []
+    for generator, objects in generators.items():
+        assert type(generator).__bases__ == (object,)  # composed, not a chain of subclasses
+        batches = list(generator.intacct())  # type: ignore[attr-defined]
+        assert {b.object for b in batches} == objects
+        together += [b.records for b in batches]
+    assert together == [b.records for b in data.intacct()]
 
 
 def test_combination_is_one_to_one() -> None:
@@ -239,11 +261,11 @@ def test_large_sizes_stream_in_bounded_batches() -> None:
         if batch.object == "CONTACT" and len(sizes) > 16:
             break
     assert max(sizes) <= BATCH_SIZE
-    assert data.items == 25_000 and data.documents("Sales Invoice") == 100_000
+    assert data.core.items == 25_000 and data.core.documents("Sales Invoice") == 100_000
 
 
 def test_lines_refer_to_their_header_by_ref() -> None:
-    header, lines = DemoData(RECORDS).document("Sales Order", "SO", 3)
+    header, lines = DemoData(RECORDS).documents.document("Sales Order", "SO", 3)
     assert header["DOCID"] == "Sales Order-SO0003"
     assert all(line["DOCHDRNO"] == Ref("intacct", "SODOCUMENT", "Sales Order-SO0003")
                for line in lines)

@@ -1,9 +1,13 @@
 """Demo data for both sandboxes: a believable company in Intacct and a matching org in Salesforce.
 
-`DemoData(records=N)` is a deterministic generator (one seeded `random.Random` per record, no
-global state): `intacct()` and `salesforce()` yield `SeedBatch`es of plain dict records named by
-catalog object and field, small enough that 100,000 customers stream through without being held
-in memory. `seed(intacct_sandbox, salesforce_sandbox, records=N)` loads both stores.
+`DemoData(records=N)` composes one generator per domain, each a plain object over the shared
+`DemoCore` (sizes, one seeded `random.Random` per record, companies, items, batching; no global
+state): `lists` (managed lists and staff), `customers` (with their contacts), `items` (with the
+price lists), `projects` (with tasks), `contracts` (with lines), `documents` (sales documents
+with lines) and `org` (the Salesforce org). `intacct()` and `salesforce()` yield their
+`SeedBatch`es of plain dict records named by catalog object and field, small enough that
+100,000 customers stream through without being held in memory; `counts()` sums theirs.
+`seed(intacct_sandbox, salesforce_sandbox, records=N)` loads both stores.
 
 Profile "demo" at `records=N` (N customers; counts exact, see `DemoData.counts()`):
 

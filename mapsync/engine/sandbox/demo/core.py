@@ -1,4 +1,7 @@
-"""The demo company's sizes, random streams, companies and items, and batching."""
+"""The shared basis of the demo generators: sizes, random streams, companies, items, batching.
+
+Every domain generator takes one `DemoCore`; nothing here yields a domain's records.
+"""
 
 from __future__ import annotations
 
@@ -205,9 +208,9 @@ class DemoCore:
         """Item numbers of one family (small: used for price lists and contracts)."""
         return [i for i in range(self.items) if self.family(i).code == code]
 
-    # Intacct -----------------------------------------------------------------------------
+    # batching ----------------------------------------------------------------------------
 
-    def _with_children(
+    def with_children(
         self,
         system: System,
         parent: tuple[str, Callable[[Company], Record]],
@@ -231,11 +234,11 @@ class DemoCore:
         child: tuple[str, Callable[[Company], list[Record]]],
         chunk: list[Company],
     ) -> Iterator[SeedBatch]:
-        yield from self._chunked(system, parent[0], map(parent[1], chunk), keyed=True)
+        yield from self.chunked(system, parent[0], map(parent[1], chunk), keyed=True)
         children = (r for c in chunk for r in child[1](c))
-        yield from self._chunked(system, child[0], children, keyed=True)
+        yield from self.chunked(system, child[0], children, keyed=True)
 
-    def _chunked(
+    def chunked(
         self, system: System, obj: str, records: Iterable[Record], keyed: bool = False
     ) -> Iterator[SeedBatch]:
         """Batches of BATCH_SIZE; with `keyed`, each record's "_key" becomes a handle."""

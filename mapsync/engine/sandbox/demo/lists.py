@@ -1,4 +1,4 @@
-"""Intacct managed lists and staff: terms, templates, departments, employees."""
+"""Generator of Intacct's managed lists and staff: terms, templates, departments, employees."""
 
 from __future__ import annotations
 
@@ -35,8 +35,35 @@ from mapsync.engine.sandbox.demo.vocabulary import (
 )
 
 
-class Lists(DemoCore):
-    """Intacct managed lists and staff: terms, templates, departments, employees."""
+def employee_id(number: int) -> str:
+    """EMPLOYEEID of employee `number` (1-based)."""
+    return f"E-{number:04d}"
+
+
+class ManagedLists:
+    """Intacct's managed lists and the demo company's staff (employees with their contacts)."""
+
+    def __init__(self, core: DemoCore) -> None:
+        self.core = core
+
+    def intacct(self) -> Iterator[SeedBatch]:
+        """The managed lists, then the employees' contacts, then the employees."""
+        yield from self._managed_lists()
+        yield from self.core.chunked("intacct", "CONTACT", self._employee_contacts())
+        yield from self.core.chunked("intacct", "EMPLOYEE", self._employees())
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each object `intacct()` yields (before the catalog filter)."""
+        return {
+            "ARTERM": len(AR_TERMS), "CONTRACTBILLINGTEMPLATE": len(BILLING_TEMPLATES),
+            "CLASS": len(CLASSES), "DEPARTMENT": len(DEPARTMENTS),
+            "LOCATIONENTITY": len(ENTITIES), "LOCATION": len(ENTITIES) + len(LOCATIONS),
+            "EXCHANGERATETYPES": len(EXCHANGE_RATE_TYPES),
+            "PROJECTSTATUS": len(PROJECT_STATUSES), "PROJECTTYPE": len(PROJECT_TYPES),
+            "RENEWALMACRO": len(RENEWAL_TEMPLATES), "TERRITORY": len(TERRITORIES),
+            "CUSTTYPE": len(CUSTOMER_TYPES), "EMPLOYEE": self.core.employees,
+            "CONTACT": self.core.employees,
+        }
 
     def _managed_lists(self) -> Iterator[SeedBatch]:
         lists: tuple[tuple[str, Iterable[Record]], ...] = (
@@ -55,11 +82,11 @@ class Lists(DemoCore):
             ("CUSTTYPE", CUSTOMER_TYPES),
         )
         for obj, records in lists:
-            yield from self._chunked("intacct", obj, (dict(r) for r in records))
+            yield from self.core.chunked("intacct", obj, (dict(r) for r in records))
 
     def _departments(self) -> Iterator[Record]:
         for number, (dept, title) in enumerate(DEPARTMENTS, start=1):
-            yield {"DEPARTMENTID": dept, "TITLE": title, "SUPERVISORID": self.employee_id(number)}
+            yield {"DEPARTMENTID": dept, "TITLE": title, "SUPERVISORID": employee_id(number)}
 
     def _locations(self) -> Iterator[Record]:
         for entity, name, _currency in ENTITIES:
@@ -72,22 +99,17 @@ class Lists(DemoCore):
     def _territories(self) -> Iterator[Record]:
         for number, (territory, name, parent) in enumerate(TERRITORIES):
             record: Record = {"TERRITORYID": territory, "NAME": name,
-                              "MANAGERID": self.employee_id(2 + number % 2)}
+                              "MANAGERID": employee_id(2 + number % 2)}
             if parent:
                 record["PARENTID"] = parent
             yield record
 
     # employees ---------------------------------------------------------------------------
 
-    @staticmethod
-    def employee_id(number: int) -> str:
-        """EMPLOYEEID of employee `number` (1-based)."""
-        return f"E-{number:04d}"
-
     @functools.cached_property
     def staff(self) -> tuple[Employee, ...]:
         """Every employee, E-0001 first (the department heads are E-0001..E-0007)."""
-        return tuple(self._employee(n) for n in range(1, self.employees + 1))
+        return tuple(self._employee(n) for n in range(1, self.core.employees + 1))
 
     def _employee(self, number: int) -> Employee:
         locale = LOCALES[(0, 2, 1, 5)[number % 4]]
@@ -125,7 +147,7 @@ class Lists(DemoCore):
     def _employees(self) -> Iterator[Record]:
         for employee in self.staff:
             record: Record = {
-                "EMPLOYEEID": self.employee_id(employee.number),
+                "EMPLOYEEID": employee_id(employee.number),
                 "PERSONALINFO.CONTACTNAME": employee.contact,
                 "PERSONALINFO.PRINTAS": employee.person.full_name,
                 "PERSONALINFO.EMAIL1": employee.person.email,
@@ -135,9 +157,7 @@ class Lists(DemoCore):
             }
             if employee.number != 1:
                 supervisor = 1 if employee.head == employee.number else employee.head
-                record["SUPERVISORID"] = self.employee_id(supervisor)
+                record["SUPERVISORID"] = employee_id(supervisor)
             if employee.dept in ("SVC", "ENG"):
                 record["CLASSID"] = "SRV" if employee.dept == "SVC" else "SW"
             yield record
-
-    # customers and contacts --------------------------------------------------------------

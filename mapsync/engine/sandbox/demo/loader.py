@@ -149,7 +149,7 @@ def seed_stores(
     with one_instant(intacct, salesforce):
         for batch in data.intacct():
             loader.load(batch)
-        advance_document_numbers(intacct, {d: data.documents(d) for d, _p in DOC_TYPES})
+        advance_document_numbers(intacct, {d: data.core.documents(d) for d, _p in DOC_TYPES})
         if salesforce is not None:
             for batch in data.salesforce():
                 loader.load(batch)

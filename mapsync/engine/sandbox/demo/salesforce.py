@@ -1,4 +1,4 @@
-"""The Salesforce org: accounts, contacts, products, price books, opportunities."""
+"""Generator of the Salesforce org: accounts, contacts, products, price books, opportunities."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from mapsync.engine.record import Record
-from mapsync.engine.sandbox.demo.documents import Documents
+from mapsync.engine.sandbox.demo.core import DemoCore
 from mapsync.engine.sandbox.demo.model import (
     ANCHOR,
     Company,
@@ -26,22 +26,47 @@ from mapsync.engine.sandbox.demo.vocabulary import (
 )
 
 
-class SalesforceOrg(Documents):
-    """The Salesforce org: accounts, contacts, products, price books, opportunities."""
+class SalesforceOrg:
+    """The Salesforce org, "matching but not identical" to the Intacct company."""
+
+    def __init__(self, core: DemoCore) -> None:
+        self.core = core
 
     def salesforce(self) -> Iterator[SeedBatch]:
         """Every Salesforce batch, parents before children."""
-        yield from self._chunked("salesforce", "Intacct_AR_Term__c", self._sf_terms(), keyed=True)
-        yield from self._with_children(
+        chunked = self.core.chunked
+        yield from chunked("salesforce", "Intacct_AR_Term__c", self._sf_terms(), keyed=True)
+        yield from self.core.with_children(
             "salesforce", ("Account", self.account_record), ("Contact", self.contact_records),
             self._sf_companies(),
         )
-        yield from self._chunked("salesforce", "Pricebook2", self._sf_pricebooks(), keyed=True)
-        yield from self._chunked("salesforce", "Product2", self._sf_products(), keyed=True)
-        yield from self._chunked("salesforce", "PricebookEntry", self._sf_entries(), keyed=True)
-        opportunities = map(self.opportunity_record, range(1, self.opportunities + 1))
-        yield from self._chunked("salesforce", "Opportunity", opportunities, keyed=True)
-        yield from self._chunked("salesforce", "OpportunityLineItem", self._sf_opportunity_lines())
+        yield from chunked("salesforce", "Pricebook2", self._sf_pricebooks(), keyed=True)
+        yield from chunked("salesforce", "Product2", self._sf_products(), keyed=True)
+        yield from chunked("salesforce", "PricebookEntry", self._sf_entries(), keyed=True)
+        opportunities = map(self.opportunity_record, range(1, self.core.opportunities + 1))
+        yield from chunked("salesforce", "Opportunity", opportunities, keyed=True)
+        yield from chunked("salesforce", "OpportunityLineItem", self._sf_opportunity_lines())
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each object `salesforce()` yields (before the catalog filter)."""
+        core = self.core
+        kinds = [link_kind(i) for i in range(1, core.records + 1)]
+        linked_people = sum(
+            len(core.company(i).people) for i, k in enumerate(kinds, 1) if k == "linked"
+        )
+        prospect_people = sum(
+            len(core.company(core.records + j).people) for j in range(1, core.prospects + 1)
+        )
+        products = sum(map(self.in_salesforce, range(core.items))) + core.sf_only_products
+        entries = sum(map(self.has_standard_price, range(core.items))) + core.sf_only_products
+        return {
+            "Intacct_AR_Term__c": len(AR_TERMS) - 1,
+            "Account": kinds.count("linked") + kinds.count("matched") + core.prospects,
+            "Contact": linked_people + kinds.count("matched") + prospect_people,
+            "Pricebook2": 1, "Product2": products, "PricebookEntry": entries,
+            "Opportunity": core.opportunities,
+            "OpportunityLineItem": sum(1 + k % 3 for k in range(1, core.opportunities + 1)),
+        }
 
     def _sf_terms(self) -> Iterator[Record]:
         for term in AR_TERMS[:-1]:
@@ -56,19 +81,19 @@ class SalesforceOrg(Documents):
                    "Discount_Type__c": term.get("DISCPERCAMN")}
 
     def _sf_companies(self) -> Iterator[Company]:
-        for company in self.customers():
+        for company in self.core.customers():
             if link_kind(company.index) != "intacct_only":
                 yield company
-        for number in range(1, self.prospects + 1):
-            yield self.company(self.records + number)
+        for number in range(1, self.core.prospects + 1):
+            yield self.core.company(self.core.records + number)
 
     def is_prospect(self, company: Company) -> bool:
         """True for a Salesforce-only account."""
-        return company.index > self.records
+        return company.index > self.core.records
 
     def account_record(self, company: Company) -> Record:
         """The Account of a linked or matched customer, or of a prospect."""
-        rng = self.rng("account", company.index)
+        rng = self.core.rng("account", company.index)
         record: Record = {
             "_key": company.customer_id, "Name": company.name,
             "BillingStreet": company.street, "BillingCity": company.city,
@@ -109,8 +134,9 @@ class SalesforceOrg(Documents):
     def salesforce_only_person(self, company: Company) -> Person:
         """A contact of a matched account that Intacct does not have yet (the contact rules
         link contacts by Intacct ID only, so a same-name contact would be created twice)."""
-        offset = 10 * -(-(self.records + self.prospects) // 10)  # same locale, unused names
-        stranger = self.company(company.index + offset).people[0]
+        # same locale, unused names
+        offset = 10 * -(-(self.core.records + self.core.prospects) // 10)
+        stranger = self.core.company(company.index + offset).people[0]
         local = stranger.email.split("@", 1)[0]
         return replace(stranger, email=f"{local}@{company.domain}")
 
@@ -143,10 +169,10 @@ class SalesforceOrg(Documents):
         return item % 3 != 2
 
     def _sf_products(self) -> Iterator[Record]:
-        for item in range(self.items):
+        for item in range(self.core.items):
             if self.in_salesforce(item):
                 yield self.product_record(item)
-        for number in range(1, self.sf_only_products + 1):
+        for number in range(1, self.core.sf_only_products + 1):
             yield {"_key": f"SF-{number:04d}", "ProductCode": f"SF-{number:04d}",
                    "Name": f"{SF_ONLY_PRODUCTS[number % len(SF_ONLY_PRODUCTS)]} {number}",
                    "Family": "Services", "IsActive": True,
@@ -155,19 +181,20 @@ class SalesforceOrg(Documents):
 
     def product_record(self, item: int) -> Record:
         """The Product2 of item `item`: linked (item % 3 == 0) or matched by ProductCode."""
-        family = self.family(item)
+        family = self.core.family(item)
         record: Record = {
-            "_key": self.item_id(item), "Name": self.item_name(item),
-            "ProductCode": self.item_id(item), "Family": family.label,
-            "IsActive": item % 37 != 36, "Description": f"{family.label}: {self.item_name(item)}",
+            "_key": self.core.item_id(item), "Name": self.core.item_name(item),
+            "ProductCode": self.core.item_id(item), "Family": family.label,
+            "IsActive": item % 37 != 36,
+            "Description": f"{family.label}: {self.core.item_name(item)}",
         }
         if item % 3 == 0:
             record.update({
-                "Intacct_ID__c": self.item_id(item),
-                "Intacct_Record_No__c": Ref("intacct", "ITEM", self.item_id(item)),
+                "Intacct_ID__c": self.core.item_id(item),
+                "Intacct_Record_No__c": Ref("intacct", "ITEM", self.core.item_id(item)),
                 "Intacct_Item_Type__c": family.item_type.replace(" (Sales only)",
                                                                  " Sales Only"),
-                "Intacct_Base_Price__c": self.item_price(item),
+                "Intacct_Base_Price__c": self.core.item_price(item),
                 "Intacct_Taxable__c": family.code in ("HW", "SW"),
                 "Intacct_Contract_Enabled__c": family.code == "SUB",
                 "Intacct_Sync_Status__c": "Synced",
@@ -185,14 +212,14 @@ class SalesforceOrg(Documents):
     def _sf_entries(self) -> Iterator[Record]:
         standard = Ref("salesforce", "Pricebook2", "standard")
         base = SO_PRICE_LISTS[0]["NAME"]
-        for item in filter(self.has_standard_price, range(self.items)):
-            code = self.item_id(item)
+        for item in filter(self.has_standard_price, range(self.core.items)):
+            code = self.core.item_id(item)
             yield {"_key": code, "Pricebook2Id": standard,
                    "Product2Id": Ref("salesforce", "Product2", code),
-                   "UnitPrice": self.item_price(item), "IsActive": True,
+                   "UnitPrice": self.core.item_price(item), "IsActive": True,
                    "Intacct_ID__c": Ref("intacct", "SOPRICELISTENTRY", f"{base}/{code}"),
                    "Intacct_Sync_Status__c": "Synced"}
-        for number in range(1, self.sf_only_products + 1):
+        for number in range(1, self.core.sf_only_products + 1):
             code = f"SF-{number:04d}"
             yield {"_key": code, "Pricebook2Id": standard,
                    "Product2Id": Ref("salesforce", "Product2", code),
@@ -200,23 +227,23 @@ class SalesforceOrg(Documents):
 
     def opportunity_account(self, number: int) -> Company:
         """The account of opportunity `number`: a prospect (odd numbers) or a linked customer."""
-        if number % 2 and self.prospects:
-            return self.company(self.records + 1 + (number // 2) % self.prospects)
-        return self.linked_customer(self.rng("oppaccount", number))
+        if number % 2 and self.core.prospects:
+            return self.core.company(self.core.records + 1 + (number // 2) % self.core.prospects)
+        return self.core.linked_customer(self.core.rng("oppaccount", number))
 
     def opportunity_lines(self, number: int) -> list[tuple[int, float, float]]:
         """(item, quantity, unit price) of each line of opportunity `number`."""
-        rng = self.rng("opplines", number)
-        candidates = [i for i in range(min(self.items, 60)) if self.has_standard_price(i)]
+        rng = self.core.rng("opplines", number)
+        candidates = [i for i in range(min(self.core.items, 60)) if self.has_standard_price(i)]
         lines = []
         for _ in range(1 + number % 3):
             item = rng.choice(candidates)
-            lines.append((item, float(rng.choice((1, 2, 5, 10))), self.item_price(item)))
+            lines.append((item, float(rng.choice((1, 2, 5, 10))), self.core.item_price(item)))
         return lines
 
     def opportunity_record(self, number: int) -> Record:
         """Opportunity `number` (1-based) with its Amount from its lines."""
-        rng = self.rng("opportunity", number)
+        rng = self.core.rng("opportunity", number)
         company = self.opportunity_account(number)
         stage = "Closed Won" if number % 5 == 0 else rng.choice(OPEN_STAGES)
         amount = round(sum(q * p for _i, q, p in self.opportunity_lines(number)), 2)
@@ -238,10 +265,10 @@ class SalesforceOrg(Documents):
         }
 
     def _sf_opportunity_lines(self) -> Iterator[Record]:
-        for number in range(1, self.opportunities + 1):
+        for number in range(1, self.core.opportunities + 1):
             for sort, (item, quantity, price) in enumerate(self.opportunity_lines(number), 1):
                 yield {"OpportunityId": Ref("salesforce", "Opportunity", f"OPP-{number}"),
                        "PricebookEntryId": Ref("salesforce", "PricebookEntry",
-                                               self.item_id(item)),
+                                               self.core.item_id(item)),
                        "Quantity": quantity, "UnitPrice": price, "SortOrder": sort,
-                       "Description": self.item_name(item)[:80]}
+                       "Description": self.core.item_name(item)[:80]}
