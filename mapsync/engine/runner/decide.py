@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapsync.engine.program.canonical import canonical
-from mapsync.engine.program.mapping import FieldRule
+from mapsync.engine.program.mapping import FieldRule, LineSet
 from mapsync.engine.program.record import RecordTransform
 from mapsync.engine.record import Record, Side
 
@@ -249,3 +249,18 @@ def _create_with_program(
         if expected != [None] * len(fields):
             out.changes.append((rule.id, target, None, expected))
     return out
+
+
+def line_payload(lines: LineSet, row: Record, parent_id: str | None) -> dict[str, Any]:
+    """The Salesforce upsert payload of one Intacct line whose header is `parent_id` there.
+
+    Pure, like the rest of this module: the Writer, which reads the lines of the headers it
+    has just written, applies it and sends the result; nothing calls back into the Decider.
+    """
+    s_side = lines.salesforce
+    decision = creation(lines.rules, "intacct", row)
+    patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
+    patch[s_side.key] = str(row[lines.intacct.key])
+    assert s_side.parent is not None
+    patch[s_side.parent] = parent_id
+    return patch

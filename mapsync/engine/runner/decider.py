@@ -8,9 +8,8 @@ rule that cannot run raises `TransformError`; a `ref` to a record not linked yet
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from mapsync.engine.program import CompiledMapping, LineSet
+from mapsync.engine.program import CompiledMapping
 from mapsync.engine.record import Record, Side
 from mapsync.engine.runner.decide import Decision, Shadow, creation, decide
 from mapsync.engine.runner.pairing import Pair, text
@@ -88,16 +87,6 @@ class Decider:
         update.salesforce_patch[self.m.salesforce.key] = pair.key
         update.intacct_patch.clear()
         return update
-
-    def line(self, lines: LineSet, row: Record, owner: Pair) -> dict[str, Any]:
-        """The Salesforce upsert payload of one Intacct line of a header just written."""
-        s_side = lines.salesforce
-        decision = creation(lines.rules, "intacct", row)
-        patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
-        patch[s_side.key] = str(row[lines.intacct.key])
-        assert s_side.parent is not None
-        patch[s_side.parent] = owner.sf_id
-        return patch
 
     def _stamp_external_id(self, pair: Pair, decision: Decision) -> None:
         """A record linked by natural key gets the Intacct key in its external id field."""

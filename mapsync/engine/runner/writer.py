@@ -14,7 +14,7 @@ from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI, Wr
 from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
-from mapsync.engine.runner.decide import Decision
+from mapsync.engine.runner.decide import Decision, line_payload
 from mapsync.engine.runner.decider import Decider
 from mapsync.engine.runner.ledger import Ledger, LinkRow
 from mapsync.engine.runner.pairing import TOMBSTONE, Batch, Options, Pair
@@ -267,7 +267,7 @@ class Writer:
             if owner is None:
                 continue
             try:
-                patch = self.decider.line(lines, row, owner)
+                patch = line_payload(lines, row, owner.sf_id)
             except RefPending as exc:
                 failed.add(owner.key)
                 self.ledger.fail("intacct", owner.key, exc, row)
