@@ -4,6 +4,13 @@
         httpx.post(sandbox.url, content=request_xml)
         sandbox.stats_snapshot()      # also GET {base_url}/__sandbox/stats
 
+With `tls=` (an `ssl.SSLContext` holding a certificate, for example one issued by trustme
+for `api.intacct.com`) it serves HTTPS, so a client that only knows the real gateway's URL
+reaches it through an HTTPS proxy and gets an `https://` session endpoint back.
+
+A client that hangs up early (a reset, a broken pipe, a failed TLS handshake) costs one
+debug line in the log, not a traceback on standard error.
+
 Faults (engine.sandbox.faults) are drawn once per HTTP request: `429` answers HTTP 429 with
 a GW-0010 gateway failure; `500`/`502`/`503` answer that status with an HTML page before
 anything runs; `524` runs the request and then answers 524 (the CDN gave up, the work is
@@ -17,6 +24,8 @@ import json
 import logging
 import re
 import socket
+import ssl
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -67,6 +76,7 @@ class IntacctSandbox:
         port: int = 0,
         catalogs: dict[str, ObjectInfo] | None = None,
         clock: Clock = utc_now,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         timeout = (
             session_timeout
@@ -80,6 +90,7 @@ class IntacctSandbox:
         self.sessions = Sessions(timeout, clock)
         self.gateway = Gateway(self.store, self.credentials, self.sessions, self.stats)
         self._address = (host, port)
+        self._tls = tls
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._requests = 0
@@ -91,7 +102,7 @@ class IntacctSandbox:
         """Bind and serve in a background thread; returns self."""
         if self._server is not None:
             return self
-        server = _Server(self._address, _Handler)
+        server = _Server(self._address, _Handler, self._tls)
         server.sandbox = self
         self._server = server
         self.gateway.endpoint = self.url
@@ -128,11 +139,16 @@ class IntacctSandbox:
 
     @property
     def base_url(self) -> str:
-        """`http://127.0.0.1:PORT` of the running server."""
+        """`http://127.0.0.1:PORT` of the running server (`https://` when serving TLS)."""
         if self._server is None:
             raise RuntimeError("the Intacct sandbox is not running; call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
+
+    @property
+    def scheme(self) -> str:
+        """`https` when the sandbox serves TLS, else `http`."""
+        return "http" if self._tls is None else "https"
 
     @property
     def url(self) -> str:
@@ -183,7 +199,8 @@ class IntacctSandbox:
             return 429, XML_TYPE, render.serialize(failure, True)
         if fault in ("500", "502", "503", "html"):
             return _html(200 if fault == "html" else int(fault))
-        endpoint = f"http://{host}{GATEWAY_PATH}" if host and _HOST.fullmatch(host) else None
+        named = host is not None and _HOST.fullmatch(host) is not None
+        endpoint = f"{self.scheme}://{host}{GATEWAY_PATH}" if named else None
         response = self.gateway.handle(body, expire=fault == "expire", endpoint=endpoint)
         if fault == "524":
             return _html(524)
@@ -191,6 +208,10 @@ class IntacctSandbox:
             return 200, XML_TYPE, response[: max(len(response) // 2, 1)]
         return 200, XML_TYPE, response
 
+
+# What a client hanging up early raises in the server: resets, broken pipes, TLS alerts
+# (ssl.SSLError is an OSError but not a ConnectionError), and a read timing out.
+HANGUPS = (ConnectionError, ssl.SSLError, TimeoutError)
 
 # A host name or address and an optional port: nothing else is echoed into the endpoint.
 _HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
@@ -205,8 +226,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sandbox: IntacctSandbox
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, handler)
+        self.tls = tls
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self._idle = threading.Condition(self._open_lock)
@@ -218,6 +241,23 @@ class _Server(ThreadingHTTPServer):
             else:
                 self._open.discard(connection)
                 self._idle.notify_all()
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # The TLS handshake runs here, in the connection's own thread, not in the accept loop.
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        with self.tls.wrap_socket(request, server_side=True) as wrapped:
+            super().finish_request(wrapped, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away early is one debug line; anything else keeps the traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, HANGUPS):
+            log.debug("intacct sandbox: %s:%s hung up: %s", *client_address[:2],
+                      type(error).__name__)
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Shut open keep-alive connections and wait for their threads to let go."""

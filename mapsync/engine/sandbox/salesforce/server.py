@@ -7,8 +7,11 @@
             version="59.0", session=session)
 
 The server listens on 127.0.0.1 (port 0 = any free port) with a certificate issued at start-up
-by a local CA (trustme); the CA's PEM is written to `ca_bundle`. Each connection's TLS
-handshake runs in its own thread, so a slow client never blocks the others.
+by a local CA (trustme); the CA's PEM is written to `ca_bundle`. `tls=` serves a context
+the caller made instead (a certificate for `*.my.salesforce.com`, for clients that accept
+no other host; `ca_bundle` is then the caller's to hand out). Each connection's TLS
+handshake runs in its own thread, so a slow client never blocks the others, and a client
+that hangs up early costs one debug line, not a traceback.
 """
 
 from __future__ import annotations
@@ -157,6 +160,7 @@ class SalesforceSandbox:
         self, db_path: str | Path, *, faults: FaultPlan | str | None = None, seed: int = 0,
         credentials: Credentials | None = None, objects: list[ObjectInfo] | None = None,
         host: str = "127.0.0.1", port: int = 0, ca_dir: str | Path | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.faults = faults if isinstance(faults, FaultPlan) else FaultPlan.parse(faults,
@@ -165,6 +169,7 @@ class SalesforceSandbox:
         self._objects = objects
         self._host, self._port = host, port
         self._ca_dir = Path(ca_dir) if ca_dir is not None else self.db_path.parent
+        self._tls = tls
         self._server: _TlsServer | None = None
         self._thread: threading.Thread | None = None
         self._store: Store | None = None
@@ -182,11 +187,13 @@ class SalesforceSandbox:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._store = Store(self.db_path, self._objects)
         self._app = SalesforceApp(self._store, credentials=self.credentials, faults=self.faults)
-        ca = trustme.CA(organization_name="mapsync Salesforce sandbox CA")
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self.ca_bundle = str(self._ca_dir / f"{self.db_path.stem}-ca.pem")
-        ca.cert_pem.write_to_path(self.ca_bundle)
+        context = self._tls
+        if context is None:
+            ca = trustme.CA(organization_name="mapsync Salesforce sandbox CA")
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+            self.ca_bundle = str(self._ca_dir / f"{self.db_path.stem}-ca.pem")
+            ca.cert_pem.write_to_path(self.ca_bundle)
         self._server = _TlsServer(self._app, context, self._host, self._port)
         self._app.instance_url = self.instance_url
         self.session_id = self._app.sessions.issue()
