@@ -96,6 +96,14 @@ class Catalogs:
     intacct: Mapping[str, ObjectInfo]
     salesforce: Mapping[str, ObjectInfo]
     origin: str = field(default=SHIPPED, compare=False)
+    snapshot: str | None = field(default=None, compare=False)
+
+    def checked_against(self) -> dict[str, Any]:
+        """What a check used, for machines: the words of `origin`, the snapshot folder (or
+        None) and the snapshot files laid over the shipped catalogs."""
+        files = sorted({info.snapshot for info in self if info.snapshot is not None})
+        return {"origin": self.origin, "catalogs": "shipped", "snapshot": self.snapshot,
+                "snapshot_files": files}
 
     def system(self, system: System) -> Mapping[str, ObjectInfo]:
         """The objects of one system, by name."""
@@ -206,13 +214,13 @@ def load_catalogs(validate: bool = False) -> Catalogs:
 
 
 def overlay(base: Catalogs, documents: Iterable[tuple[str, Mapping[str, Any]]],
-            origin: str) -> Catalogs:
+            origin: str, snapshot: str | None = None) -> Catalogs:
     """`base` with the snapshot `documents` ((path, validated document) pairs) laid over it.
 
     A document for an object `base` knows adds the fields `base` lacks (shipped facts win for
     the fields both name, as they carry what metadata calls do not: query codes, write
     functions, labels); a document for a new object adds it whole. `origin` says in words
-    what was used, for diagnostics.
+    what was used, for diagnostics; `snapshot` names the folder the documents came from.
     """
     merged: dict[System, dict[str, ObjectInfo]] = {
         "intacct": dict(base.intacct), "salesforce": dict(base.salesforce)}
@@ -220,7 +228,8 @@ def overlay(base: Catalogs, documents: Iterable[tuple[str, Mapping[str, Any]]],
         info = dataclasses.replace(object_from_json(data), snapshot=path)
         known = merged[info.system].get(info.name)
         merged[info.system][info.name] = info if known is None else _extend(known, info)
-    return Catalogs(intacct=merged["intacct"], salesforce=merged["salesforce"], origin=origin)
+    return Catalogs(intacct=merged["intacct"], salesforce=merged["salesforce"], origin=origin,
+                    snapshot=snapshot)
 
 
 def _extend(known: ObjectInfo, extra: ObjectInfo) -> ObjectInfo:

@@ -34,10 +34,21 @@ def test_validate_reports_text(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", "--format", "json", str(ERRORS / "bad-key.map"))
-    records = json.loads(out)
+    report = json.loads(out)
+    records = report["diagnostics"]
+    assert report["checked_against"] == {"origin": "the shipped catalogs", "catalogs": "shipped",
+                                         "snapshot": None, "snapshot_files": []}
     assert code == 1
     assert [r["code"] for r in records] == ["bad-key"]
     assert {"code", "severity", "path", "line", "column", "message", "hint"} <= set(records[0])
+
+
+def test_validate_json_is_null_checked_against_when_parsing_stopped_the_checks(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "broken.map").write_text("mapping {\n", "utf-8")
+    code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert code == 1 and report["checked_against"] is None and report["diagnostics"]
 
 
 def test_validate_github(capsys: pytest.CaptureFixture[str]) -> None:

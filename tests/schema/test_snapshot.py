@@ -50,6 +50,23 @@ REGION = json.dumps(document("intacct", "CUSTOMER", {"REGION": {"type": "string"
 REGION_C = json.dumps(document("salesforce", "Account", {"Region__c": {"type": "string"}}))
 
 
+def test_validate_json_names_the_snapshot_it_checked_against(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mapsync.cli import main
+
+    rules = project(tmp_path, {"intacct/CUSTOMER.json": REGION,
+                               "salesforce/Account.json": REGION_C})
+    assert main(["validate", "--format", "json", str(rules)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    schema = tmp_path / "schema"
+    assert report == {"checked_against": {
+        "origin": f"the schema snapshot in {schema} (2 objects) over the shipped catalogs",
+        "catalogs": "shipped", "snapshot": str(schema),
+        "snapshot_files": [str(schema / "intacct" / "CUSTOMER.json"),
+                           str(schema / "salesforce" / "Account.json")]},
+        "diagnostics": []}
+
+
 def test_declared_fields_make_the_rule_valid_and_say_what_was_used(tmp_path: Path) -> None:
     rules = project(tmp_path, {"intacct/CUSTOMER.json": REGION,
                                "salesforce/Account.json": REGION_C})

@@ -35,7 +35,9 @@ def handle(args: argparse.Namespace) -> int:
 
     loaded = validate_paths(paths, schema_dir=args.schema)
     problems = list(loaded.diagnostics) + _config_problems(args.config)
-    if problems or args.format == "json":
+    if args.format == "json":
+        sys.stdout.write(_json(problems, loaded))
+    elif problems:
         sys.stdout.write(render(problems, args.format, loaded.sources))
     if args.format == "text":
         files = len(loaded.rule_set.files)
@@ -44,6 +46,18 @@ def handle(args: argparse.Namespace) -> int:
         print(f"{files} file{'s' * (files != 1)}, {mappings} mapping{'s' * (mappings != 1)}: "
               f"{state} ({catalogs_used(loaded)})", file=sys.stderr)
     return 1 if has_errors(problems) else 0
+
+
+def _json(problems: list[Any], loaded: Any) -> str:
+    """`{"checked_against": ..., "diagnostics": [...]}`: the records and what they were
+    checked against (null when a syntax error stopped the checks before any catalog was read).
+    """
+    import json
+
+    catalogs = loaded.catalogs
+    report = {"checked_against": None if catalogs is None else catalogs.checked_against(),
+              "diagnostics": [d.to_dict() for d in problems]}
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
 def _config_problems(path: str | None) -> list[Any]:

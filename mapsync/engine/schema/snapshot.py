@@ -170,7 +170,7 @@ def catalogs_for(paths: Sequence[str | Path],
     count = len(snapshot.documents)
     origin = (f"the schema snapshot in {root} ({count} object{'s' * (count != 1)}) over "
               f"{SHIPPED}")
-    return overlay(shipped, snapshot.documents, origin), snapshot
+    return overlay(shipped, snapshot.documents, origin, str(root)), snapshot
 
 
 def in_org(snapshot: Snapshot, system: str) -> dict[str, frozenset[str]]:
