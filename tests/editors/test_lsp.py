@@ -169,3 +169,69 @@ def test_object_names_complete_after_intacct(tmp_path: Path) -> None:
         assert {"CUSTOMER", "CONTACT", "ITEM"} <= labels and "Account" not in labels
 
     session(tmp_path, body)
+
+
+SNAPSHOT = {
+    "intacct/CUSTOMER.json": {"system": "intacct", "object": "CUSTOMER", "label": "Customer",
+                              "origin": "declared", "fields": {"REGION": {
+                                  "type": "picklist", "label": "Sales region",
+                                  "values": ["North", "South"], "custom": True}}},
+    "salesforce/Account.json": {"system": "salesforce", "object": "Account", "label": "Account",
+                                "origin": "declared", "fields": {"Region__c": {
+                                    "type": "picklist", "label": "Region", "custom": True,
+                                    "values": ["North", "South"]}}},
+    "salesforce/Site__c.json": {"system": "salesforce", "object": "Site__c", "label": "Site",
+                                "origin": "declared", "custom": True,
+                                "fields": {"Name": {"type": "string", "label": "Site name"}}},
+}
+
+
+def test_the_rule_sets_schema_snapshot_completes_hovers_and_checks(tmp_path: Path) -> None:
+    """The same overlay `validate` uses: `schema/` beside the rules folder adds the org's own
+    fields and objects to completion, hover and diagnostics; an edit to it is seen."""
+    import json
+
+    async def body(editor: Editor, folder: Path) -> None:
+        for name, document in SNAPSHOT.items():
+            target = folder.parent / "schema" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(document, indent=2), "utf-8")
+        path = folder / "customers.map"
+        text = path.read_text("utf-8").replace(
+            "    NAME  ", "    REGION <-> Region__c\n    NAME  ", 1)
+        uri = open_file(editor, path, text)
+        assert await editor.diagnostics_of(uri) == []
+        document = types.TextDocumentIdentifier(uri=uri)
+
+        async def labels(position: types.Position) -> set[str]:
+            done = await editor.answer(editor.client.text_document_completion_async(
+                types.CompletionParams(text_document=document, position=position)))
+            assert isinstance(done, types.CompletionList)
+            return {i.label for i in done.items}
+
+        assert {"REGION", "NAME"} <= await labels(position_of(text, "REGION <->", 2))
+        assert {"Region__c", "BillingCity"} <= await labels(position_of(text, "Region__c", 3))
+        scratch = open_file(editor, folder / "scratch.map", "mapping S {\n    salesforce Si\n}\n")
+        await editor.diagnostics_of(scratch)
+        done = await editor.answer(editor.client.text_document_completion_async(
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=scratch),
+                                   position=at(1, 17))))
+        assert isinstance(done, types.CompletionList)
+        assert "Site__c" in {i.label for i in done.items}
+
+        shown = await editor.answer(editor.client.text_document_hover_async(types.HoverParams(
+            text_document=document, position=position_of(text, "REGION <->", 1))))
+        assert shown is not None and isinstance(shown.contents, types.MarkupContent)
+        assert "**CUSTOMER.REGION** (Intacct field)" in shown.contents.value
+        assert "- label: Sales region" in shown.contents.value
+        assert "- values: `North`, `South`" in shown.contents.value
+
+        (folder.parent / "schema" / "salesforce" / "Account.json").unlink()
+        editor.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=document))
+        gone = await editor.diagnostics_of(uri)
+        assert [(d.code, d.range.start == position_of(text, "Region__c")) for d in gone] == [
+            ("unknown-field", True)]
+        assert "schema/salesforce/Account.json" in gone[0].message
+
+    session(tmp_path, body)

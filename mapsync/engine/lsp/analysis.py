@@ -3,7 +3,10 @@ the same parser and checker as `mapsync validate`, and the words under or before
 (objects, fields, mappings) for completion, hover and go-to-definition.
 
 A document is checked with the other `.map` files of its folder, as `mapsync validate
-FOLDER` would, so a `ref` to a mapping in a sibling file resolves. Open documents are read
+FOLDER` would, so a `ref` to a mapping in a sibling file resolves, and against the same
+catalogs: the rule set's schema snapshot (`schema/` in the document's folder or the folder
+holding it) laid over the shipped catalogs, so the org's own fields complete and hover too.
+The overlay is read again when a snapshot file changes. Open documents are read
 from the editor's buffers (`texts`), the others from disk. Lines and columns here are
 0-based, as in the Language Server Protocol.
 """
@@ -23,6 +26,7 @@ from mapsync.engine.language.errors import LanguageError
 from mapsync.engine.language.loader import RULE_SUFFIX
 from mapsync.engine.language.parser import parse_text
 from mapsync.engine.language.steps import STEPS
+from mapsync.engine.schema.snapshot import find_snapshot, overlay_snapshot, snapshot_stamp
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 ARROW = re.compile(r"(<->|->|<-|\boff\b)")
@@ -57,6 +61,20 @@ class Workspace:
     def __init__(self, catalogs: Catalogs | None = None) -> None:
         self.catalogs = catalogs or load_catalogs()
         self.texts: dict[Path, str] = {}
+        self._overlays: dict[Path, tuple[tuple[tuple[str, int, int], ...], Catalogs]] = {}
+
+    def catalogs_at(self, path: Path) -> Catalogs:
+        """What the document `path` is checked against: its rule set's schema snapshot over
+        the workspace's catalogs, as `mapsync validate` uses it, or those catalogs alone."""
+        root = find_snapshot([path.parent])
+        if root is None:
+            return self.catalogs
+        stamp = snapshot_stamp(root)
+        kept = self._overlays.get(root)
+        if kept is None or kept[0] != stamp:
+            kept = (stamp, overlay_snapshot(self.catalogs, root)[0])
+            self._overlays[root] = kept
+        return kept[1]
 
     def text(self, path: Path) -> str:
         """The buffer of an open document, or the file on disk ("" when unreadable)."""
@@ -88,7 +106,8 @@ class Workspace:
                 files.append(parse_text(self.text(other), str(other), other.name))
             except LanguageError:
                 continue  # that file shows its own error when it is opened
-        return [d for d in check(ast.RuleSet(tuple(files)), self.catalogs) if d.path == shown]
+        catalogs = self.catalogs_at(path)
+        return [d for d in check(ast.RuleSet(tuple(files)), catalogs) if d.path == shown]
 
     def blocks(self, path: Path) -> list[tuple[Path, ast.Block]]:
         """Every block of the rule set `path` belongs to, with its file."""
@@ -123,54 +142,65 @@ class Workspace:
             return None
         name, start = word
         source = text.splitlines()[line]
+        catalogs = self.catalogs_at(path)
         declared = OBJECT.match(source)
         system = declared.group(1) if declared else side_at(source, start)
         if system is None or (declared and declared.start(2) == start):
-            return self.object_hover(name)
-        info = self.scope(text, line).get(system)
+            return object_hover(catalogs, name)
+        info = self.scope(text, line, catalogs).get(system)
         found = info.field(name) if info else None
-        return field_markdown(info, found) if info and found else self.object_hover(name)
+        return field_markdown(info, found) if info and found else object_hover(catalogs, name)
 
     def object_hover(self, name: str) -> str | None:
-        """Markdown about a catalog object called `name`."""
-        for info in self.catalogs:
-            if info.name == name:
-                where = "Intacct" if info.system == "intacct" else "Salesforce"
-                return f"**{info.name}** ({where} object) — {info.label}"
-        return None
+        """Markdown about an object of the workspace's catalogs called `name`."""
+        return object_hover(self.catalogs, name)
 
     def complete(self, path: Path, line: int, column: int) -> list[Suggestion]:
         """What may be typed at the cursor: objects, fields, mappings or steps."""
         text = self.text(path)
         lines = text.splitlines()
         before = lines[line][:column] if line < len(lines) else ""
+        catalogs = self.catalogs_at(path)
         declaring = re.match(r"^\s*(intacct|salesforce)\s+\w*$", before)
         if declaring:
-            objects = self.catalogs.intacct if declaring.group(1) == "intacct" \
-                else self.catalogs.salesforce
+            objects = catalogs.intacct if declaring.group(1) == "intacct" \
+                else catalogs.salesforce
             return [Suggestion(o.name, o.label, "object") for o in objects.values()]
         if re.search(r"\bref\s+\w*$", before) or re.match(r"^\s*after\b", before):
             return [Suggestion(b.name, b.kind, "mapping") for _, b in self.blocks(path)]
         if re.search(r"\|\s*\w*$", before):
             return [Suggestion(s, "transform step", "step") for s in sorted({*STEPS, "map"})]
         side = side_at(before, len(before))
-        info = self.scope(text, line).get(side) if side else None
+        info = self.scope(text, line, catalogs).get(side) if side else None
         if info is None:
             return []
         return [Suggestion(f.name, field_detail(f), "field") for f in info.fields.values()]
 
-    def scope(self, text: str, line: int) -> Mapping[str, ObjectInfo]:
-        """The Intacct and Salesforce objects declared by the block around `line`."""
+    def scope(self, text: str, line: int,
+              catalogs: Catalogs | None = None) -> Mapping[str, ObjectInfo]:
+        """The Intacct and Salesforce objects declared by the block around `line`, looked
+        up in `catalogs` (default: the workspace's)."""
+        catalogs = catalogs or self.catalogs
         names = enclosing_objects(text.splitlines(), line)
         out: dict[str, ObjectInfo] = {}
         for system, name in names.items():
-            info = self.catalogs.get(system, name)  # type: ignore[arg-type]
+            info = catalogs.get(system, name)  # type: ignore[arg-type]
             if info is None and system == "intacct":
-                info = next((o for o in self.catalogs.intacct.values()
+                info = next((o for o in catalogs.intacct.values()
                              if o.name.lower() == name.lower()), None)
             if info is not None:
                 out[system] = info
         return out
+
+
+def object_hover(catalogs: Catalogs, name: str) -> str | None:
+    """Markdown about an object of `catalogs` called `name` (and the snapshot it is from)."""
+    for info in catalogs:
+        if info.name == name:
+            where = "Intacct" if info.system == "intacct" else "Salesforce"
+            origin = f"\n\nfrom the schema snapshot {info.snapshot}" if info.snapshot else ""
+            return f"**{info.name}** ({where} object) — {info.label}{origin}"
+    return None
 
 
 def word_at(text: str, line: int, column: int) -> tuple[str, int] | None:

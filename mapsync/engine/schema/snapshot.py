@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from mapsync.engine.catalog import (
-    SHIPPED,
     SYSTEMS,
     Catalogs,
     catalog_schema,
@@ -161,16 +160,34 @@ def catalogs_for(paths: Sequence[str | Path],
                  schema_dir: str | Path | None = None) -> tuple[Catalogs, Snapshot]:
     """The shipped catalogs with the rule set's snapshot (or `schema_dir`) laid over them."""
     root = Path(schema_dir) if schema_dir is not None else find_snapshot(paths)
-    shipped = load_catalogs()
     if root is None:
-        return shipped, Snapshot(None)
+        return load_catalogs(), Snapshot(None)
+    return overlay_snapshot(load_catalogs(), root)
+
+
+def overlay_snapshot(base: Catalogs, root: Path) -> tuple[Catalogs, Snapshot]:
+    """`base` with the snapshot folder `root` laid over it (`base` alone when the folder
+    holds no valid document), and the snapshot as read."""
     snapshot = read_snapshot(root)
     if not snapshot.documents:
-        return shipped, snapshot
+        return base, snapshot
     count = len(snapshot.documents)
     origin = (f"the schema snapshot in {root} ({count} object{'s' * (count != 1)}) over "
-              f"{SHIPPED}")
-    return overlay(shipped, snapshot.documents, origin, str(root)), snapshot
+              f"{base.origin}")
+    return overlay(base, snapshot.documents, origin, str(root)), snapshot
+
+
+def snapshot_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """(file, modification time, size) of every document under `root`: what changes when
+    the snapshot is edited or pulled again, for callers that keep an overlay."""
+    stamps = []
+    for path in sorted(root.glob("*/*.json")):
+        try:
+            status = path.stat()
+        except OSError:
+            continue
+        stamps.append((str(path), status.st_mtime_ns, status.st_size))
+    return tuple(stamps)
 
 
 def in_org(snapshot: Snapshot, system: str) -> dict[str, frozenset[str]]:
