@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,9 +86,20 @@ def test_an_unknown_name_is_reported_missing() -> None:
         [], ["NOSUCHFIELD"])
 
 
-def test_every_uncertain_fact_names_the_source_it_was_read_from() -> None:
+def catalog_documents() -> list[dict[str, Any]]:
     folder = Path(__file__).resolve().parents[2] / "mapsync" / "schemas" / "catalog"
-    documents = [json.loads(p.read_text("utf-8")) for p in sorted(folder.rglob("*.json"))]
+    return [json.loads(p.read_text("utf-8")) for p in sorted(folder.rglob("*.json"))]
+
+
+def test_every_catalog_field_names_its_source() -> None:
+    documents = catalog_documents()
+    fields = [(d["object"], name, spec) for d in documents for name, spec in d["fields"].items()]
+    assert len(fields) > 1500
+    assert [(obj, name) for obj, name, spec in fields if not spec.get("source", "").strip()] == []
+
+
+def test_every_uncertain_fact_names_the_source_it_was_read_from() -> None:
+    documents = catalog_documents()
     marked = [(d["object"], name, spec) for d in documents
               for name, spec in d["fields"].items() if "uncertain" in spec]
     assert len(marked) > 200
