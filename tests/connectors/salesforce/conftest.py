@@ -45,6 +45,7 @@ def make_client(box: SalesforceSandbox) -> Iterator[Callable[..., SalesforceClie
         )
         kwargs.setdefault("retry", RetryPolicy(attempts=4, base_delay=0.0))
         kwargs.setdefault("bulk_poll_interval", 0.01)
+        kwargs.setdefault("sleep", lambda seconds: None)  # Bulk 2.0 polls never wait
         client = SalesforceClient(
             creds, login_url=box.login_url, ca_bundle=box.ca_bundle, **kwargs
         )

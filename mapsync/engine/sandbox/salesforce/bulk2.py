@@ -1,8 +1,10 @@
 """Bulk API 2.0: ingest jobs (CSV upload, per-row results) and query jobs (CSV pages).
 
 Ingest: POST jobs/ingest → Open; PUT jobs/ingest/{id}/batches (CSV, 201); PATCH
-{"state": "UploadComplete"} processes the rows at once, so the next GET shows JobComplete;
-GET …/successfulResults, …/failedResults, …/unprocessedrecords (any case) give CSV.
+{"state": "UploadComplete"} processes the rows at once, so the next GET shows JobComplete
+(or InProgress for the first `in_progress_polls` GETs, as a busy org answers: Open →
+UploadComplete → InProgress → JobComplete); GET …/successfulResults, …/failedResults,
+…/unprocessedrecords (any case) give CSV.
 Query: POST jobs/query runs the query; GET jobs/query/{id}/results?maxRecords=&locator= gives
 CSV pages with `Sforce-NumberOfRecords` and `Sforce-Locator` (`null` on the last page).
 """
@@ -49,6 +51,7 @@ class Job:
     state: str = "Open"
     modstamp: str = ""
     error_message: str | None = None
+    polls_left: int = 0  # job-info GETs still answered InProgress
     uploads: list[bytes] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     successful: list[list[str]] = field(default_factory=list)
@@ -98,8 +101,9 @@ def _csv_response(body: bytes, records: int, headers: dict[str, str] | None = No
 class Bulk2:
     """The Bulk API 2.0 jobs of one sandbox org (kept in memory)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, in_progress_polls: int = 0) -> None:
         self.store = store
+        self.in_progress_polls = in_progress_polls
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._seq = 0
@@ -171,6 +175,7 @@ class Bulk2:
                            f"{job.state} to {wanted}")
         job.state = "UploadComplete"
         reply = job.info()
+        job.polls_left = self.in_progress_polls
         self._process(job)
         return json_response(reply, records=len(job.successful) + len(job.failed))
 
@@ -314,7 +319,12 @@ class Bulk2:
 
     def get(self, req: Request, m: re.Match[str]) -> Response:
         """GET jobs/{ingest|query}/{id}."""
-        return json_response(self._job(m, m["kind"]).info())
+        job = self._job(m, m["kind"])
+        info = job.info()
+        if job.polls_left > 0 and job.state == "JobComplete":
+            job.polls_left -= 1
+            info.update(state="InProgress", numberRecordsProcessed=0, numberRecordsFailed=0)
+        return json_response(info)
 
     def abort_query(self, req: Request, m: re.Match[str]) -> Response:
         """PATCH jobs/query/{id} {"state": "Aborted"}."""
