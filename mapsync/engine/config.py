@@ -122,6 +122,7 @@ class BatchSizes:
     salesforce_read: int = 2000
     salesforce_write: int = 200
     bulk_threshold: int = 3600  # the measured Collections vs Bulk 2.0 crossover
+    bulk_job_records: int = 10_000  # records per Bulk 2.0 job at most
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,4 +122,5 @@ def salesforce_client(
         budget=ApiBudget(daily_calls=settings.daily_api_budget, reserve=settings.api_reserve),
         batch_size=sizes.salesforce_write,
         bulk_threshold=sizes.bulk_threshold,
+        bulk_job_records=sizes.bulk_job_records,
     )

@@ -16,6 +16,11 @@ Order of work for a mapping:
 5. Both watermarks advance to the greatest position read, in one transaction after the
    last chunk's: a crash before that re-reads, and the shadows make the re-read a no-op.
 
+When the Salesforce records read and the first Intacct records read (up to the connector's
+Bulk API 2.0 threshold) reach that threshold, the Writer holds the mapping's Salesforce
+writes and sends them as Bulk 2.0 jobs after each pass (`Writer.flush`): before the records
+that wait for a parent written in this run are tried again, so their parents are linked.
+
 Every write is idempotent on retry: Salesforce writes are upserts by external id or updates
 by Id; an Intacct record created from Salesforce gets a deterministic key (mapped, or the
 18-character Salesforce Id, `engine.salesforce_ids`) and is looked up by that key, and by the
@@ -25,6 +30,7 @@ key earlier versions gave it, before any create.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from itertools import chain, islice
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from mapsync.engine.program import CompiledMapping, RefPending, TransformError
@@ -84,13 +90,11 @@ class MappingSync:
 
     def _run(self) -> MappingReport:
         calls_before = (self.intacct.counter.total, self.salesforce.counter.total)
-        with self.reader.salesforce_changes() as sf_changes:
-            for chunk in chunks(self.reader.intacct_changes(), self.options.chunk):
-                self.process_intacct(chunk, sf_changes)
-            for remaining in sf_changes.chunks(self.options.chunk):
-                self.process_salesforce(remaining)
-        self.create_deferred_copies()
-        self.retry_waiting()
+        try:
+            self.both_passes()
+        finally:
+            self.writer.close()
+        self.propagate_intacct_deletes()
         self.propagate_intacct_deletes()
         self.ledger.flush()
         self.ledger.status.flush()
@@ -98,6 +102,24 @@ class MappingSync:
         self.report.intacct.api_calls = self.intacct.counter.total - calls_before[0]
         self.report.salesforce.api_calls = self.salesforce.counter.total - calls_before[1]
         return self.report
+
+    def both_passes(self) -> None:
+        """Intacct's changes, then Salesforce's not paired with them, then the records left
+        for after both; held Salesforce writes are sent after each of these steps."""
+        with self.reader.salesforce_changes() as sf_changes:
+            intacct = self.reader.intacct_changes()
+            threshold = getattr(self.salesforce, "bulk_threshold", None)
+            head = list(islice(intacct, threshold)) if isinstance(threshold, int) else []
+            self.writer.hold_salesforce(len(sf_changes) + len(head))
+            for chunk in chunks(chain(head, intacct), self.options.chunk):
+                self.process_intacct(chunk, sf_changes)
+            for remaining in sf_changes.chunks(self.options.chunk):
+                self.process_salesforce(remaining)
+        self.writer.flush()
+        self.create_deferred_copies()
+        self.writer.flush()
+        self.retry_waiting()
+        self.writer.flush()
 
     # -- one chunk, each way --------------------------------------------------------------
 

@@ -4,6 +4,11 @@ Creates, updates, the read-back of created Intacct records and the lines of the 
 written; then the chunk's links, shadows and resolved errors go to the ledger in one
 transaction, so a crash loses at most the chunk being written (and its writes are
 idempotent). Deletions seen on one side are applied to the other here too.
+
+A mapping that reads enough records to reach the connector's Bulk API 2.0 threshold holds
+its Salesforce upserts and updates (`hold_salesforce`, runner/held.py) and sends them
+together at `flush`: each held record's outcome is then stored as its chunk would have
+stored it, a chunk of records per transaction.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from mapsync.engine.program import CompiledMapping, LineSet, RefPending, Transfo
 from mapsync.engine.runner.cost import Limits, Planner
 from mapsync.engine.runner.decide import Decision, line_payload
 from mapsync.engine.runner.decider import Decider
+from mapsync.engine.runner.held import HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
-from mapsync.engine.runner.pairing import TOMBSTONE, Batch, Options, Pair
+from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair
 from mapsync.engine.state import Link
 
 
@@ -51,6 +57,53 @@ class Writer:
         self.status = ledger.status
         # Dry runs: the calls the sync will make where this one writes nothing.
         self.cost = Planner(self.report, Limits.of(intacct, salesforce))
+        self.held: HeldWrites | None = None  # Salesforce writes waiting for a Bulk 2.0 job
+
+    # -- holding Salesforce writes for Bulk API 2.0 ----------------------------------------
+
+    def hold_salesforce(self, records: int) -> bool:
+        """Hold Salesforce writes from now on when a pass reads `records` records, enough
+        for the connector's Bulk API 2.0 threshold; True when writes are held."""
+        threshold = getattr(self.salesforce, "bulk_threshold", None)
+        if self.held is None and not self.options.dry_run and isinstance(threshold, int) \
+                and records >= threshold:
+            self.held = HeldWrites(int(getattr(self.salesforce, "bulk_job_records", 10_000)))
+        return self.held is not None
+
+    def flush(self) -> None:
+        """Send the held Salesforce writes, one write per kind (a Bulk 2.0 job once they
+        reach the threshold), then store each record's outcome, a chunk at a time."""
+        if self.held is None:
+            return
+        for kind, held in self.held.take():
+            payloads = [item["payload"] for chunk in held.chunks(CHUNK) for item in chunk]
+            results = self.send("salesforce", kind, payloads)
+            del payloads
+            start = 0
+            for chunk in held.chunks(CHUNK):
+                self.settle_held(kind, chunk, results[start : start + len(chunk)])
+                start += len(chunk)
+
+    def settle_held(
+        self, kind: Kind, items: list[dict[str, Any]], results: list[WriteResult]
+    ) -> None:
+        """Store the outcome of held writes as `apply` stores a chunk's."""
+        batch, links, shadows = Batch(), list[LinkRow](), dict[str, Any]()
+        for item, result in zip(items, results, strict=True):
+            pair, decision = item["pair"], item["decision"]
+            if kind == "upsert":
+                self.salesforce_created(pair, decision, result, batch, links, shadows)
+            elif self.updated("salesforce", pair, decision, result, item["count"]) \
+                    and item["settle"]:
+                self.settle(pair, decision, batch if item["count"] else Batch(), shadows)
+        self.finish(batch, links, shadows)
+
+    def close(self) -> None:
+        """Drop held writes never flushed (the run stopped): the next run reads them again."""
+        if self.held is not None:
+            self.held.close()
+
+    # -- a chunk ---------------------------------------------------------------------------
 
     def apply(self, batch: Batch) -> None:
         """Write a chunk's changes, then store links, shadows and errors in one transaction."""
@@ -63,6 +116,13 @@ class Writer:
         self.write_salesforce_creates(batch, links, shadows)
         self.write_intacct_creates(batch, links, shadows)
         self.write_updates(batch, shadows)
+        self.finish(batch, links, shadows)
+        if self.held is not None and self.held.full:
+            self.flush()
+
+    def finish(self, batch: Batch, links: list[LinkRow], shadows: dict[str, Any]) -> None:
+        """The lines of the headers written, then links, shadows and resolved errors stored
+        in one transaction, and the sync statuses written."""
         lines_failed = self.sync_lines(batch.with_lines)
         resolved = [
             (side, key)
@@ -87,19 +147,35 @@ class Writer:
     ) -> None:
         if not batch.sf_creates:
             return
+        if self.held is not None:
+            for pair, decision in batch.sf_creates:
+                self.held.create(pair, decision)
+            return
         payloads = [d.salesforce_patch for _, d in batch.sf_creates]
         results = self.send("salesforce", "upsert", payloads)
         for (pair, decision), result in zip(batch.sf_creates, results, strict=True):
-            if not result.ok:
-                self.ledger.fail("intacct", pair.key, result.error, decision.salesforce_patch)
-                continue
-            self.ledger.sample("create salesforce", pair, decision)
-            pair.sf_id = result.record_id
-            links.append((pair.key, pair.recordno, str(result.record_id)))
-            shadows[pair.key] = decision.shadow.to_json()
-            self.report.salesforce.created += 1
-            batch.resolved.append(("intacct", pair.key))
-            batch.with_lines.append(pair)
+            self.salesforce_created(pair, decision, result, batch, links, shadows)
+
+    def salesforce_created(
+        self,
+        pair: Pair,
+        decision: Decision,
+        result: WriteResult,
+        batch: Batch,
+        links: list[LinkRow],
+        shadows: dict[str, Any],
+    ) -> None:
+        """Record the outcome of the upsert that created `pair`'s Salesforce copy."""
+        if not result.ok:
+            self.ledger.fail("intacct", pair.key, result.error, decision.salesforce_patch)
+            return
+        self.ledger.sample("create salesforce", pair, decision)
+        pair.sf_id = result.record_id
+        links.append((pair.key, pair.recordno, str(result.record_id)))
+        shadows[pair.key] = decision.shadow.to_json()
+        self.report.salesforce.created += 1
+        batch.resolved.append(("intacct", pair.key))
+        batch.with_lines.append(pair)
 
     def write_intacct_creates(
         self, batch: Batch, links: list[LinkRow], shadows: dict[str, Any]
@@ -167,25 +243,36 @@ class Writer:
         sf_items = [(p, d) for p, d in batch.updates if d.salesforce_patch and p.sf_id]
         i_items = [(p, d) for p, d in batch.updates if d.intacct_patch]
         failed: set[str] = set()
-        if sf_items:
-            payloads = [{**d.salesforce_patch, "Id": p.sf_id} for p, d in sf_items]
-            failed |= self.update_side("salesforce", sf_items, payloads, count)
+        sf_payloads = [{**d.salesforce_patch, "Id": p.sf_id} for p, d in sf_items]
+        if sf_items and self.held is None:
+            failed |= self.update_side("salesforce", sf_items, sf_payloads, count)
         if i_items:
             payloads = [self.intacct_update_payload(p, d) for p, d in i_items]
             failed |= self.update_side("intacct", i_items, payloads, count)
+        later: set[int] = set()
+        if sf_items and self.held is not None:
+            for (pair, decision), payload in zip(sf_items, sf_payloads, strict=True):
+                self.held.update(pair, decision, payload, count=count,
+                                 settle=pair.key not in failed)
+                later.add(id(pair))
         for pair, decision in batch.updates:
-            if pair.key in failed:
-                continue
-            shadows[pair.key] = decision.shadow.to_json()
-            for conflict in decision.conflicts:
-                self.ledger.log_conflict(pair, conflict)
-            batch.resolved.append(("intacct", pair.key))
-            if pair.sf_id:
-                batch.resolved.append(("salesforce", pair.sf_id))
-            if pair.intacct is not None and (
-                decision.salesforce_patch or pair.new_link or pair.key in self.retried
-            ):
-                batch.with_lines.append(pair)
+            if pair.key not in failed and id(pair) not in later:
+                self.settle(pair, decision, batch, shadows)
+
+    def settle(
+        self, pair: Pair, decision: Decision, batch: Batch, shadows: dict[str, Any]
+    ) -> None:
+        """A pair whose writes all succeeded: its shadow, conflicts and resolved errors."""
+        shadows[pair.key] = decision.shadow.to_json()
+        for conflict in decision.conflicts:
+            self.ledger.log_conflict(pair, conflict)
+        batch.resolved.append(("intacct", pair.key))
+        if pair.sf_id:
+            batch.resolved.append(("salesforce", pair.sf_id))
+        if pair.intacct is not None and (
+            decision.salesforce_patch or pair.new_link or pair.key in self.retried
+        ):
+            batch.with_lines.append(pair)
 
     def update_side(
         self,
@@ -195,18 +282,25 @@ class Writer:
         count: bool,
     ) -> set[str]:
         """Send one side's updates; the keys of the pairs that failed."""
-        source = "intacct" if target == "salesforce" else "salesforce"
-        failed: set[str] = set()
         results = self.send(target, "update", payloads)
-        for (pair, decision), result in zip(items, results, strict=True):
-            if result.ok:
-                self.report.side(target).updated += count
-                self.ledger.sample(f"update {target}", pair, decision)
-                continue
-            failed.add(pair.key)
-            patch = decision.salesforce_patch if target == "salesforce" else decision.intacct_patch
-            self.ledger.fail(source, self.error_key(pair, source), result.error, patch)
-        return failed
+        return {
+            pair.key
+            for (pair, decision), result in zip(items, results, strict=True)
+            if not self.updated(target, pair, decision, result, count)
+        }
+
+    def updated(
+        self, target: str, pair: Pair, decision: Decision, result: WriteResult, count: bool
+    ) -> bool:
+        """Record the outcome of one update of `target`; True when it succeeded."""
+        if result.ok:
+            self.report.side(target).updated += count
+            self.ledger.sample(f"update {target}", pair, decision)
+            return True
+        source = "intacct" if target == "salesforce" else "salesforce"
+        patch = decision.salesforce_patch if target == "salesforce" else decision.intacct_patch
+        self.ledger.fail(source, self.error_key(pair, source), result.error, patch)
+        return False
 
     def intacct_update_payload(self, pair: Pair, decision: Decision) -> dict[str, Any]:
         payload = dict(decision.intacct_patch)

@@ -1,0 +1,81 @@
+"""Salesforce writes held back so that a large mapping sends them as Bulk API 2.0 jobs.
+
+A chunk holds at most 1,000 records, and the Salesforce connector turns a write into a Bulk
+2.0 job only from `bulk_threshold` records (3,600 by default): written chunk by chunk, an
+initial load of 100,000 records would take 500 sObject Collections calls where a handful of
+jobs do. When a mapping reads enough records to reach the threshold, the Writer holds its
+Salesforce upserts and updates here instead, across chunks, and sends each kind as one write
+(one job of up to `bulk_job_records`) when the pass ends or a job's worth is held.
+
+Held writes keep the pair and the decision that made them, pickled on disk past a few
+thousand (`SpillingRecords`), so memory stays flat: the outcome of each record is stored
+exactly as if it had been written with its chunk. Nothing is lost in a crash before the
+flush: the watermarks only move after it, so the next run reads the records again, and its
+writes are upserts by external id or updates by Id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from mapsync.engine.runner.decide import Decision
+from mapsync.engine.runner.pairing import Pair
+from mapsync.engine.runner.spill import SpillingRecords
+
+Kind = Literal["upsert", "update"]
+
+
+class HeldWrites:
+    """One mapping's held Salesforce upserts (creates) and updates, in order."""
+
+    def __init__(self, job_records: int, *, memory: int = 2000) -> None:
+        self.job_records = max(1, job_records)
+        self.memory = memory
+        self._held: dict[Kind, SpillingRecords] = {
+            "upsert": SpillingRecords(memory), "update": SpillingRecords(memory)
+        }
+        self._count: dict[Kind, int] = {"upsert": 0, "update": 0}
+
+    def __len__(self) -> int:
+        return sum(self._count.values())
+
+    def create(self, pair: Pair, decision: Decision) -> None:
+        """Hold the upsert that creates the Salesforce copy of `pair`."""
+        self._add("upsert", {"pair": pair, "decision": decision,
+                             "payload": decision.salesforce_patch})
+
+    def update(
+        self, pair: Pair, decision: Decision, payload: dict[str, Any], *, count: bool,
+        settle: bool,
+    ) -> None:
+        """Hold the update of `pair`'s Salesforce record. `count`: the update counts in the
+        report (a follow-up of a create does not); `settle`: its success settles the pair
+        (false when the Intacct half of the same decision failed)."""
+        self._add("update", {"pair": pair, "decision": decision, "payload": payload,
+                             "count": count, "settle": settle})
+
+    def _add(self, kind: Kind, item: dict[str, Any]) -> None:
+        self._held[kind][str(self._count[kind])] = item
+        self._count[kind] += 1
+
+    @property
+    def full(self) -> bool:
+        """True once a kind holds a whole job's worth of records."""
+        return any(n >= self.job_records for n in self._count.values())
+
+    def take(self) -> Iterator[tuple[Kind, SpillingRecords]]:
+        """Each kind's held writes (the caller reads them, then they are dropped)."""
+        for kind in ("upsert", "update"):
+            held = self._held[kind]
+            if not self._count[kind]:
+                continue
+            self._held[kind] = SpillingRecords(self.memory)
+            self._count[kind] = 0
+            with held:
+                yield kind, held
+
+    def close(self) -> None:
+        """Drop whatever is held (and the temporary files)."""
+        for held in self._held.values():
+            held.close()
