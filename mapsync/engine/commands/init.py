@@ -51,6 +51,7 @@ options:
     salesforce_read: 2000
     salesforce_write: 200
     bulk_threshold: 3600                         # Bulk API 2.0 from this many records
+    bulk_job_records: 10000                      # records per Bulk API 2.0 job at most
   concurrency:                                   # how much a run does at once
     mappings: 1                                  # 4: independent mappings side by side
     intacct: 1                                   # requests in flight; standard service: 1

@@ -63,10 +63,10 @@ class Writer:
 
     def hold_salesforce(self, records: int) -> bool:
         """Hold Salesforce writes from now on when a pass reads `records` records, enough
-        for the connector's Bulk API 2.0 threshold; True when writes are held."""
+        for the connector's Bulk API 2.0 threshold; True when writes are held. A dry run
+        holds them too, so that `plan` counts the jobs the sync would run."""
         threshold = getattr(self.salesforce, "bulk_threshold", None)
-        if self.held is None and not self.options.dry_run and isinstance(threshold, int) \
-                and records >= threshold:
+        if self.held is None and isinstance(threshold, int) and records >= threshold:
             self.held = HeldWrites(int(getattr(self.salesforce, "bulk_job_records", 10_000)))
         return self.held is not None
 
@@ -212,7 +212,13 @@ class Writer:
         if not created:
             return
         if self.options.dry_run:
-            self.cost.intacct_created(len(created), self.m.salesforce.object)
+            if self.held is None:
+                self.cost.intacct_created(len(created), self.m.salesforce.object)
+                return
+            # Held like the sync's write-backs, so that `plan` counts them in their job.
+            self.cost.lookup("intacct", len(created))
+            for pair, _ in created:
+                self.held.update(pair, Decision(), {}, count=False, settle=False)
             return
         side = self.m.intacct
         fresh = {

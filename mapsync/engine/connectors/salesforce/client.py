@@ -77,6 +77,8 @@ class SalesforceClient:
     a Bulk 2.0 job (the retry policy's sleep unless given; tests pass one that returns).
     """
 
+    bulk_job_calls = BULK_JOB_MIN_CALLS  # calls of one Bulk 2.0 job whose rows all succeed
+
     def __init__(
         self,
         credentials: Credentials,

@@ -1,0 +1,164 @@
+"""Where Bulk API 2.0 starts to pay: Collections against Bulk 2.0 jobs, calls and wall time.
+
+    python bench/bulk_crossover.py [--sizes 200,400,...] [--latency 0.1] [--poll 1.0]
+
+Starts a Salesforce sandbox on 127.0.0.1 whose every answer is delayed by `--latency` (the
+sandbox's `slow` fault at rate 1, standing in for the round trip to a real org), then writes
+N records both ways with the production client, for each size N and for both writes the
+runner holds for Bulk 2.0 (upserts of new records, updates of existing ones by Id):
+
+- Collections: `SalesforceClient` with the threshold out of reach, 200 records a call;
+- Bulk 2.0: the threshold at 1, one job (create, upload, close, polls, results), whose
+  first poll comes after `--poll` seconds (the client's `bulk_poll_interval`).
+
+Each row prints both figures and the ratios bulk/collections measured in this run. The
+calls crossover is exact (a job costs 5 calls when every row succeeds, Collections one per
+200 records); the time crossover comes from a least-squares fit `fixed + per_record * N`
+of each path. The suggested threshold is the first multiple of 200 at or past both: there
+Bulk 2.0 costs fewer calls and no more time. `DEFAULT_BULK_THRESHOLD` is set from it at the
+defaults (100 ms, 1 s poll); real orgs queue jobs for seconds, which only moves the time
+crossover higher, so the figure is a floor, and `options.batch_sizes.bulk_threshold` moves it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mapsync.engine.connectors.salesforce import (  # noqa: E402
+    DEFAULT_BULK_THRESHOLD,
+    ClientCredentials,
+    SalesforceClient,
+)
+from mapsync.engine.connectors.salesforce.collections import MAX_RECORDS  # noqa: E402
+from mapsync.engine.sandbox.faults import FaultPlan  # noqa: E402
+from mapsync.engine.sandbox.salesforce import SalesforceSandbox  # noqa: E402
+
+SIZES = "200,400,800,1600,3200,6400,12800"
+NEVER = 10**9
+_batch = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One write of `records` records: wall seconds and API calls."""
+
+    records: int
+    seconds: float
+    calls: int
+
+
+def accounts(n: int) -> list[dict[str, Any]]:
+    prefix = f"X{next(_batch):03d}-"
+    return [{"Intacct_ID__c": f"{prefix}{i:07d}", "Name": f"Crossover {i}", "BillingCity": "Lyon",
+             "Phone": "+33 4 00 00 00 00", "Type": "Customer - Direct"} for i in range(n)]
+
+
+def timed(client: SalesforceClient, n: int, write: Callable[[], list[Any]]) -> Figure:
+    before = client.counter.total
+    start = time.perf_counter()
+    results = write()
+    seconds = time.perf_counter() - start
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise SystemExit(f"a write failed: {failed[0].error}")
+    return Figure(n, seconds, client.counter.total - before)
+
+
+def measure(client: SalesforceClient, seeder: SalesforceClient, op: str, n: int) -> Figure:
+    """Write `n` records with `client`: new ones (upsert), or existing ones (update) that
+    `seeder` creates first, untimed."""
+    records = accounts(n)
+    if op == "upsert":
+        return timed(client, n, lambda: client.upsert("Account", "Intacct_ID__c", records))
+    created = seeder.upsert("Account", "Intacct_ID__c", records)
+    updates = [{"Id": r.record_id, "Phone": "+33 4 11 11 11 11"} for r in created]
+    return timed(client, n, lambda: client.update("Account", updates))
+
+
+def fit(points: Sequence[tuple[int, float]]) -> tuple[float, float]:
+    """Least-squares (fixed seconds, seconds per record) through (N, seconds) points."""
+    n = len(points)
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    slope = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
+    return my - slope * mx, slope
+
+
+def crossover(rows: Sequence[tuple[Figure, Figure]]) -> tuple[int, float | None]:
+    """The calls crossover (exact) and the fitted time crossover (None: bulk never faster)."""
+    job_calls = min(b.calls for _, b in rows)  # one job (larger sizes may take several)
+    calls_cross = job_calls * MAX_RECORDS + 1  # from here Collections need more calls
+    fc, sc = fit([(c.records, c.seconds) for c, _ in rows])
+    fb, sb = fit([(b.records, b.seconds) for _, b in rows])
+    time_cross = (fb - fc) / (sc - sb) if sc > sb else None
+    return calls_cross, time_cross
+
+
+def report(op: str, rows: Sequence[tuple[Figure, Figure]]) -> int | None:
+    """Print one operation's table; the suggested threshold for it."""
+    print(f"\n{op}: N records, collections then bulk 2.0 (ratios bulk/collections)")
+    print(f"  {'N':>6}  {'coll s':>7} {'calls':>5}  {'bulk s':>7} {'calls':>5}  "
+          f"{'time ratio':>10} {'calls ratio':>11}")
+    for c, b in rows:
+        print(f"  {c.records:>6}  {c.seconds:>7.2f} {c.calls:>5}  {b.seconds:>7.2f} {b.calls:>5}  "
+              f"{b.seconds / c.seconds:>10.2f} {b.calls / c.calls:>11.2f}")
+    calls_cross, time_cross = crossover(rows)
+    print(f"  calls crossover: bulk needs fewer calls from N = {calls_cross:,}")
+    if time_cross is None:
+        print("  time crossover: bulk never faster in this run")
+        return None
+    print(f"  time crossover: N = {time_cross:,.0f} (fitted fixed + per-record cost)")
+    suggested = math.ceil(max(calls_cross, time_cross) / MAX_RECORDS) * MAX_RECORDS
+    print(f"  bulk pays on both from N = {suggested:,}")
+    return suggested
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default=SIZES, help="comma-separated record counts")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds added per API call")
+    parser.add_argument("--poll", type=float, default=1.0, help="bulk_poll_interval (seconds)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        slow = (("slow", 1.0),) if args.latency else ()
+        plan = FaultPlan(rates=slow, slow_seconds=args.latency)
+        with SalesforceSandbox(Path(tmp) / "bench.sqlite", faults=plan) as box:
+            creds = ClientCredentials(box.credentials.client_id, box.credentials.client_secret)
+
+            def make(threshold: int) -> SalesforceClient:
+                client = SalesforceClient(creds, login_url=box.login_url,
+                                          ca_bundle=box.ca_bundle, bulk_threshold=threshold,
+                                          bulk_poll_interval=args.poll)
+                client.connect()
+                return client
+
+            print(f"Collections vs Bulk API 2.0 against the Salesforce sandbox, "
+                  f"{args.latency * 1000:.0f} ms added per call, first poll after {args.poll:g} s")
+            with make(NEVER) as coll, make(1) as bulk:
+                suggested = []
+                for op in ("upsert", "update"):
+                    rows = [(measure(coll, coll, op, n), measure(bulk, coll, op, n)) for n in sizes]
+                    suggested.append(report(op, rows))
+    found = [s for s in suggested if s is not None]
+    if found:
+        print(f"\nsuggested threshold: {max(found):,} records "
+              f"(DEFAULT_BULK_THRESHOLD = {DEFAULT_BULK_THRESHOLD:,})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
