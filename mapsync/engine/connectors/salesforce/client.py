@@ -54,9 +54,10 @@ WriteOp = Literal["upsert", "update", "delete"]
 log = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "59.0"
-# Records at or above which a write becomes a Bulk API 2.0 job. bench/connectors_salesforce.py
-# measured (100 ms round trip, 1 s poll): Bulk needs fewer calls from 1,401 records and no
-# more time from ~3,500; at 3,600 it wins on both (8 calls instead of 18).
+# Records at or above which a write becomes a Bulk API 2.0 job. bench/bulk_crossover.py
+# measured (100 ms round trip, first poll after 1 s): a job of 5 calls needs fewer calls than
+# Collections from 1,001 records, and no more time from ~3,500 records for upserts (~2,800
+# for updates); at 3,600 it wins on both (5 calls instead of 18).
 DEFAULT_BULK_THRESHOLD = 3600
 # Records per Bulk 2.0 job at most. Salesforce processes a job in internal batches of 10,000
 # records (each counts against the daily batch allowance alike), and one job's payloads and
