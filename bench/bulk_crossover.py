@@ -1,6 +1,7 @@
 """Where Bulk API 2.0 starts to pay: Collections against Bulk 2.0 jobs, calls and wall time.
 
     python bench/bulk_crossover.py [--sizes 200,400,...] [--latency 0.1] [--poll 1.0]
+                                   [--runner 5000]
 
 Starts a Salesforce sandbox on 127.0.0.1 whose every answer is delayed by `--latency` (the
 sandbox's `slow` fault at rate 1, standing in for the round trip to a real org), then writes
@@ -18,6 +19,12 @@ of each path. The suggested threshold is the first multiple of 200 at or past bo
 Bulk 2.0 costs fewer calls and no more time. `DEFAULT_BULK_THRESHOLD` is set from it at the
 defaults (100 ms, 1 s poll); real orgs queue jobs for seconds, which only moves the time
 crossover higher, so the figure is a floor, and `options.batch_sizes.bulk_threshold` moves it.
+
+Through the runner (`--runner N`, 0 to skip): the standard Item mapping syncs N new Intacct
+items to Salesforce and N/4 new Salesforce products to Intacct (whose new ids are written
+back), once with the threshold out of reach and once at the default, each on fresh
+sandboxes without added latency; it prints the Salesforce calls and the wall time of both
+syncs and their ratios.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mapsync.engine.commands._context import RunContext  # noqa: E402
+from mapsync.engine.commands.demo import write_config  # noqa: E402
 from mapsync.engine.connectors.salesforce import (  # noqa: E402
     DEFAULT_BULK_THRESHOLD,
     ClientCredentials,
@@ -42,6 +51,7 @@ from mapsync.engine.connectors.salesforce import (  # noqa: E402
 )
 from mapsync.engine.connectors.salesforce.collections import MAX_RECORDS  # noqa: E402
 from mapsync.engine.sandbox.faults import FaultPlan  # noqa: E402
+from mapsync.engine.sandbox.launcher import Sandboxes  # noqa: E402
 from mapsync.engine.sandbox.salesforce import SalesforceSandbox  # noqa: E402
 
 SIZES = "200,400,800,1600,3200,6400,12800"
@@ -125,11 +135,52 @@ def report(op: str, rows: Sequence[tuple[Figure, Figure]]) -> int | None:
     return suggested
 
 
+def runner_sync(directory: Path, items: int, threshold: int) -> Figure:
+    """One sync of the Item mapping on fresh sandboxes: Salesforce calls and wall seconds."""
+    import yaml
+
+    with Sandboxes(directory, seed_profile="none") as boxes:
+        boxes.intacct.store.insert_many("ITEM", [
+            {"ITEMID": f"IT{i:06d}", "NAME": f"Item {i}", "ITEMTYPE": "Non-Inventory",
+             "STATUS": "active", "BASEPRICE": "10.50"} for i in range(items)])
+        for i in range(items // 4):
+            boxes.salesforce.store.insert("Product2", {
+                "Name": f"Product {i}", "ProductCode": f"PR{i:06d}", "IsActive": True,
+                "Intacct_Item_Type__c": "Non-Inventory"})
+        config = write_config(directory, boxes.connection_info(), None)
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        data["options"]["batch_sizes"] = {"bulk_threshold": threshold}
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        with RunContext.open(config) as ctx:
+            start = time.perf_counter()
+            report = ctx.run(ctx.options(), only=["Item"])
+            seconds = time.perf_counter() - start
+        [item] = report.mappings
+        if item.total("failed") or item.total("created") != items + items // 4:
+            raise SystemExit(f"the {threshold} sync did not create every record: {item}")
+        return Figure(items, seconds, item.salesforce.api_calls)
+
+
+def runner(items: int) -> None:
+    """The Item mapping through Collections and through Bulk 2.0; ratios bulk/collections."""
+    with tempfile.TemporaryDirectory() as tmp:
+        coll = runner_sync(Path(tmp) / "collections", items, NEVER)
+        bulk = runner_sync(Path(tmp) / "bulk", items, DEFAULT_BULK_THRESHOLD)
+    print(f"\nthrough the runner: Item mapping, {items:,} items to Salesforce and "
+          f"{items // 4:,} products to Intacct, no added latency")
+    print(f"  collections: {coll.calls:>5} Salesforce calls {coll.seconds:>7.1f} s")
+    print(f"  bulk 2.0:    {bulk.calls:>5} Salesforce calls {bulk.seconds:>7.1f} s")
+    print(f"  bulk/collections: calls {bulk.calls / coll.calls:.2f}, "
+          f"time {bulk.seconds / coll.seconds:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default=SIZES, help="comma-separated record counts")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added per API call")
     parser.add_argument("--poll", type=float, default=1.0, help="bulk_poll_interval (seconds)")
+    parser.add_argument("--runner", type=int, default=5000,
+                        help="items for the sync through the runner (0: skip it)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -157,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     if found:
         print(f"\nsuggested threshold: {max(found):,} records "
               f"(DEFAULT_BULK_THRESHOLD = {DEFAULT_BULK_THRESHOLD:,})")
+    if args.runner:
+        runner(args.runner)
     return 0
 
 
