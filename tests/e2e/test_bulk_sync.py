@@ -119,9 +119,8 @@ def test_a_large_sync_writes_salesforce_in_bulk_jobs_and_a_refused_record_is_rep
         config = configure(tmp_path, boxes)
         waits: list[float] = []
         [planned] = sync(config, waits, dry_run=True).mappings
-        # `plan` counts the items' upsert job at 5 calls, not 8 Collections calls; a dry run
-        # creates no Intacct record, so the write-back of their new ids is not counted.
-        assert planned.planned_write_calls["salesforce"] == 5
+        # `plan` counts the two jobs the sync runs (5 calls each), not 11 Collections calls.
+        assert planned.planned_write_calls["salesforce"] == 10
         boxes.salesforce.stats.reset()
         first = sync(config, waits)
         [item] = first.mappings
