@@ -239,11 +239,14 @@ def works(run: Mapping[str, Any]) -> list[Work]:
     return [Work(m["read"], written.get(m["name"], {})) for m in run["report"]["mappings"]]
 
 
-def cost_table(run: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
-    """Calls per side and phase against the minimum for the run's work."""
+def cost_table(
+    run: Mapping[str, Any], limits_seen: Mapping[str, int]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Calls per side and phase against the minimum for the run's work, at the limits the
+    clients reported (a Bulk 2.0 job's calls among them)."""
     from mapsync.engine.runner.cost import Limits, run_costs
 
-    limits = Limits()
+    limits = Limits(**limits_seen)
     costs = run_costs(limits, works(run), run["sandbox_calls"])
     out: dict[str, dict[str, dict[str, float]]] = {}
     for side in ("intacct", "salesforce"):
@@ -294,6 +297,7 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
 
     from mapsync.engine.commands._context import RunContext
     from mapsync.engine.commands.demo import write_config
+    from mapsync.engine.runner.cost import Limits
     from mapsync.engine.runner.run import run_plan
 
     config = write_config(folder, hello["info"], None)
@@ -304,6 +308,7 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
         out["batch_sizes"] = asdict(ctx.config.options.batch_sizes)
         out["overlap_seconds"] = ctx.config.options.overlap_seconds
         out["mappings"] = [m.name for m in ctx.plan.mappings]
+        out["limits"] = asdict(Limits.of(ctx.intacct, ctx.salesforce))
         intacct, salesforce = Metered(ctx.intacct), Metered(ctx.salesforce)
 
         def progress(name: str, _report: Any) -> None:
@@ -450,7 +455,7 @@ def print_size(result: dict[str, Any]) -> None:
 
 
 def print_costs(result: dict[str, Any], run: Mapping[str, Any]) -> None:
-    table = cost_table(run)
+    table = cost_table(run, result["limits"])
     result["cost"] = table
     print(f"  calls against the minimum for the same work (runner/cost.py; target <= "
           f"{RATIO_TARGET}):")
