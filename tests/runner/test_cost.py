@@ -22,9 +22,9 @@ def test_writes_cost_what_the_connectors_send() -> None:
 
 def test_the_salesforce_minimum_is_the_cheaper_of_collections_and_bulk() -> None:
     limits = Limits()
-    assert limits.cheapest_write("salesforce", 1400) == 7  # Collections
-    assert limits.cheapest_write("salesforce", 1401) == 8  # a Bulk 2.0 job ties
-    assert limits.cheapest_write("salesforce", 100_000) == 8
+    assert limits.cheapest_write("salesforce", 800) == 4  # Collections
+    assert limits.cheapest_write("salesforce", 1000) == 5  # a Bulk 2.0 job ties
+    assert limits.cheapest_write("salesforce", 100_000) == 5
     assert limits.cheapest_write("intacct", 100_000) == 1000
 
 
@@ -69,7 +69,7 @@ def test_pages_and_batches_add_up_per_mapping() -> None:
     contact.read = {"intacct": 2500, "salesforce": 0}
     costs = run_costs(Limits(), [customer, contact], {"intacct": 103, "salesforce": 13})
     assert (costs["intacct"].read_minimum, costs["intacct"].write_minimum) == (3, 100)
-    assert (costs["salesforce"].read_minimum, costs["salesforce"].write_minimum) == (5, 8)
+    assert (costs["salesforce"].read_minimum, costs["salesforce"].write_minimum) == (5, 5)
     assert costs["intacct"].ratio == 1.0
 
 

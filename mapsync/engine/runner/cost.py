@@ -38,7 +38,7 @@ SALESFORCE_BATCH = 200  # sObject Collections maximum
 SALESFORCE_KEYS = 200  # values per SOQL IN list (connectors/salesforce/soql.py)
 COMPOSITE_QUERIES = 25  # query subrequests per /composite call
 BULK_THRESHOLD = 3600  # records from which the Salesforce connector writes with Bulk 2.0
-BULK_JOB_CALLS = 8  # create, upload, close, one poll, job info, three result files
+BULK_JOB_CALLS = 5  # create, upload, close, one poll, the successful rows (connector's count)
 BULK_JOB_RECORDS = 150_000_000  # one job takes 150 MB of CSV: no record cap of its own
 
 
