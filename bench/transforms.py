@@ -5,7 +5,8 @@
 Both sides turn the same Intacct CUSTOMER records (connector types: str, Decimal,
 datetime.date, naive datetime, bool) into Salesforce Account payloads with the same
 semantics (null passes, unmapped status fails, refs through the same cross-reference
-dict). Prints records/s of each and the ratio compiled / hand-written (target <= 1.5).
+dict). Prints records/s of each and the ratio compiled / hand-written (target <= 1.2), the
+passes of the two taken in turn.
 """
 
 from __future__ import annotations
@@ -158,6 +159,16 @@ def best_time(fn: Callable[[dict[str, Any]], Any], data: list[dict[str, Any]],
     return best
 
 
+def race(runs: dict[str, tuple[Callable[[Any], Any], list[Any]]], repeat: int) -> dict[str, float]:
+    """Best wall time (seconds) of each `name: (fn, data)`, the passes taken in turn so that
+    a machine busy for a while slows every contestant alike."""
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeat):
+        for name, (fn, data) in runs.items():
+            best[name] = min(best[name], best_time(fn, data, 1))
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=50_000)
@@ -172,13 +183,13 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"unexpected pending {exc.pending}") from exc
         assert got == hand_written(rec), (got, hand_written(rec))
         assert not any(isinstance(v, RefPending) for v in got.values())
-    t_compiled = best_time(compiled.apply, data, args.repeat)
-    t_hand = best_time(hand_written, data, args.repeat)
+    times = race({"compiled": (compiled.apply, data), "hand": (hand_written, data)}, args.repeat)
+    t_compiled, t_hand = times["compiled"], times["hand"]
     n = len(data)
     print(f"fields per record:      {len(FIELDS)}")
     print(f"compiled mapping:       {n / t_compiled:12,.0f} records/s")
     print(f"hand-written function:  {n / t_hand:12,.0f} records/s")
-    print(f"ratio compiled/hand:    {t_compiled / t_hand:12.2f}  (target <= 1.5)")
+    print(f"ratio compiled/hand:    {t_compiled / t_hand:12.2f}  (target <= 1.2)")
     return 0
 
 

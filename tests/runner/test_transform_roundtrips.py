@@ -1,4 +1,4 @@
-"""Inverse round trips of the invertible steps, and fast path == careful path (hypothesis)."""
+"""Inverse round trips of the invertible steps, and the contract of in-line steps (hypothesis)."""
 
 from __future__ import annotations
 
@@ -121,8 +121,9 @@ def test_ref(key: str) -> None:
     assert there_and_back([step("ref", mapping="Term")], key) == (LINKS[key], key)
 
 
-# The record transform runs common fields through C-level "fast" steps and falls back to
-# the careful steps on anything unusual; both must always give the same answer.
+# The contract of `Inline` (program/step.py): a step's in-line form gives what the step gives
+# for values of its guard class, or raises and leaves the value to the step. Odd values of
+# every kind go through a mapping's generated function and through each step alone.
 FIELDS = [
     plan_field("N", "n", "to_salesforce", step("trim"), step("lower")),
     plan_field("M", "m", "to_salesforce",
@@ -163,6 +164,6 @@ def outcome(run: Callable[[], dict[str, Any]]) -> tuple[str, Any]:
 
 @quick
 @given(st.fixed_dictionaries({k: odd_values for k in "NMDTRBY"}))
-def test_fast_path_agrees_with_careful_steps(record: dict[str, Any]) -> None:
+def test_inline_forms_of_the_steps_agree_with_the_steps(record: dict[str, Any]) -> None:
     compiled = compile_fields(FIELDS, "to_salesforce", resolver)
     assert outcome(lambda: compiled.apply(record)) == outcome(lambda: careful(compiled, record))

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+_EXACT = 10**27  # integers below this have at most 27 digits: Decimal keeps them whole
+
 
 def canonical(value: Any) -> Any:
     """A JSON-ready value that compares equal for equal field values.
@@ -14,11 +16,23 @@ def canonical(value: Any) -> Any:
     a Salesforce checkbox is never null), numbers
     compare by value (Decimal('1.50') == 1.5), dates and datetimes by ISO text in UTC.
     """
+    if value.__class__ is str:
+        return value or None  # the common case first: text is its own canonical form
     if value is None or value == "" or value is False:
         # A Salesforce checkbox cannot be null: unset and false are the same value.
         return None
     if value is True:
         return True
+    if value.__class__ is Decimal:
+        text = str(value)
+        # Plain notation without trailing zeros, within the context's 28 digits, is already
+        # what normalize() and format() would write.
+        if len(text) < 28 and "E" not in text and "N" not in text and (
+                "." not in text or text[-1] != "0"):
+            return text
+        return format(value.normalize(), "f")
+    if value.__class__ is int and -_EXACT < value < _EXACT:
+        return str(value)
     if isinstance(value, (int, float, Decimal)):
         number = Decimal(str(value)).normalize()
         return format(number, "f")

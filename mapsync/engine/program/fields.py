@@ -26,11 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from mapsync.engine.errors import SyncError
 from mapsync.engine.plan import FieldSide, PlanField
 from mapsync.engine.program.expr import Condition, compile_condition
 from mapsync.engine.program.failures import CompileError, RefPending, TransformError
-from mapsync.engine.program.step import SOURCE, TARGET, Flow, RefResolver, Step, StepContext, op
+from mapsync.engine.program.step import (
+    SOURCE,
+    TARGET,
+    Flow,
+    Inline,
+    RefResolver,
+    Step,
+    StepContext,
+    op,
+)
 from mapsync.engine.program.text_ops import literal
 from mapsync.engine.program.time_ops import zone
 from mapsync.engine.record import Record, Side
@@ -41,9 +49,16 @@ RUNS: dict[Flow, frozenset[str]] = {
     "to_intacct": frozenset({"to_intacct", "both"}),
 }
 
-# Exceptions by which a fast step (a C-level callable such as `str.strip`) says "not my kind
-# of value": the record is then re-run through the careful steps, which decide properly.
-FAST_MISSES = (TypeError, AttributeError, KeyError, ValueError, ArithmeticError, SyncError)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltStep:
+    """One step of a field, built once: the careful callable and its in-line form, if any."""
+
+    op: str
+    careful: Step
+    inline: Inline | None
+    makes_values: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +66,23 @@ class FieldTransform:
     """One field rule compiled for one flow.
 
     `source`/`target` are paths of the flow's source and target records (a tuple for
-    `join`/`split` tuples, None for a constant source). `pipeline` maps a source value to a
-    target value; `read(record)` reads and transforms in one call. `fast` is an optimistic
-    pipeline for non-null values: where it returns, it agrees with `pipeline`; where it
-    raises, `pipeline` gives the real answer (or the real `TransformError`).
-    `passes_null` says the pipeline maps null to null (no `default`, `split` or constant);
-    `keeps` is a type whose values the pipeline returns unchanged (e.g. `date` keeps dates).
+    `join`/`split` tuples, None for a constant source). `steps` are the built steps, which
+    the mapping's generated function (`program.generate`) writes in line; `pipeline` runs
+    their careful callables, mapping a source value to a target value; `read(record)` reads
+    and transforms in one call. `rule` is the rule's `path:line:col`, `described` the rule
+    as written.
     """
 
     source: str | tuple[str, ...] | None
     target: str | tuple[str, ...]
+    steps: tuple[BuiltStep, ...]
     pipeline: Step
-    fast: Step
     read: Callable[[Record], Any]
     constant: Any
     has_ref: bool
-    passes_null: bool
-    keeps: type | None
     when: Condition | None
     rule: str
+    described: str
 
     def values(self, record: Record) -> dict[str, Any]:
         """`{target: value}` for `record` (one entry per path of a tuple target).
@@ -120,25 +133,15 @@ def compile_field(
     return FieldTransform(
         source=source,
         target=target,
+        steps=tuple(steps),
         pipeline=pipeline,
-        fast=chain([s.fast for s in steps]),
         read=_reader(source, constant, pipeline),
         constant=constant,
         has_ref=any(s.op == "ref" for s in steps),
-        passes_null=source is not None and not any(s.makes_values for s in steps),
-        keeps=steps[0].keeps if len(steps) == 1 else None,
         when=compile_condition(plan_field.when) if plan_field.when else None,
         rule=rule,
+        described=describe(plan_field),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _Built:
-    op: str
-    careful: Step
-    fast: Step
-    keeps: type | None
-    makes_values: bool
 
 
 def _steps(
@@ -148,12 +151,12 @@ def _steps(
     company: dt.tzinfo,
     rule: str,
     arity: int,
-) -> list[_Built]:
+) -> list[BuiltStep]:
     specs = list(plan_field.transforms)
     inverse = plan_field.direction == "both" and flow == "to_intacct"
     if inverse:
         specs.reverse()
-    built: list[_Built] = []
+    built: list[BuiltStep] = []
     for spec in specs:
         kind = op(spec.op)
         if kind is None:
@@ -168,15 +171,16 @@ def _steps(
         careful = kind.build_inverse(args, ctx) if inverse else kind.build(args, ctx)
         if any(b.op == "ref" for b in built):
             careful = _skip_pending(careful)
-            fast = careful
-        else:
-            fast = (kind.fast_inverse(args, ctx) if inverse else kind.fast(args, ctx)) or careful
-        built.append(_Built(spec.op, careful, fast, kind.keeps(args, flow), kind.makes_values))
+        inline = kind.inline_inverse(args, ctx) if inverse else kind.inline(args, ctx)
+        makes_values = kind.undo().makes_values if inverse else kind.makes_values
+        built.append(BuiltStep(spec.op, careful, inline, makes_values))
     return built
 
 
 def _skip_pending(step: Step) -> Step:
-    """Steps after a `ref` leave its RefPending marker alone (the record is deferred anyway)."""
+    """Steps after a `ref` leave its RefPending marker alone (the record is deferred anyway).
+
+    An in-line form needs no such guard: a RefPending is never of its guard's class."""
     return lambda value: value if value.__class__ is RefPending else step(value)
 
 

@@ -22,8 +22,10 @@ from mapsync.engine.program.failures import RefPending, TransformError
 from mapsync.engine.program.fields import FLOWS, RUNS, FieldTransform, compile_field, describe
 from mapsync.engine.program.record import RecordTransform
 from mapsync.engine.program.step import RefResolver
+from mapsync.engine.program.watch import ShadowWatch
 from mapsync.engine.record import Record, Side
 
+SIDES: tuple[Side, ...] = ("intacct", "salesforce")
 Push = Callable[[Record], dict[str, Any]]
 
 
@@ -40,6 +42,12 @@ def rule_id(plan_field: PlanField) -> str:
     left = ",".join(_paths(plan_field.intacct)) or repr(plan_field.constant)
     right = ",".join(_paths(plan_field.salesforce)) or repr(plan_field.constant)
     return f"{left}|{right}"
+
+
+def _canonical(record: Record, fields: tuple[str, ...]) -> list[Any]:
+    if len(fields) == 1:
+        return [canonical(record.get(fields[0]))]
+    return [canonical(record.get(f)) for f in fields]
 
 
 def _missing_flow(record: Record) -> dict[str, Any]:
@@ -68,11 +76,11 @@ class FieldRule:
 
     def intacct_value(self, record: Record) -> Any:
         """Canonical value of this rule's Intacct side in `record`."""
-        return canonical([record.get(f) for f in self.intacct_fields])
+        return _canonical(record, self.intacct_fields)
 
     def salesforce_value(self, record: Record) -> Any:
         """Canonical value of this rule's Salesforce side in `record`."""
-        return canonical([record.get(f) for f in self.salesforce_fields])
+        return _canonical(record, self.salesforce_fields)
 
     def push(self, target: str, record: Record) -> dict[str, Any]:
         """Values for `target` computed from the other side's `record`.
@@ -171,6 +179,11 @@ class LineSet:
     intacct: ObjectSide
     salesforce: ObjectSide
     rules: tuple[FieldRule, ...]
+    programs: Mapping[str, RecordTransform] = field(default_factory=dict)
+
+    def program(self, target: str) -> RecordTransform | None:
+        """The function that builds a `target` line from the other side's line."""
+        return self.programs.get(target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +203,7 @@ class CompiledMapping:
     source: str
     plan: PlanMapping
     programs: Mapping[str, RecordTransform] = field(default_factory=dict)
+    watches: Mapping[str, ShadowWatch] = field(default_factory=dict)
 
     def program(self, target: str) -> RecordTransform | None:
         """The whole-record program that builds a new `target` record (creates)."""
@@ -258,7 +272,7 @@ def _line_set(
         side_fields(rules, "salesforce") + match_s,
         parent=line.salesforce.parent,
     )
-    return LineSet(line.name, intacct, salesforce, rules)
+    return LineSet(line.name, intacct, salesforce, rules, programs(rules, line.name))
 
 
 def compile_mapping(
@@ -295,19 +309,22 @@ def compile_mapping(
         lines=lines,
         source=str(mapping.source),
         plan=mapping,
-        programs=programs(rules),
+        programs=programs(rules, mapping.name),
+        watches={side: ShadowWatch(rules, side, name=mapping.name) for side in SIDES},
     )
 
 
-def programs(rules: Sequence[FieldRule]) -> dict[str, RecordTransform]:
-    """One whole-record program per target side, from the rules' compiled fields."""
+def programs(rules: Sequence[FieldRule], name: str = "") -> dict[str, RecordTransform]:
+    """The mapping's function per target side, written from the rules' compiled fields."""
     return {
         "salesforce": RecordTransform(
             [r.transforms["to_salesforce"] for r in rules if "to_salesforce" in r.transforms],
             "to_salesforce",
+            name=name,
         ),
         "intacct": RecordTransform(
             [r.transforms["to_intacct"] for r in rules if "to_intacct" in r.transforms],
             "to_intacct",
+            name=name,
         ),
     }

@@ -6,11 +6,11 @@ builders:
 
 - `build(args, ctx)`: the careful step, a function value -> value that handles every value
   (null passes through except where the op says otherwise) and fails through `ctx.fail`;
-- `fast(args, ctx)`: optionally a C-level callable that agrees with `build` whenever it
-  returns, used only on non-null values (it raises on anything else);
-- `keeps(args, flow)`: a type whose values the step returns unchanged, if any;
+- `inline(args, ctx)`: optionally the careful step for values of exactly one type, as a
+  Python expression the mapping's generated function (`program.generate`) writes in line;
+  it must give what `build` gives for such values, or raise (the careful step then decides);
 - `inverse`: the op that undoes this one (a `<->` rule runs it for Salesforce -> Intacct),
-  `build_inverse`/`fast_inverse` build it (an op may refuse, e.g. a map not one-to-one).
+  `build_inverse`/`inline_inverse` build it (an op may refuse, e.g. a map not one-to-one).
 
 `OPS` maps each op name to its class; `ops()` and `invertible()` are derived from it.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, NoReturn
 
 from mapsync.engine.plan import PlanArgs
@@ -52,6 +52,28 @@ class StepContext:
     resolve_ref: RefResolver | None
     arity: int
     timezone: dt.tzinfo
+    resolved: dict[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def links(self, mapping: str) -> Mapping[str, str]:
+        """The links of `mapping` towards the flow's target, asked of the resolver once."""
+        if self.resolve_ref is None:
+            raise CompileError("a `ref` step needs a reference resolver")
+        if mapping not in self.resolved:
+            self.resolved[mapping] = self.resolve_ref(mapping, TARGET[self.flow])
+        return self.resolved[mapping]
+
+
+@dataclass(frozen=True, slots=True)
+class Inline:
+    """A step for values whose class is exactly `guard`, as an expression of generated code.
+
+    `expr` is a fixed template of the op (never user data): `{v}` is the value, `{c}` the bound
+    `constant`, `{step}` the careful step. `expr=None` means such values pass unchanged.
+    """
+
+    guard: type
+    expr: str | None = None
+    constant: Any = None
 
 
 class StepOp:
@@ -71,13 +93,8 @@ class StepOp:
         raise NotImplementedError(cls.name)
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        """An optimistic C-level step for non-null values, or None."""
-        return None
-
-    @classmethod
-    def keeps(cls, args: Args, flow: Flow) -> type | None:
-        """A type whose values the step returns unchanged, or None."""
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        """The step for values of one exact type, written in line, or None."""
         return None
 
     @classmethod
@@ -93,9 +110,9 @@ class StepOp:
         return cls.undo().build(args, ctx)
 
     @classmethod
-    def fast_inverse(cls, args: Args, ctx: StepContext) -> Step | None:
-        """The fast step of the inverse, or None."""
-        return cls.undo().fast(args, ctx)
+    def inline_inverse(cls, args: Args, ctx: StepContext) -> Inline | None:
+        """The in-line form of the inverse, or None."""
+        return cls.undo().inline(args, ctx)
 
 
 OPS: dict[str, type[StepOp]] = {}

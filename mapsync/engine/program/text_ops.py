@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any, ClassVar
 
-from mapsync.engine.program.step import Args, Step, StepContext, StepOp, register
+from mapsync.engine.program.step import Args, Inline, Step, StepContext, StepOp, register
 
 
 def literal(value: Any) -> Any:
@@ -19,6 +18,7 @@ class _Method(StepOp):
     """A `str` method applied to text values; other values pass unchanged."""
 
     method: ClassVar[Callable[[str], str]]
+    call: ClassVar[str]
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
@@ -26,8 +26,8 @@ class _Method(StepOp):
         return lambda value: method(value) if value.__class__ is str else value
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        return cls.method
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(str, cls.call)
 
 
 @register
@@ -36,6 +36,7 @@ class Trim(_Method):
 
     name = "trim"
     method = str.strip
+    call = "{v}.strip()"
 
 
 @register
@@ -44,6 +45,7 @@ class Upper(_Method):
 
     name = "upper"
     method = str.upper
+    call = "{v}.upper()"
 
 
 @register
@@ -52,6 +54,7 @@ class Lower(_Method):
 
     name = "lower"
     method = str.lower
+    call = "{v}.lower()"
 
 
 @register
@@ -60,6 +63,7 @@ class Title(_Method):
 
     name = "title"
     method = str.title
+    call = "{v}.title()"
 
 
 @register
@@ -100,8 +104,8 @@ class Truncate(StepOp):
         return truncate
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        return itemgetter(slice(None, _length(args)))
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(str, "{v}[:{c}]", _length(args))
 
 
 @register
@@ -117,6 +121,10 @@ class Prefix(StepOp):
         text = args.text("value", "") or ""
         return lambda value: None if value is None else text + str(value)
 
+    @classmethod
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(str, "{c} + {v}", args.text("value", "") or "")
+
 
 @register
 class Suffix(StepOp):
@@ -130,6 +138,10 @@ class Suffix(StepOp):
     def build(cls, args: Args, ctx: StepContext) -> Step:
         text = args.text("value", "") or ""
         return lambda value: None if value is None else str(value) + text
+
+    @classmethod
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(str, "{v} + {c}", args.text("value", "") or "")
 
 
 @register
@@ -213,3 +225,12 @@ class Split(StepOp):
             return tuple(parts) + (None,) * (count - len(parts))
 
         return split
+
+    @classmethod
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        # (separator, parts - 1, as many nulls as parts): text cut, padded, then trimmed
+        pad = (None,) * ctx.arity
+        return Inline(str, _SPLIT, (args.text("sep", " ") or "", ctx.arity - 1, pad))
+
+
+_SPLIT = "(*{v}.split({c}[0], {c}[1]), *{c}[2])[:len({c}[2])] if {v} else {c}[2]"

@@ -10,7 +10,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mapsync.engine.program.failures import CompileError, RefPending
-from mapsync.engine.program.step import TARGET, Args, Flow, Step, StepContext, StepOp, register
+from mapsync.engine.program.step import (
+    TARGET,
+    Args,
+    Inline,
+    Step,
+    StepContext,
+    StepOp,
+    register,
+)
 
 
 def zone(name: str | None) -> dt.tzinfo:
@@ -55,8 +63,8 @@ class Date(StepOp):
         return date
 
     @classmethod
-    def keeps(cls, args: Args, flow: Flow) -> type | None:
-        return dt.date
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(dt.date)
 
 
 def _parse_datetime(value: Any, naive_zone: dt.tzinfo, ctx: StepContext) -> dt.datetime:
@@ -105,6 +113,13 @@ def _to_company_time(company: dt.tzinfo, ctx: StepContext) -> Step:
     return to_local
 
 
+_AS_UTC = "({v} if {v}.tzinfo is not None else {v}.replace(tzinfo={c})).astimezone(_UTC)"
+_AS_COMPANY_TIME = (
+    "({v} if {v}.tzinfo is not None else {v}.replace(tzinfo=_UTC)).astimezone({c})"
+    ".replace(tzinfo=None)"
+)
+
+
 @register
 class DateTime(StepOp):
     """Intacct MM/DD/YYYY HH:MM:SS (company time) <-> Salesforce ISO UTC."""
@@ -120,6 +135,14 @@ class DateTime(StepOp):
         if ctx.flow == "to_salesforce":
             return _to_utc(company, ctx)
         return _to_company_time(company, ctx)
+
+    @classmethod
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        tz = args.text("tz")
+        company = zone(tz) if tz else ctx.timezone
+        if ctx.flow == "to_salesforce":
+            return Inline(dt.datetime, _AS_UTC, company)
+        return Inline(dt.datetime, _AS_COMPANY_TIME, company)
 
 
 def _custom_codes(args: Args) -> bool:
@@ -161,8 +184,11 @@ class Bool(StepOp):
         return lambda value: _code(to_bool(value), true_code, false_code)
 
     @classmethod
-    def keeps(cls, args: Args, flow: Flow) -> type | None:
-        return bool if flow == "to_salesforce" or not _custom_codes(args) else None
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        if ctx.flow == "to_salesforce" or not _custom_codes(args):
+            return Inline(bool)
+        codes = (args.text("false") or "false", args.text("true") or "true")
+        return Inline(bool, "{c}[{v}]", codes)  # a bool indexes the pair (False, True)
 
 
 def _code(flag: bool | None, true_code: str, false_code: str) -> str | None:
@@ -181,11 +207,9 @@ class Ref(StepOp):
 
     @classmethod
     def build(cls, args: Args, ctx: StepContext) -> Step:
-        if ctx.resolve_ref is None:
-            raise CompileError("a `ref` step needs a reference resolver")
         mapping = args.text("mapping", "") or ""
         side = TARGET[ctx.flow]
-        lookup = ctx.resolve_ref(mapping, side).get
+        lookup = ctx.links(mapping).get
 
         def ref(value: Any) -> Any:
             if value is None or value == "":
@@ -197,7 +221,7 @@ class Ref(StepOp):
         return ref
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        if ctx.resolve_ref is None:
-            return None
-        return ctx.resolve_ref(args.text("mapping", "") or "", TARGET[ctx.flow]).__getitem__
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        lookup = ctx.links(args.text("mapping", "") or "").get
+        # A key with no partner (or the empty text) goes to the careful step: RefPending.
+        return Inline(str, "({c}({v}) or {step}({v}))", lookup)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from operator import methodcaller
 from typing import Any
 
 from mapsync.engine.program.failures import CompileError
-from mapsync.engine.program.step import Args, Flow, Step, StepContext, StepOp, register
+from mapsync.engine.program.step import Args, Inline, Step, StepContext, StepOp, register
 from mapsync.engine.program.text_ops import literal
 
 _MISSING = object()
 _CENT = Decimal("0.01")
+# An infinite value raises InvalidOperation here; the careful step then names the failure.
+_QUANTIZE = "{v}.quantize({c}, _ROUND_HALF_UP)"
 
 
 def _table(args: Args) -> dict[Any, Any]:
@@ -53,6 +54,16 @@ def _map_step(table: dict[Any, Any], otherwise: tuple[str, Any], ctx: StepContex
     return step
 
 
+def _map_inline(table: dict[Any, Any], otherwise: tuple[str, Any]) -> Inline | None:
+    """Text looked up in a table of text keys (JSON keys always are); a miss raises, and
+    the careful step then fails or falls back as the map says."""
+    if not all(key.__class__ is str for key in table) or otherwise[0] == "value":
+        return None
+    if otherwise[0] == "keep":
+        return Inline(str, "{c}.get({v}, {v})", table)
+    return Inline(str, "{c}[{v}]", table)
+
+
 def _reversed(args: Args) -> dict[Any, Any]:
     mode, _ = _else(args)
     if mode == "value":
@@ -77,18 +88,16 @@ class Map(StepOp):
         return _map_step(_table(args), _else(args), ctx)
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        mode, _ = _else(args)
-        return _table(args).__getitem__ if mode == "fail" else None
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return _map_inline(_table(args), _else(args))
 
     @classmethod
     def build_inverse(cls, args: Args, ctx: StepContext) -> Step:
         return _map_step(_reversed(args), _else(args), ctx)
 
     @classmethod
-    def fast_inverse(cls, args: Args, ctx: StepContext) -> Step | None:
-        mode, _ = _else(args)
-        return {v: k for k, v in _table(args).items()}.__getitem__ if mode == "fail" else None
+    def inline_inverse(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return _map_inline(_reversed(args), _else(args))
 
 
 def _quantum(args: Args) -> Decimal:
@@ -139,8 +148,8 @@ class Round(StepOp):
         return _rounder(_quantum(args), ctx)
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        return methodcaller("quantize", _quantum(args), ROUND_HALF_UP)
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(Decimal, _QUANTIZE, _quantum(args))
 
 
 @register
@@ -155,16 +164,16 @@ class Currency(StepOp):
         return _rounder(_CENT, ctx)
 
     @classmethod
-    def fast(cls, args: Args, ctx: StepContext) -> Step | None:
-        return methodcaller("quantize", _CENT, ROUND_HALF_UP)
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(Decimal, _QUANTIZE, _CENT)
 
     @classmethod
     def build_inverse(cls, args: Args, ctx: StepContext) -> Step:
         return cls.build(args, ctx)
 
     @classmethod
-    def fast_inverse(cls, args: Args, ctx: StepContext) -> Step | None:
-        return cls.fast(args, ctx)
+    def inline_inverse(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return cls.inline(args, ctx)
 
 
 @register
@@ -186,5 +195,5 @@ class Number(StepOp):
         return number
 
     @classmethod
-    def keeps(cls, args: Args, flow: Flow) -> type | None:
-        return Decimal
+    def inline(cls, args: Args, ctx: StepContext) -> Inline | None:
+        return Inline(Decimal)

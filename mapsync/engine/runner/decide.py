@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapsync.engine.program.canonical import canonical
+from mapsync.engine.program.failures import RefPending
 from mapsync.engine.program.mapping import FieldRule, LineSet
 from mapsync.engine.program.record import RecordTransform
+from mapsync.engine.program.watch import ShadowWatch
 from mapsync.engine.record import Record, Side
 
 
@@ -89,13 +91,41 @@ class _PairDecider:
         shadow: Shadow,
         policy: str,
         newest: Callable[[], Side],
+        programs: Mapping[str, RecordTransform] | None = None,
     ) -> None:
         self.intacct = intacct
         self.salesforce = salesforce
         self.old = shadow
         self.policy = policy
         self.newest = newest
+        self.programs = programs or {}
+        self.payloads: dict[Side, tuple[dict[str, Any], dict[str, Exception]]] = {}
         self.out = Decision(shadow=Shadow(dict(shadow.intacct), dict(shadow.salesforce)))
+
+    def values(self, rule: FieldRule, target: Side) -> dict[str, Any]:
+        """The rule's values for `target`, from the mapping's function run once per side.
+
+        Rules built without a mapping (or writing a path another rule of the flow writes
+        too) run alone. Raises the rule's TransformError or RefPending.
+        """
+        source_record = self.intacct if target == "salesforce" else self.salesforce
+        assert source_record is not None
+        program = self.programs.get(target)
+        fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
+        if program is None or not program.owns(rule.source):
+            return rule.push(target, source_record)
+        found = self.payloads.get(target)
+        if found is None:
+            errors: dict[str, Exception] = {}
+            found = self.payloads[target] = (program.evaluate(source_record, errors), errors)
+        payload, errors = found
+        if errors and rule.source in errors:
+            raise errors[rule.source]
+        values = {f: payload[f] for f in fields}
+        for value in values.values():
+            if value.__class__ is RefPending:
+                raise value
+        return values
 
     def current(self, rule: FieldRule, side: Side) -> Any:
         if side == "intacct":
@@ -108,9 +138,7 @@ class _PairDecider:
 
     def push(self, rule: FieldRule, target: Side) -> None:
         """Write the source's value to `target` unless the target already holds it."""
-        source_record = self.intacct if target == "salesforce" else self.salesforce
-        assert source_record is not None
-        values = rule.push(target, source_record)
+        values = self.values(rule, target)
         fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
         expected = canonical([values.get(f) for f in fields])
         before = self.current(rule, target)
@@ -151,7 +179,7 @@ class _PairDecider:
 
     def settle(self, rule: FieldRule, cur_i: Any, cur_s: Any, *, first_link: bool) -> None:
         assert self.intacct is not None
-        values = rule.push("salesforce", self.intacct)
+        values = self.values(rule, "salesforce")
         if canonical([values.get(f) for f in rule.salesforce_fields]) == cur_s:
             self.remember(rule, "intacct", cur_i)
             self.remember(rule, "salesforce", cur_s)
@@ -175,13 +203,24 @@ def decide(
     *,
     policy: str = "intacct",
     newest: Callable[[], Side] = lambda: "intacct",
+    programs: Mapping[str, RecordTransform] | None = None,
+    watches: Mapping[str, ShadowWatch] | None = None,
 ) -> Decision:
     """Decide the writes for a linked pair; either record may be None when it did not change.
 
+    `programs` are the mapping's functions by target side (`CompiledMapping.programs`): each
+    runs once for the pair and gives the values of every rule pushed that way. With
+    `watches` (`CompiledMapping.watches`), a pair read on one side only looks at the rules
+    whose value there moved from the shadow, and at those it pushes whose value differs.
     Raises RefPending when a `ref` target is not linked yet and TransformError when a rule's
     pipeline fails; the caller records the pair as waiting or failed.
     """
-    decider = _PairDecider(intacct, salesforce, shadow, policy, newest)
+    if watches and programs and (intacct is None) != (salesforce is None):
+        side: Side = "intacct" if intacct is not None else "salesforce"
+        watch = watches[side]
+        if watch.rules is rules:
+            return _one_side(watch, intacct or salesforce or {}, shadow, programs)
+    decider = _PairDecider(intacct, salesforce, shadow, policy, newest, programs)
     for rule in rules:
         if rule.direction == "off" or not _applies(rule, intacct, salesforce):
             continue
@@ -192,6 +231,58 @@ def decide(
         else:
             decider.both_ways(rule)
     return decider.out
+
+
+def _one_side(
+    watch: ShadowWatch, record: Record, shadow: Shadow, programs: Mapping[str, RecordTransform]
+) -> Decision:
+    """`decide` for a pair read on one side (the other did not change): only the rules whose
+    value moved from the shadow there, and the one-way rules from there, have anything to
+    do; the mapping's function runs for those only. No conflict can arise.
+    """
+    side, rules = watch.side, watch.rules
+    target: Side = "salesforce" if side == "intacct" else "intacct"
+    old_s, old_t = (shadow.intacct, shadow.salesforce) if side == "intacct" else (
+        shadow.salesforce, shadow.intacct)
+    store_s, store_t = dict(old_s), dict(old_t)
+    out = Decision({}, {}, [], Shadow(store_s, store_t) if side == "intacct" else Shadow(
+        store_t, store_s), [])
+    moved = watch.moved(record, old_s)
+    pushed: list[FieldRule] = []
+    for index in sorted(moved.keys() | watch.pushes) if moved else watch.pushes:
+        rule = rules[index]
+        test = rule.applies_to_intacct if side == "intacct" else rule.applies_to_salesforce
+        if test is not None and not test(record):
+            continue
+        if index in moved:
+            store_s[rule.id] = moved[index]
+        if index in watch.sends:
+            pushed.append(rule)
+    if not pushed:
+        return out
+    program = programs[target]
+    errors: dict[str, Exception] = {}
+    payload = program.evaluate(record, errors, {rule.source for rule in pushed})
+    patch = out.salesforce_patch if target == "salesforce" else out.intacct_patch
+    for rule in pushed:
+        fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
+        if not program.owns(rule.source):
+            values = rule.push(target, record)
+        elif errors and rule.source in errors:
+            raise errors[rule.source]
+        else:
+            values = {f: payload[f] for f in fields}
+        expected = []
+        for value in values.values():
+            if value.__class__ is RefPending:
+                raise value
+            expected.append(canonical(value))
+        before = old_t.get(rule.id)
+        store_t[rule.id] = expected
+        if expected != before:
+            patch.update(values)
+            out.changes.append((rule.id, target, before, expected))
+    return out
 
 
 def creation(
@@ -258,7 +349,7 @@ def line_payload(lines: LineSet, row: Record, parent_id: str | None) -> dict[str
     has just written, applies it and sends the result; nothing calls back into the Decider.
     """
     s_side = lines.salesforce
-    decision = creation(lines.rules, "intacct", row)
+    decision = creation(lines.rules, "intacct", row, lines.program("salesforce"))
     patch = {k: v for k, v in decision.salesforce_patch.items() if k not in s_side.readonly}
     patch[s_side.key] = str(row[lines.intacct.key])
     assert s_side.parent is not None

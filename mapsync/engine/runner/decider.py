@@ -75,6 +75,8 @@ class Decider:
             pair.shadow,
             policy=self.m.conflict,
             newest=lambda: self.newest(pair),
+            programs=self.m.programs,
+            watches=self.m.watches,
         )
         self._drop_unwritable(decision)
         if pair.new_link:
@@ -83,7 +85,15 @@ class Decider:
 
     def follow_up(self, pair: Pair, record: Record, shadow: Shadow) -> Decision:
         """What an Intacct record just created computed (its key, its defaults), for Salesforce."""
-        update = decide(self.m.rules, record, None, shadow, policy="intacct")
+        update = decide(
+            self.m.rules,
+            record,
+            None,
+            shadow,
+            policy="intacct",
+            programs=self.m.programs,
+            watches=self.m.watches,
+        )
         update.salesforce_patch[self.m.salesforce.key] = pair.key
         update.intacct_patch.clear()
         return update
