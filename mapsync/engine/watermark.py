@@ -12,3 +12,7 @@ class Watermark:
 
     modified: dt.datetime | None = None
     record_id: str | None = None
+    # True once every record stamped at or before `modified` has been read for good (the
+    # overlap window below it was read late enough): reads then start strictly after it,
+    # so a quiet org reads no record at all (not even the watermark's own second again).
+    exclusive: bool = False

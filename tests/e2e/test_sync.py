@@ -239,7 +239,7 @@ def test_propagated_deletes_reach_the_other_side(tmp_path: Path) -> None:
         assert [i["ITEMID"] for i in env.intacct.list("ITEM")] == ["KEEP"]
 
 
-def test_a_quiet_org_costs_one_read_per_side_once_the_overlap_has_passed(env: Env) -> None:
+def test_a_quiet_org_costs_one_probe_per_side_once_the_overlap_has_passed(env: Env) -> None:
     for name in ("Soylent", "Tyrell", "Wayne Enterprises"):
         env.salesforce.insert("Account", {"Name": name})
     assert counts(env.sync("Customer"), "Customer")["created"] == 3
@@ -252,18 +252,21 @@ def test_a_quiet_org_costs_one_read_per_side_once_the_overlap_has_passed(env: En
         assert ctx.state.window_read_at("Customer", "intacct") is not None
         assert ctx.state.window_read_at("Customer", "salesforce") is not None
     with RunContext.open(env.config) as ctx:
-        quiet = counts(ctx.run(ctx.options(), only=["Customer"]), "Customer")
+        run = ctx.run(ctx.options(), only=["Customer"])
+        quiet = counts(run, "Customer")
         calls = {
             "intacct": dict(ctx.intacct.counter.calls),
             "salesforce": dict(ctx.salesforce.counter.calls),
         }
-    # One read per side, plus each side's login of this new process.
+    # One probe per side (runner/probe.py), plus each side's login of this new process;
+    # the mapping itself reads nothing.
     assert calls == {
-        "intacct": {"getAPISession": 1, "readByQuery": 1},
-        "salesforce": {"login.oauth": 1, "query": 1},
+        "intacct": {"getAPISession": 1, "probe": 1},
+        "salesforce": {"login.oauth": 1, "composite": 1},
     }
-    assert quiet["api_calls"] == {"intacct": 2, "salesforce": 2}
-    assert quiet["read"]["intacct"] == 0
+    assert run.to_dict()["probe_calls"] == {"intacct": 2, "salesforce": 2}
+    assert quiet["api_calls"] == {"intacct": 0, "salesforce": 0}
+    assert quiet["read"] == {"intacct": 0, "salesforce": 0}
 
     account = one(env.salesforce.list("Account"), Name="Tyrell")
     env.salesforce.update("Account", account["Id"], {"BillingCity": "Los Angeles"})

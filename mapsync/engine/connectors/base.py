@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mapsync.engine.connectors.probes import Answer, IntacctQuestion, SalesforceQuestion
 from mapsync.engine.errors import SyncError
 from mapsync.engine.record import Record
 from mapsync.engine.watermark import Watermark
@@ -102,6 +103,11 @@ class IntacctAPI(Protocol):
         """Several create_sotransaction functions, batched like other writes."""
         ...
 
+    def changed_since(self, questions: Sequence[IntacctQuestion]) -> list[Answer]:
+        """For each question, whether a record changed since its watermark: one `query`
+        function each, all in as few requests as the functions cap allows (probe.py)."""
+        ...
+
 
 class SalesforceAPI(Protocol):
     """What the runner needs from the Salesforce connector."""
@@ -138,4 +144,9 @@ class SalesforceAPI(Protocol):
 
     def delete(self, obj: str, record_ids: Sequence[str]) -> list[WriteResult]:
         """Delete records by Id."""
+        ...
+
+    def changed_since(self, questions: Sequence[SalesforceQuestion]) -> list[Answer]:
+        """For each question, whether anything changed: /composite calls of up to 25
+        subrequests (5 of them queries), each counted as one API call."""
         ...

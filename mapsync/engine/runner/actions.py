@@ -54,8 +54,11 @@ class ActionRunner:
         options: Options,
         resolver: RefResolver,
         timezone: str = "UTC",
+        quiet: bool = False,
     ) -> None:
         self.plan = mapping
+        # The run's probe found no Opportunity asking for a document (runner/probe.py).
+        self.quiet = quiet
         self.intacct = intacct
         self.salesforce = salesforce
         self.state = state
@@ -100,7 +103,7 @@ class ActionRunner:
     def run(self) -> MappingReport:
         """Create the requested documents; record failures per Opportunity."""
         before = (self.intacct.counter.total, self.salesforce.counter.total)
-        requests = self.requested()
+        requests = [] if self.quiet else self.requested()
         self.report.read["salesforce"] = len(requests)
         if requests:
             self.process(requests)

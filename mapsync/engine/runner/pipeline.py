@@ -29,7 +29,7 @@ key earlier versions gave it, before any create.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from itertools import chain, islice
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
@@ -40,6 +40,7 @@ from mapsync.engine.runner.decider import Decider
 from mapsync.engine.runner.ledger import Ledger
 from mapsync.engine.runner.pairer import Paired, Pairer
 from mapsync.engine.runner.pairing import Batch, Options, Pair, chunks, text
+from mapsync.engine.runner.probe import QuietSide
 from mapsync.engine.runner.reader import Clock, Reader, utc_now
 from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.runner.status import StatusBoard
@@ -60,6 +61,7 @@ class MappingSync:
         run_id: int | None,
         options: Options,
         clock: Clock = utc_now,
+        quiet: Mapping[str, QuietSide] | None = None,
     ) -> None:
         self.m = mapping
         self.intacct = intacct
@@ -71,7 +73,7 @@ class MappingSync:
             open_errors=lambda: {str(e.record_key) for e in state.errors(mapping=mapping.name)
                                  if e.side == "salesforce"},
         )
-        self.reader = Reader(mapping, intacct, salesforce, self.ledger, options, clock)
+        self.reader = Reader(mapping, intacct, salesforce, self.ledger, options, clock, quiet)
         self.pairer = Pairer(mapping, intacct, salesforce, self.ledger)
         self.decider = Decider(mapping, options.timezone)
         self.writer = Writer(

@@ -7,12 +7,13 @@ at the end stores where the next run starts (`commit_watermarks`), in one transa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from mapsync.engine.program import CompiledMapping
 from mapsync.engine.runner.ledger import Ledger
 from mapsync.engine.runner.pairing import Options, text
+from mapsync.engine.runner.probe import QuietSide
 from mapsync.engine.runner.spill import SpillingRecords
 from mapsync.engine.state import Watermark
 
@@ -35,8 +36,11 @@ class Reader:
         ledger: Ledger,
         options: Options,
         clock: Clock = utc_now,
+        quiet: Mapping[str, QuietSide] | None = None,
     ) -> None:
         self.m = mapping
+        # Sides the run's probe found unchanged (runner/probe.py): not read at all.
+        self.quiet = dict(quiet or {})
         self.intacct = intacct
         self.salesforce = salesforce
         self.ledger = ledger
@@ -59,17 +63,20 @@ class Reader:
         Normally the overlap window below the watermark is read again, for records that
         were committed late with an earlier timestamp. Once a read has covered that window
         at least `overlap` after the watermark, nothing older can still appear, and reads
-        start at the watermark itself (a quiet org then costs one read per side).
+        start strictly after the watermark (`Watermark.exclusive`): a quiet org then reads
+        no record, not even those of the watermark's own second (often thousands: the
+        runner's own writes of its last busy run).
         """
         if self.options.full or self.options.replay:
             return None
         mark = self.ledger.watermark(side)
         if mark is None or mark.modified is None:
+            self.read_started[side] = self.clock()
             return mark
         self.previous[side] = mark
         self.read_started[side] = self.clock()
         if self.ledger.window_read_at(side) is not None:
-            return mark
+            return Watermark(mark.modified, mark.record_id, exclusive=True)
         self.window_read.add(side)
         return Watermark(mark.modified - self.options.overlap, None)
 
@@ -112,7 +119,7 @@ class Reader:
         """Salesforce records changed since the watermark, and those to retry, by Id."""
         side = self.m.salesforce
         changes = SpillingRecords()  # on disk past a few thousand: memory stays flat
-        if not self._retrying_only:
+        if not self._retrying_only and "salesforce" not in self.quiet:
             include_deleted = self.m.delete.mode != "ignore"
             for record in self.salesforce.read_changed(
                 side.object,
@@ -136,7 +143,7 @@ class Reader:
         self.retried.clear()
         self.retried.update(self.retry_keys("intacct"))
         seen = self.seen_intacct
-        if not self._retrying_only:
+        if not self._retrying_only and "intacct" not in self.quiet:
             for record in self.intacct.read_changed(
                 side.object, side.read_fields, self.since("intacct"), docparid=side.docparid
             ):
@@ -166,6 +173,12 @@ class Reader:
                 self._commit_watermark(side, mark)
 
     def _commit_watermark(self, side: str, mark: Watermark | None) -> None:
+        if side in self.quiet:
+            self._commit_quiet(side, self.quiet[side])
+            return
+        if mark is None and side in self.read_started and side not in self.previous:
+            self._commit_empty(side)
+            return
         previous = self.previous.get(side)
         unmoved = previous is not None and (mark is None or mark.modified == previous.modified)
         if previous is None or not unmoved:
@@ -179,4 +192,27 @@ class Reader:
             self.options.overlap
         ):
             settled = started
+        elif side not in self.window_read and settled is not None and started > settled:
+            # A read strictly after a settled watermark that found nothing vouches for all
+            # stamps up to `overlap` before it started: the next probe may start there.
+            settled = started
         self.ledger.set_watermark(side, mark or previous, window_read_at=settled)
+
+    def _commit_empty(self, side: str) -> None:
+        """A first read that found no record at all: nothing is stamped before `overlap`
+        ahead of its start, so the watermark goes there, settled (the next run reads, or
+        probes, strictly after it instead of reading the whole object again)."""
+        if self.ledger.watermark(side) is not None:
+            return
+        started = self.read_started[side]
+        edge = (started - self.options.overlap).replace(microsecond=0)
+        if side == "intacct":  # Intacct stamps in the company's time zone, without a zone
+            edge = edge.astimezone(self.options.timezone).replace(tzinfo=None)
+        self.ledger.set_watermark(side, Watermark(edge, None), window_read_at=started)
+
+    def _commit_quiet(self, side: str, quiet: QuietSide) -> None:
+        """A side the probe found quiet keeps its watermark; how far the probe vouched
+        moves its settled time on, so the next probe starts there."""
+        mark = self.ledger.watermark(side)
+        if quiet.window_read_at is not None and mark is not None:
+            self.ledger.set_watermark(side, mark, window_read_at=quiet.window_read_at)

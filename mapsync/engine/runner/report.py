@@ -103,6 +103,9 @@ class RunReport:
     # each side's predicted calls against the minimum for the work (runner.cost).
     api_calls: dict[str, int] | None = None
     cost: dict[str, SideCost] | None = None
+    # Calls of the change probe made before any mapping read (runner/probe.py), per side;
+    # the command's `api_calls` include them.
+    probe_calls: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SIDES})
 
     @property
     def failed(self) -> int:
@@ -121,8 +124,8 @@ class RunReport:
         return 3 if self.failed else 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON summary."""
-        return {
+        """The JSON summary (`probe_calls` only when the run probed)."""
+        out: dict[str, Any] = {
             "run_id": self.run_id,
             "fatal": self.fatal,
             "failed": self.failed,
@@ -131,3 +134,6 @@ class RunReport:
             **({"api_calls": dict(self.api_calls)} if self.api_calls is not None else {}),
             **({"cost": {s: c.to_dict() for s, c in self.cost.items()}} if self.cost else {}),
         }
+        if any(self.probe_calls.values()):
+            out["probe_calls"] = dict(self.probe_calls)
+        return out

@@ -32,6 +32,7 @@ from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.parallel import Schedule, Throttled
 from mapsync.engine.runner.pipeline import MappingSync
 from mapsync.engine.runner.planned import PlannedLinks
+from mapsync.engine.runner.probe import Verdicts, probe
 from mapsync.engine.runner.reader import Clock, utc_now
 from mapsync.engine.runner.report import MappingReport, RunReport
 from mapsync.engine.state import StateStore
@@ -116,6 +117,8 @@ def run_plan(
     if options.dry_run:
         resolver = PlannedLinks(resolver)
         options = dataclasses.replace(options, planned=resolver)
+    verdicts = probe(mappings, intacct, salesforce, state, options, clock())
+    report.probe_calls = dict(verdicts.calls)
     inputs = _Inputs(
         intacct,
         salesforce,
@@ -126,10 +129,13 @@ def run_plan(
         resolver,
         timezone,
         clock,
+        verdicts,
     )
 
     def run_one(mapping: PlanMapping) -> Outcome:
-        return _outcome(mapping, lambda: inputs.run(mapping))
+        outcome = _outcome(mapping, lambda: inputs.run(mapping))
+        verdicts.invalidate(outcome[0], mapping)
+        return outcome
 
     if side_by_side:
         with lock() if lock is not None else nullcontext():
@@ -230,6 +236,7 @@ class _Inputs:
     resolver: RefResolver
     timezone: str
     clock: Clock
+    verdicts: Verdicts
 
     def run(self, mapping: PlanMapping) -> MappingReport:
         """Run one mapping of the plan: an action, or a sync through the pipeline."""
@@ -243,6 +250,7 @@ class _Inputs:
                 options=self.options,
                 resolver=self.resolver,
                 timezone=self.timezone,
+                quiet=self.verdicts.quiet(mapping.name, "salesforce") is not None,
             ).run()
         compiled = compile_mapping(mapping, self.catalogs, self.resolver, timezone=self.timezone)
         return MappingSync(
@@ -253,4 +261,5 @@ class _Inputs:
             run_id=self.run_id,
             options=self.options,
             clock=self.clock,
+            quiet=self.verdicts.quiet_sides(mapping.name),
         ).run()

@@ -25,11 +25,12 @@ import httpx
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo, load_catalogs
 from mapsync.engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
+from mapsync.engine.connectors.probes import Answer, IntacctQuestion
 from mapsync.engine.connectors.retry import RetryPolicy
 from mapsync.engine.connectors.valuecheck import xml_problem
 from mapsync.engine.errors import SyncError, ValidationFailed
 
-from . import envelope, query, sotransaction
+from . import envelope, probe, query, sotransaction
 from .controlids import controlid, distinct
 from .envelope import Function, SenderCredentials, UserLogin
 from .errors import SYSTEM, record_label
@@ -174,7 +175,8 @@ class IntacctClient:
         conditions = []
         if since is not None and since.modified is not None:
             stamp = since.modified.strftime("%m/%d/%Y %H:%M:%S")
-            conditions.append(query.filter_element("greaterthanorequalto", modified, [stamp]))
+            op = "greaterthan" if since.exclusive else "greaterthanorequalto"
+            conditions.append(query.filter_element(op, modified, [stamp]))
         rows = self._reader.query(
             obj,
             _with(fields, record_id, modified),
@@ -219,6 +221,14 @@ class IntacctClient:
     ) -> Iterator[Record]:
         """Every record matching a readByQuery `condition` built with the `query` helpers."""
         return self._reader.read_by_query(obj, fields, condition, self._info(obj), docparid)
+
+    def changed_since(self, questions: Sequence[IntacctQuestion]) -> list[Answer]:
+        """For each question, whether a record changed since its watermark: one `query`
+        function each (pagesize 1), all in one request up to the functions cap (probe.py)."""
+        functions = [
+            probe.element(q, *_tracking_fields(self._info(q.obj))) for q in questions
+        ]
+        return probe.changed(self._gateway, functions)
 
     # --- writes --------------------------------------------------------------------------
 

@@ -20,6 +20,11 @@ from mapsync.engine.errors import ValidationFailed
 DTD_VERSION = "3.0"
 READ_BY_QUERY_MAX_PAGE = 1000
 QUERY_MAX_PAGE = 2000
+# Functions in one request. Intacct documents no maximum (intacct.md 2.5: the schema allows
+# any number) [uncertain]; this cap is ours, chosen as twice the write batch of 100 so a
+# batch can carry a look-up or read-back function per record. The sandbox enforces it too
+# (docs/quiet-runs.md).
+MAX_FUNCTIONS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +73,12 @@ def build_request(
     controlid: str,
     uniqueid: bool,
 ) -> bytes:
-    """The UTF-8 body of one request: control block, one operation, the functions in order."""
+    """The UTF-8 body of one request: control block, one operation, the functions in order.
+
+    ValueError past MAX_FUNCTIONS: callers split their functions into requests.
+    """
+    if len(functions) > MAX_FUNCTIONS:
+        raise ValueError(f"{len(functions)} functions in one request: at most {MAX_FUNCTIONS}")
     request = etree.Element("request")
     request.append(_control(sender, controlid, uniqueid))
     operation = etree.SubElement(request, "operation", transaction="false")

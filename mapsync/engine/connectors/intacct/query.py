@@ -68,10 +68,12 @@ def all_of(*conditions: str | None) -> str:
 
 
 def modified_since(since: Watermark | None, modified_field: str = "WHENMODIFIED") -> str | None:
-    """`WHENMODIFIED >= 'MM/DD/YYYY HH:MM:SS'`, or None to read everything."""
+    """`WHENMODIFIED >= 'MM/DD/YYYY HH:MM:SS'` (`>` for an exclusive watermark), or None to
+    read everything."""
     if since is None or since.modified is None:
         return None
-    return compare(modified_field, ">=", since.modified.strftime(DATETIME_FORMAT))
+    op = ">" if since.exclusive else ">="
+    return compare(modified_field, op, since.modified.strftime(DATETIME_FORMAT))
 
 
 def after_watermark(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from requests.adapters import BaseAdapter
@@ -25,8 +26,9 @@ from mapsync.engine.connectors.base import (
     Watermark,
     WriteResult,
 )
+from mapsync.engine.connectors.probes import Answer, SalesforceQuestion
 from mapsync.engine.connectors.retry import RetryPolicy, with_retries
-from mapsync.engine.connectors.salesforce import bulk, collections, soql, values
+from mapsync.engine.connectors.salesforce import bulk, collections, composite, soql, values
 from mapsync.engine.connectors.salesforce.auth import (
     DEFAULT_LOGIN_URL,
     Credentials,
@@ -315,15 +317,20 @@ class SalesforceClient:
         With `include_deleted` the query goes to queryAll and each record has `IsDeleted`.
         A `where` string is spliced as given: build it with `soql` helpers.
         """
-        info = self._catalog().get("salesforce", obj)
-        stamp = info.modified_field if info and info.modified_field else "SystemModstamp"
+        stamp = self._modified_field(obj)
         extra = ["Id", stamp, *(["IsDeleted"] if include_deleted else [])]
-        since_clause = soql.since_clause(stamp, since.modified if since else None)
+        since_clause = soql.since_clause(
+            stamp, since.modified if since else None, exclusive=bool(since and since.exclusive)
+        )
         filter_clause = soql.Clause(where) if isinstance(where, str) else where
         yield from self.select(
             obj, [*fields, *extra], where=soql.and_(since_clause, filter_clause),
             order_by=(stamp, "Id"), include_deleted=include_deleted,
         )
+
+    def _modified_field(self, obj: str) -> str:
+        info = self._catalog().get("salesforce", obj)
+        return info.modified_field if info and info.modified_field else "SystemModstamp"
 
     def read_by_keys(
         self, obj: str, key_field: str, keys: Sequence[str], fields: Sequence[str]
@@ -334,6 +341,19 @@ class SalesforceClient:
             where = soql.in_(key_field, chunk)
             out.extend(self.select(obj, [*fields, "Id", key_field], where=where))
         return out
+
+    def changed_since(self, questions: Sequence[SalesforceQuestion]) -> list[Answer]:
+        """For each question, whether anything changed: /composite calls of up to 25
+        getUpdated / getDeleted / query subrequests (5 queries at most), one API call each
+        (composite.py). A subrequest that failed answers None: read as if it changed."""
+        subs = composite.subrequests(self.version, questions, self._modified_field)
+        done: list[tuple[composite.Subrequest, int, Any]] = []
+        for calls in composite.packed(subs):
+            answer: Any = self._call("composite", partial(composite.send, calls=calls))
+            results = composite.results(answer, calls)
+            done.extend((sub, status, body) for sub, (status, body) in zip(calls, results,
+                                                                            strict=True))
+        return composite.answers(len(questions), done)
 
     # -- writes --------------------------------------------------------------------------
 

@@ -196,16 +196,20 @@ def select(
     return text
 
 
-def since_clause(modified_field: str, since: dt.datetime | None) -> Clause | None:
+def since_clause(
+    modified_field: str, since: dt.datetime | None, *, exclusive: bool = False
+) -> Clause | None:
     """Records changed at or after `since` (floored to the second Salesforce stamps at).
 
     Inclusive on purpose, with no `Id >` keyset: a record changed later within the same
     second as the watermark can have a smaller Id, and a keyset would skip it for good.
     Re-reading the watermark's own second is harmless (the runner suppresses echoes).
+    `exclusive`: strictly after `since`, for a watermark whose second can hold nothing new
+    (`Watermark.exclusive`: its overlap window was read late enough).
     """
     if since is None:
         return None
-    return compare(modified_field, ">=", since.replace(microsecond=0))
+    return compare(modified_field, ">" if exclusive else ">=", since.replace(microsecond=0))
 
 
 def in_chunks(

@@ -39,6 +39,8 @@ def operation_of(method: str, url: str) -> str:
     head = rest.split("/", 1)[0]
     if head in ("query", "queryAll"):
         return head
+    if rest.rstrip("/") == "composite":
+        return "composite"
     if rest.startswith("composite/sobjects"):
         return _collections_op(method, rest)
     if rest.startswith("jobs/ingest"):

@@ -82,6 +82,16 @@ def schema_error(element: str, problem: str) -> Chain:
     return xml_errors([f"Error 1871: Element '{element}': {problem}"])
 
 
+def too_many_functions(count: int, cap: int) -> Chain:
+    """Control failure for a request holding more functions than the sandbox's cap.
+
+    Intacct documents no cap (intacct.md 2.5) [uncertain]: the cap and this wording are
+    ours (`connectors/intacct/envelope.MAX_FUNCTIONS`, docs/quiet-runs.md), under the
+    request-level XL03000003 of other malformed requests.
+    """
+    return xml_errors([f"{count} functions in one request: at most {cap} are accepted"])
+
+
 def bad_sender() -> Chain:
     """Control failure for an unknown sender ID or wrong sender password."""
     return (ErrorItem(AUTH_ERROR, "Incorrect Intacct XML Partner ID or password."),)

@@ -36,6 +36,9 @@ from mapsync.engine.sandbox.intacct.xml import (
 )
 
 log = logging.getLogger(__name__)
+# Functions per request: Intacct documents no maximum [uncertain]; this is the cap the
+# client keeps too (connectors/intacct/envelope.MAX_FUNCTIONS, docs/quiet-runs.md).
+MAX_FUNCTIONS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,9 @@ class Gateway:
         found = schema.problems(root)
         if found:
             raise ControlFailure(errors.xml_errors(found))
+        functions = len(root.findall("operation/content/function"))
+        if functions > MAX_FUNCTIONS:
+            raise ControlFailure(errors.too_many_functions(functions, MAX_FUNCTIONS))
         control = root.find("control")
         assert control is not None
         if not (

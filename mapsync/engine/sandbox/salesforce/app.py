@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mapsync.engine.sandbox.faults import CallStats, FaultPlan
 from mapsync.engine.sandbox.gate import Gate
+from mapsync.engine.sandbox.salesforce import composite
 from mapsync.engine.sandbox.salesforce.auth import Authenticator, Credentials, Sessions, bearer
 from mapsync.engine.sandbox.salesforce.bulk2 import Bulk2
 from mapsync.engine.sandbox.salesforce.errors import ApiError, invalid_session, not_found
@@ -116,6 +117,7 @@ class SalesforceApp:
                 "GET": ("sobject.get_by_external", r.get_by_external),
                 "PATCH": ("sobject.upsert", r.upsert),
                 "DELETE": ("sobject.delete_by_external", r.delete_by_external)}),
+            _route(V + r"/composite/?", {"POST": ("composite", self._composite)}),
             _route(V + r"/composite/sobjects/?", {
                 "POST": ("collections.create", r.collection_create),
                 "PATCH": ("collections.update", r.collection_update),
@@ -139,6 +141,33 @@ class SalesforceApp:
                 "GET": ("bulk2.get", b.get), "PATCH": ("bulk2.state", self._job_state),
                 "DELETE": ("bulk2.delete", b.delete)}),
         ]
+
+    def _composite(self, req: Request, m: re.Match[str]) -> Response:
+        return composite.answer(req, self._operation_of, self._subrequest)
+
+    def _find(self, req: Request) -> tuple[Route, re.Match[str]] | None:
+        for route in self.routes:
+            match = route.pattern.match(req.path)
+            if match is not None:
+                return route, match
+        return None
+
+    def _operation_of(self, req: Request) -> str | None:
+        found = self._find(req)
+        entry = found[0].methods.get(req.method) if found else None
+        return entry[0] if entry else None
+
+    def _subrequest(self, req: Request) -> tuple[str, Response]:
+        """One subrequest of a composite call: routed and run, but neither counted as a
+        call nor faulted on its own (the composite call was)."""
+        found = self._find(req)
+        if found is None or found[0].methods.get(req.method) is None:
+            return "not_found", error_response(not_found())
+        route, match = found
+        operation, handler = route.methods[req.method]
+        if operation == "composite":  # not among the resources composite serves
+            return operation, error_response(not_found())
+        return operation, self._run(handler, req, match)
 
     def _job_state(self, req: Request, m: re.Match[str]) -> Response:
         if m["kind"] == "ingest":

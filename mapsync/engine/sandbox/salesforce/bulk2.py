@@ -18,7 +18,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapsync.engine.sandbox.salesforce import values
 from mapsync.engine.sandbox.salesforce.errors import ApiError, BodyError
 from mapsync.engine.sandbox.salesforce.ids import USER_ID, make_id
 from mapsync.engine.sandbox.salesforce.query import run
@@ -148,7 +147,7 @@ class Bulk2:
                                f"{obj.name}. An External ID must be specified for upsert.")
             self.store.writer.external_field(obj, str(external))
         delimiter, line_ending = self._settings(body)
-        job = Job(self._new_id(), "ingest", operation, obj.name, values.now_text(), m["v"],
+        job = Job(self._new_id(), "ingest", operation, obj.name, self.store.time.stamp(), m["v"],
                   delimiter, line_ending, external)
         self._jobs[job.id] = job
         return json_response(job.info())
@@ -168,7 +167,7 @@ class Bulk2:
         wanted = body.get("state") if isinstance(body, dict) else None
         if wanted == "Aborted" and job.state not in ("JobComplete", "Failed"):
             job.state = "Aborted"
-            job.modstamp = values.now_text()
+            job.modstamp = self.store.time.stamp()
             return json_response(job.info())
         if wanted != "UploadComplete" or job.state != "Open":
             raise ApiError(400, "INVALIDJOBSTATE", f"Cannot change state of job {job.id} from "
@@ -194,17 +193,17 @@ class Bulk2:
         if problem:
             job.unprocessed = rows
             return self._fail(job, problem)
-        stamp = values.now_text()
+        stamp = self.store.time.stamp()
         with self.store.db.transaction():
             for row in rows:
                 self._ingest_row(obj, job, row, stamp)
         job.state = "JobComplete"
-        job.modstamp = values.now_text()
+        job.modstamp = self.store.time.stamp()
 
     def _fail(self, job: Job, message: str) -> None:
         job.state = "Failed"
         job.error_message = message
-        job.modstamp = values.now_text()
+        job.modstamp = self.store.time.stamp()
 
     def _check_columns(self, obj: SObject, job: Job) -> str | None:
         for column in job.columns:
@@ -289,8 +288,8 @@ class Bulk2:
         delimiter, line_ending = self._settings(body)
         result = run(self.store.db, parsed, include_deleted=body["operation"] == "queryAll",
                      api_version=m["v"])
-        job = Job(self._new_id(), "query", body["operation"], parsed.object, values.now_text(),
-                  m["v"], delimiter, line_ending, query=text)
+        job = Job(self._new_id(), "query", body["operation"], parsed.object,
+                  self.store.time.stamp(), m["v"], delimiter, line_ending, query=text)
         obj = self.store.schema.require(parsed.object)
         job.columns = [".".join(p) for p in result.paths]
         job.rows = [_flatten(r, result.paths) for r in result.records]

@@ -47,6 +47,10 @@ def _record_result(record_id: str, created: bool | None = None) -> dict[str, Any
     return result
 
 
+def _minute(stamp: dt.datetime) -> dt.datetime:
+    return stamp.replace(second=0, microsecond=0)
+
+
 class _Rollback(Exception):
     def __init__(self, results: list[dict[str, Any]]) -> None:
         super().__init__("all or none")
@@ -131,7 +135,7 @@ class Rest:
         obj = self._sobject(m["obj"])
         body = req.json()
         with self.store.db.transaction():
-            record_id = self.store.writer.create(obj, body, values.now_text())
+            record_id = self.store.writer.create(obj, body, self.store.time.stamp())
         return json_response(_record_result(record_id), 201, records=1)
 
     def _record_json(self, obj: SObject, stored: dict[str, Any], fields: str | None,
@@ -163,14 +167,14 @@ class Rest:
         obj = self._sobject(m["obj"])
         body = req.json()
         with self.store.db.transaction():
-            self.store.writer.update(obj, unquote_plus(m["id"]), body, values.now_text())
+            self.store.writer.update(obj, unquote_plus(m["id"]), body, self.store.time.stamp())
         return Response(status=204, content_type="", records=1)
 
     def delete(self, req: Request, m: re.Match[str]) -> Response:
         """DELETE sobjects/{Obj}/{id} → 204."""
         obj = self._sobject(m["obj"])
         with self.store.db.transaction():
-            self.store.writer.delete(obj, unquote_plus(m["id"]), values.now_text())
+            self.store.writer.delete(obj, unquote_plus(m["id"]), self.store.time.stamp())
         return Response(status=204, content_type="", records=1)
 
     def _external_matches(self, m: re.Match[str]) -> tuple[SObject, list[str]]:
@@ -200,7 +204,7 @@ class Rest:
         try:
             with self.store.db.transaction():
                 outcome = self.store.writer.upsert(
-                    obj, m["field"], unquote_plus(m["value"]), body, values.now_text()
+                    obj, m["field"], unquote_plus(m["value"]), body, self.store.time.stamp()
                 )
         except ApiError as err:
             if err.status == 300:
@@ -220,44 +224,58 @@ class Rest:
         if len(found) > 1:
             return self._multiple(obj, found, m["v"])
         with self.store.db.transaction():
-            self.store.writer.delete(obj, found[0], values.now_text())
+            self.store.writer.delete(obj, found[0], self.store.time.stamp())
         return Response(status=204, content_type="", records=1)
 
     # -- getUpdated / getDeleted ------------------------------------------------------------
 
-    def _window(self, req: Request, days: int) -> tuple[str, str]:
+    def _window(self, req: Request, days: int) -> tuple[str, str, str]:
+        """The [start, end] of a getUpdated / getDeleted call, both at the minute.
+
+        The calls ignore the seconds of `start` and `end` (salesforce.md 2.6; "This API
+        ignores the seconds portion of the supplied datetime values",
+        https://search.r-project.org/CRAN/refmans/salesforcer/html/sf_get_updated.html), and
+        a start that is not before the end is refused with INVALID_REPLICATION_DATE
+        (https://developer.salesforce.com/docs/atlas.en-us.196.0.object_reference.meta/
+        object_reference/sforce_api_calls_getupdated.htm). Records changed up to the end, or
+        up to now when the end is later, are listed; `latestDateCovered`, "less than or
+        equal to endDate", is the last whole minute both reached: the next call starts there
+        (https://developer.salesforce.com/docs/atlas.en-us.api.meta/object_ref/
+        sforce_api_calls_getupdated_getupdatedresult.htm). Returns (start, end, covered).
+        """
         start, end = req.query.get("start"), req.query.get("end")
         if not start or not end:
             raise ApiError(400, "MISSING_ARGUMENT", "start and end parameters are required")
         try:
-            low, high = values.parse_datetime(start), values.parse_datetime(end)
+            low, high = (_minute(values.parse_datetime(t)) for t in (start, end))
         except ValueError:
             raise ApiError(400, "INVALID_REPLICATION_DATE", "invalid date format") from None
-        now = dt.datetime.now(dt.UTC)
-        if high < low:
+        now = self.store.time.now()
+        if high <= low:
             raise ApiError(400, "INVALID_REPLICATION_DATE", "EndDate before StartDate")
         if low < now - dt.timedelta(days=days):
             raise ApiError(
                 400, "INVALID_REPLICATION_DATE", f"startDate cannot be more than {days} days ago"
             )
-        return values.format_datetime(low), values.format_datetime(min(high, now))
+        return (values.format_datetime(low), values.format_datetime(min(high, now)),
+                values.format_datetime(min(high, _minute(now))))
 
     def updated(self, req: Request, m: re.Match[str]) -> Response:
         """GET sobjects/{Obj}/updated/?start=&end=."""
         obj = self._sobject(m["obj"])
-        low, high = self._window(req, UPDATED_DAYS)
+        low, high, covered = self._window(req, UPDATED_DAYS)
         rows = self.store.db.select(
             f'SELECT Id FROM "{obj.name}" WHERE IsDeleted = 0 AND SystemModstamp >= ? '
             "AND SystemModstamp <= ? ORDER BY SystemModstamp, _seq",
             (low, high),
         )
         ids = [r[0] for r in rows]
-        return json_response({"ids": ids, "latestDateCovered": high}, records=len(ids))
+        return json_response({"ids": ids, "latestDateCovered": covered}, records=len(ids))
 
     def deleted(self, req: Request, m: re.Match[str]) -> Response:
         """GET sobjects/{Obj}/deleted/?start=&end=."""
         obj = self._sobject(m["obj"])
-        low, high = self._window(req, DELETED_DAYS)
+        low, high, covered = self._window(req, DELETED_DAYS)
         rows = self.store.db.select(
             f'SELECT Id, _deleted_date FROM "{obj.name}" WHERE IsDeleted = 1 '
             "AND _deleted_date >= ? AND _deleted_date <= ? ORDER BY _deleted_date, _seq",
@@ -269,7 +287,7 @@ class Rest:
         body = {
             "deletedRecords": [{"id": r[0], "deletedDate": r[1]} for r in rows],
             "earliestDateAvailable": earliest or low,
-            "latestDateCovered": high,
+            "latestDateCovered": covered,
         }
         return json_response(body, records=len(rows))
 
@@ -334,7 +352,7 @@ class Rest:
         self, items: list[Any], all_or_none: bool, step: Callable[[Any, str], dict[str, Any]],
         failed_id: Callable[[Any], str | None] = lambda _: None,
     ) -> Response:
-        stamp = values.now_text()
+        stamp = self.store.time.stamp()
         try:
             with self.store.db.transaction():
                 results = self._collect(items, step, stamp, failed_id)

@@ -10,6 +10,7 @@ Writes go through the same validation as the REST API (REQUIRED_FIELD_MISSING, .
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,43 @@ def catalog_objects() -> list[ObjectInfo]:
     return list(load_catalogs().salesforce.values())
 
 
+class SandboxTime:
+    """The org's clock: the wall clock plus an offset that only moves forward.
+
+    The REST API stamps writes (`SystemModstamp`) and bounds getUpdated / getDeleted with
+    it; a test or benchmark calls `advance` to let minutes pass without sleeping (getUpdated
+    works at minute granularity, so a quiet run's probe needs a minute boundary behind it).
+    """
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta(0)
+
+    def now(self) -> dt.datetime:
+        """The org's current time (aware, UTC)."""
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def stamp(self) -> str:
+        """The current time as the platform stamps it: at the second, in the REST form."""
+        return values.format_datetime(self.now().replace(microsecond=0))
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass on this org's clock."""
+        if seconds < 0:
+            raise ValueError("the sandbox clock only moves forward")
+        self.offset += dt.timedelta(seconds=seconds)
+
+
 class Store:
     """SQLite-backed sObjects driven by catalogs, with the REST API's validation."""
 
     def __init__(self, path: str | Path, objects: Iterable[ObjectInfo] | None = None) -> None:
         self.db = Database(path, catalog_objects() if objects is None else objects)
         self.writer = Writer(self.db)
-        # Stamps of writes through this Python API (seeding, tests); the REST API stamps the
-        # wall clock. `seed_stores` holds it still so a seeded company is the same on any
+        self.time = SandboxTime()
+        # Stamps of writes through this Python API (seeding, tests); the REST API stamps
+        # `time`. `seed_stores` holds it still so a seeded company is the same on any
         # machine, however long seeding takes.
-        self.clock: Callable[[], str] = values.now_text
+        self.clock: Callable[[], str] = self.time.stamp
         derived.ensure_standard_pricebook(self.db)
         ensure_org_records(self.db)
 
@@ -108,4 +136,4 @@ class Store:
         return {n: values.to_json(f, stored.get(n)) for n, f in obj.fields.items()}
 
 
-__all__ = ["ApiError", "SoqlError", "Store", "catalog_objects"]
+__all__ = ["ApiError", "SandboxTime", "SoqlError", "Store", "catalog_objects"]
