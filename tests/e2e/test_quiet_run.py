@@ -59,6 +59,8 @@ def test_a_quiet_run_of_all_30_mappings_costs_3_calls_and_reads_no_record(
     with Sandboxes(directory, seed_profile="demo", records=ACCOUNTS) as boxes:
         config = write_config(directory, boxes.connection_info(), None)
         org_time = boxes.salesforce.store.time
+        # One clock for the runner and both services (the Intacct company stamps naive UTC).
+        boxes.intacct.store.clock = lambda: org_time.now().replace(tzinfo=None)
 
         def sync(clock: Callable[[], Any] = org_time.now) -> RunReport:
             # Every standard mapping: the whole plan, not the one `price_source` shapes
