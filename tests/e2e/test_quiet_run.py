@@ -107,7 +107,9 @@ def test_a_quiet_run_of_all_30_mappings_costs_3_calls_and_reads_no_record(
         boxes.salesforce.store.update("Account", account["Id"], {"BillingCity": "Quietville"})
         item = boxes.intacct.store.list("ITEM")[0]
         boxes.intacct.store.update("ITEM", int(item["RECORDNO"]), {"NAME": "Quiet Widget"})
-        org_time.advance(5)
+        # getUpdated answers for whole minutes: a change is seen by the first run that
+        # starts in a later minute (docs/quiet-runs.md).
+        org_time.advance(60)
         changed = sync()
         assert changed.fatal is None and changed.failed == 0
         by_name = {m.name: m for m in changed.mappings}
@@ -119,3 +121,40 @@ def test_a_quiet_run_of_all_30_mappings_costs_3_calls_and_reads_no_record(
         product = next(p for p in boxes.salesforce.store.list("Product2")
                        if p["ProductCode"] == item["ITEMID"])
         assert product["Name"] == "Quiet Widget"
+
+
+def test_a_deletion_in_a_quiet_org_is_seen_and_a_quiet_item_mapping_reads_nothing(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "items"
+    with Sandboxes(directory, seed_profile="none") as boxes:
+        config = write_config(directory, boxes.connection_info(), None)
+        org_time = boxes.salesforce.store.time
+        boxes.intacct.store.clock = lambda: org_time.now().replace(tzinfo=None)
+        for item in ("KEEP", "GONE"):
+            boxes.intacct.store.insert("ITEM", {"ITEMID": item, "NAME": item, "ITEMTYPE": "Kit"})
+
+        def sync() -> RunReport:
+            with RunContext.open(config) as ctx:
+                return ctx.run(ctx.options(), only=["Item"], clock=org_time.now)
+
+        assert sync().mappings[0].salesforce.created == 2
+        sync()
+        org_time.advance(75)
+        sync()
+        org_time.advance(60)
+        before = answered(boxes)
+        quiet = sync()
+        spent = delta(before, answered(boxes))
+        assert quiet.mappings[0].read == {"intacct": 0, "salesforce": 0}
+        # Item follows deletions: Product2 is asked with getUpdated and getDeleted, in one call.
+        assert spent["salesforce"] == {"calls": {"composite": 1}, "records": 0}
+        assert spent["intacct"] == {"calls": {"query": 1}, "records": 0}
+
+        products = boxes.salesforce.store.list("Product2")
+        gone = next(p for p in products if p["ProductCode"] == "GONE")
+        boxes.salesforce.store.delete("Product2", gone["Id"])
+        org_time.advance(60)
+        assert sync().mappings[0].intacct.deleted == 1
+        status = {i["ITEMID"]: i["STATUS"] for i in boxes.intacct.store.list("ITEM")}
+        assert status == {"KEEP": "active", "GONE": "inactive"}
