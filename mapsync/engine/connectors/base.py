@@ -8,6 +8,7 @@ for Intacct, aware UTC for Salesforce) and None for empty.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,18 +36,33 @@ class WriteResult:
 
 @dataclass(slots=True)
 class CallCounter:
-    """API calls made by one client, per operation name."""
+    """API calls made by one client, per operation name, and by the calling thread.
+
+    Mappings running side by side share one client, each in its own thread: what one
+    mapping cost is `by_this_thread` before and after it, not `total`, which also counts
+    the calls of the mappings running beside it.
+    """
 
     calls: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _mine: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def add(self, operation: str, n: int = 1) -> None:
         """Count `n` calls of `operation`."""
-        self.calls[operation] = self.calls.get(operation, 0) + n
+        with self._lock:
+            self.calls[operation] = self.calls.get(operation, 0) + n
+        self._mine.total = getattr(self._mine, "total", 0) + n
 
     @property
     def total(self) -> int:
         """All calls made."""
-        return sum(self.calls.values())
+        with self._lock:
+            return sum(self.calls.values())
+
+    @property
+    def by_this_thread(self) -> int:
+        """The calls made from the calling thread."""
+        return int(getattr(self._mine, "total", 0))
 
 
 class IntacctAPI(Protocol):

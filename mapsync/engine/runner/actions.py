@@ -102,13 +102,13 @@ class ActionRunner:
 
     def run(self) -> MappingReport:
         """Create the requested documents; record failures per Opportunity."""
-        before = (self.intacct.counter.total, self.salesforce.counter.total)
+        before = (self.intacct.counter.by_this_thread, self.salesforce.counter.by_this_thread)
         requests = [] if self.quiet else self.requested()
         self.report.read["salesforce"] = len(requests)
         if requests:
             self.process(requests)
-        self.report.intacct.api_calls = self.intacct.counter.total - before[0]
-        self.report.salesforce.api_calls = self.salesforce.counter.total - before[1]
+        self.report.intacct.api_calls = self.intacct.counter.by_this_thread - before[0]
+        self.report.salesforce.api_calls = self.salesforce.counter.by_this_thread - before[1]
         return self.report
 
     def existing_documents(self, ids: list[str]) -> dict[str, str]:

@@ -91,7 +91,7 @@ class MappingSync:
             self.ledger.flush()  # failures kept since the last chunk, even if the run stops
 
     def _run(self) -> MappingReport:
-        calls_before = (self.intacct.counter.total, self.salesforce.counter.total)
+        calls_before = (self.intacct.counter.by_this_thread, self.salesforce.counter.by_this_thread)
         try:
             self.both_passes()
         finally:
@@ -101,8 +101,8 @@ class MappingSync:
         self.ledger.flush()
         self.ledger.status.flush()
         self.reader.commit_watermarks()
-        self.report.intacct.api_calls = self.intacct.counter.total - calls_before[0]
-        self.report.salesforce.api_calls = self.salesforce.counter.total - calls_before[1]
+        self.report.intacct.api_calls = self.intacct.counter.by_this_thread - calls_before[0]
+        self.report.salesforce.api_calls = self.salesforce.counter.by_this_thread - calls_before[1]
         return self.report
 
     def both_passes(self) -> None:
