@@ -22,8 +22,10 @@ from mapsync.engine.runner.reconcile import reconcile
 from mapsync.engine.sandbox.launcher import Sandboxes
 
 EXTERNAL_ID = "Intacct_ID__c"
-# Written by the sandbox or by the sync on every write, so they differ between any two runs.
-VOLATILE = {"Intacct_Last_Sync__c"}
+# Written by the sandbox or by the sync on every write, so they differ between any two runs;
+# and the copy of Intacct's RECORDNO (dropped on the Intacct side too): Intacct numbers
+# records in the order creates reach it, which mappings running side by side interleave.
+VOLATILE = {"Intacct_Last_Sync__c", "Intacct_Record_No__c"}
 
 
 def _salesforce_objects() -> dict[str, Any]:
