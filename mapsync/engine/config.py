@@ -129,15 +129,16 @@ class BatchSizes:
 class Concurrency:
     """How much a run does at once (options.concurrency).
 
-    `mappings`: mappings in flight (1, the default, runs them one after another; 4 lets
-    independent mappings overlap their waits on the two services). `intacct`, `salesforce`:
-    requests in flight to each service. Salesforce allows 25 concurrent long-running
-    (over 20 s) requests per production org (5 for Developer Edition and trials); Intacct's
-    standard level of service allows one API transaction job per company at a time, so 1 is
-    the safe default there (higher tiers allow more: uncertain, check your contract).
+    `mappings`: mappings in flight (4, the default, lets independent mappings overlap their
+    waits on the two services, parents always first; 1 runs them one after another).
+    `intacct`, `salesforce`: requests in flight to each service. Salesforce allows 25
+    concurrent long-running (over 20 s) requests per production org (5 for Developer Edition
+    and trials); Intacct's standard level of service allows one API transaction job per
+    company at a time, so 1 is the safe default there (higher tiers allow more: uncertain,
+    check your contract).
     """
 
-    mappings: int = 1
+    mappings: int = 4
     intacct: int = 1
     salesforce: int = 10
 

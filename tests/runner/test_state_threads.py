@@ -34,7 +34,8 @@ def writer(store: SqlStore, name: str, meet: threading.Barrier) -> Callable[[], 
                     mark = Watermark(START + dt.timedelta(seconds=round_), keys[-1])
                     store.set_watermark(name, "intacct", mark)
                     # a lazy read of the mapping's links, consumed inside the transaction
-                    assert sum(1 for _ in store.all_links(name)) == ((round_ + 1) // 2 + 1) * PER_ROUND
+                    committed = (round_ + 1) // 2  # the even rounds before this one
+                    assert sum(1 for _ in store.all_links(name)) == (committed + 1) * PER_ROUND
                     if round_ % 2:
                         raise Boom
             except Boom:

@@ -53,7 +53,7 @@ options:
     bulk_threshold: 3600                         # Bulk API 2.0 from this many records
     bulk_job_records: 10000                      # records per Bulk API 2.0 job at most
   concurrency:                                   # how much a run does at once
-    mappings: 1                                  # 4: independent mappings side by side
+    mappings: 4                                  # side by side, parents first; 1: in turn
     intacct: 1                                   # requests in flight; standard service: 1
     salesforce: 10                               # up to 25 long requests per org
 
