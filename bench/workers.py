@@ -53,7 +53,7 @@ def pairs_with_workers(count: int, records: int, workers: int, faults: str | Non
             procs = [start_worker(url, folder, f"w{i}", 30, root / f"w{i}.log")
                      for i in range(workers)]
             try:
-                wait_for(lambda: set(job_states(url).values()) == {"succeeded"}, 1800,
+                wait_for(url, lambda: set(job_states(url).values()) == {"succeeded"}, 1800,
                          "every job to succeed")
                 return time.perf_counter() - started
             finally:

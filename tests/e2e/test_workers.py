@@ -42,12 +42,12 @@ def test_three_workers_ten_pairs_one_killed(tmp_path: Path) -> None:
         logs = {f"w{i}": tmp_path / f"w{i}.log" for i in range(3)}
         workers = {name: start_worker(url, folder, name, TTL, log) for name, log in logs.items()}
         try:
-            wait_for(lambda: running_holder(url, "p0") is not None, 120, "p0 to start")
+            wait_for(url, lambda: running_holder(url, "p0") is not None, 120, "p0 to start")
             victim = running_holder(url, "p0")
             assert victim is not None
             workers[victim].send_signal(signal.SIGKILL)
             workers[victim].wait()
-            wait_for(lambda: set(job_states(url).values()) == {"succeeded"}, 300,
+            wait_for(url, lambda: set(job_states(url).values()) == {"succeeded"}, 300,
                      "every job to succeed")
         finally:
             for process in workers.values():

@@ -17,6 +17,7 @@ import psycopg
 import yaml
 
 from mapsync.engine.commands.demo import write_config
+from mapsync.engine.worker.lease import CHANNEL
 
 
 def serve_sandboxes(directory: Path, records: int, faults: str | None = None) -> tuple[
@@ -90,12 +91,18 @@ def job_states(url: str) -> dict[str, str]:
     return {pair: str(status) for pair, status in rows}
 
 
-def wait_for(predicate: Any, timeout: float, what: str) -> None:
-    """Poll `predicate` (state held by other processes) until true, or fail naming `what`."""
+def wait_for(url: str, predicate: Any, timeout: float, what: str) -> None:
+    """Until `predicate` (state held by other processes) holds, wake on each event the
+    workers announce (`LISTEN mapsync_worker`: attempts and job states) and test it again;
+    fail naming `what` once `timeout` seconds passed without it holding. Never sleeps."""
     deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"LISTEN {CHANNEL}")  # before the first test: no event is missed
+        while not predicate():
+            left = deadline - time.monotonic()
+            assert left > 0, f"timed out waiting for {what}"
+            for _ in conn.notifies(timeout=left, stop_after=1):
+                pass
 
 
 def attempts(url: str) -> list[tuple[str, str, Any, Any, str]]:

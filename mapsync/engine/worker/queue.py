@@ -16,13 +16,20 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mapsync.engine.errors import MapsyncError
-from mapsync.engine.worker.lease import Lease, LeaseHeld, install, log_failure
+from mapsync.engine.worker.lease import (
+    ANNOUNCE_JOBS,
+    Lease,
+    LeaseHeld,
+    install,
+    log_failure,
+)
 from mapsync.engine.worker.pairs import UnknownPair, config_of, sync_pair
+from mapsync.engine.worker.schedule import TICK, queue_unless_busy, register
 
 log = logging.getLogger("mapsync.worker")
 
@@ -38,12 +45,14 @@ class PairFailed(MapsyncError):
 
 @dataclass(frozen=True, slots=True)
 class WorkerSettings:
-    """How a worker runs: its database, pairs folder, lease ttl and name."""
+    """How a worker runs: its database, pairs folder, lease ttl, name and the pairs'
+    schedules (pair: cron line, from pairs/worker.yaml)."""
 
     url: str
     pairs: Path
     ttl: float = DEFAULT_TTL
     name: str = f"{socket.gethostname()}-{os.getpid()}"
+    schedules: dict[str, str] = field(default_factory=dict)
 
 
 def build_app(settings: WorkerSettings | None, url: str) -> Any:
@@ -64,7 +73,15 @@ def build_app(settings: WorkerSettings | None, url: str) -> Any:
             raise RuntimeError("this app only enqueues")
         return run_job(settings, pair, context.job.id)
 
-    del sync_pair_task
+    @app.task(name=TICK, queue=QUEUE, pass_context=True)
+    async def schedule_tick(context: Any, timestamp: int, pair: str) -> str:
+        result = await queue_unless_busy(context.app, TASK, pair)
+        log.info("schedule of %s at %s: %s", pair, timestamp, result)
+        return f"{pair}: {result}"
+
+    del sync_pair_task, schedule_tick
+    if settings is not None:
+        register(app, settings.schedules)
     return app
 
 
@@ -98,6 +115,7 @@ async def prepare(url: str) -> None:
             import procrastinate
 
             await conn.execute(procrastinate.schema.SchemaManager.get_schema())
+        await conn.execute(ANNOUNCE_JOBS)
         await conn.execute("SELECT pg_advisory_unlock(hashtext('mapsync_queue'))")
 
 
