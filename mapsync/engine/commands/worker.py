@@ -2,9 +2,10 @@
 
 Takes sync jobs (one pair, one run) from the procrastinate queue in the PostgreSQL
 database `--db` (or $MAPSYNC_QUEUE_URL) and syncs each pair from DIR/<pair>/mapsync.yaml
-while holding the pair's lease. Runs until SIGINT/SIGTERM (or, with `--once`, until the
-queue is empty). Exit 0 when stopped; 1 when the database cannot be used (the URL is shown
-with its password masked); 2 usage.
+while holding the pair's lease. Pairs with a `schedule` in DIR/worker.yaml are queued by
+the workers themselves at each scheduled time. Runs until SIGINT/SIGTERM (or, with
+`--once`, until the queue is empty). Exit 0 when stopped; 1 when the database cannot be
+used (the URL is shown with its password masked); 2 usage or a bad DIR/worker.yaml.
 """
 
 from __future__ import annotations
@@ -49,17 +50,26 @@ def handle(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from mapsync.engine.config_yaml import ConfigError
     from mapsync.engine.state import StateError
+    from mapsync.engine.worker.pairs import known_pairs
     from mapsync.engine.worker.queue import WorkerSettings, work
+    from mapsync.engine.worker.schedule import load_schedules
 
     if not args.db:
         print(f"mapsync: error: give --db URL or set ${QUEUE_ENV}", file=sys.stderr)
         return 2
+    pairs = Path(args.pairs)
+    try:
+        schedules = load_schedules(pairs, known_pairs(pairs))
+    except ConfigError as exc:
+        print(exc.render("text"), end="", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
-    settings = WorkerSettings(args.db, Path(args.pairs), args.ttl)
+    settings = WorkerSettings(args.db, pairs, args.ttl, schedules=schedules)
     if args.name:
-        settings = WorkerSettings(args.db, Path(args.pairs), args.ttl, args.name)
+        settings = WorkerSettings(args.db, pairs, args.ttl, args.name, schedules)
     try:
         asyncio.run(work(settings, once=args.once))
     except StateError as exc:
