@@ -1,8 +1,9 @@
 """`mapsync enqueue --db URL [--pairs DIR] (PAIR ... | --all)`: queue a sync of each pair.
 
 Adds one job per pair to the queue that `mapsync worker` takes from; a pair that already
-has a waiting job keeps that one. Run it from cron or a systemd timer for a schedule per
-pair. With `--pairs`, names are checked against DIR (and `--all` queues every pair there).
+has a waiting job keeps that one. For a sync on demand; pairs with a schedule in
+DIR/worker.yaml are queued by the workers. With `--pairs`, names are checked against DIR
+(and `--all` queues every pair there).
 Exit 0 when queued; 1 when the database cannot be used (URL shown with its password
 masked); 2 usage or a pair not under DIR.
 """
