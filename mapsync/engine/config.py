@@ -90,6 +90,7 @@ class IntacctSettings:
     timezone: str = "UTC"
     ca_bundle: Path | None = None
     timeout_seconds: float = 60.0
+    daily_api_budget: int | None = None  # shared by every worker (PostgreSQL state only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +355,7 @@ def _intacct(section: Mapping[str, Any], base: Path, document: Document) -> Inta
         timezone=section.get("timezone", "UTC"),
         ca_bundle=_path(section.get("ca_bundle"), base),
         timeout_seconds=float(section.get("timeout_seconds", 60.0)),
+        daily_api_budget=section.get("daily_api_budget"),
     )
 
 

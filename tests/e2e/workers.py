@@ -52,6 +52,13 @@ def pairs(root: Path, url: str, count: int, records: int = 3,
         yield folder
 
 
+def set_salesforce_budget(config: Path, calls: int) -> None:
+    """Give the pair's Salesforce org a daily API budget of `calls`."""
+    data = yaml.safe_load(config.read_text("utf-8"))
+    data["connections"]["salesforce"]["daily_api_budget"] = calls
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
 def stop(process: subprocess.Popen[str]) -> None:
     """Stop a process started here and wait for it."""
     if process.poll() is None:
@@ -65,10 +72,11 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
-def start_worker(url: str, folder: Path, name: str, ttl: float, log: Path) -> subprocess.Popen[str]:
+def start_worker(url: str, folder: Path, name: str, ttl: float, log: Path,
+                 *extra: str) -> subprocess.Popen[str]:
     """`mapsync worker` as a process, logging to `log`."""
     argv = [sys.executable, "-m", "mapsync", "worker", "--db", url, "--pairs", str(folder),
-            "--ttl", str(ttl), "--name", name]
+            "--ttl", str(ttl), "--name", name, *extra]
     with log.open("w") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, text=True)
 

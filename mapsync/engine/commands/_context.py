@@ -217,28 +217,31 @@ class RunContext:
         """Run the plan with these options (`clock`: the run's time, the wall clock if None).
 
         Only a MapsyncError is an expected failure (an unknown `--only` name raises
-        UnknownMapping); any other exception is a bug and reaches the CLI as one.
+        UnknownMapping; an unusable shared-budget database, StateError); any other
+        exception is a bug and reaches the CLI as one.
         """
+        from mapsync.engine.commands._budget import shared_budget
         from mapsync.engine.runner.lock import StateLock
         from mapsync.engine.runner.reader import utc_now
         from mapsync.engine.runner.run import run_plan
 
         lock = None if options.dry_run else StateLock(self.config.state.path).hold
         before = self.calls()
-        report = run_plan(
-            self.effective_plan(),
-            self.intacct,
-            self.salesforce,
-            self.state,
-            options,
-            only=self.only(only),
-            command=command,
-            progress=progress,
-            timezone=self.config.intacct.timezone,
-            lock=lock,
-            catalogs=self.catalogs,
-            clock=clock or utc_now,
-        )
+        with shared_budget(self.config, self.intacct, self.salesforce):
+            report = run_plan(
+                self.effective_plan(),
+                self.intacct,
+                self.salesforce,
+                self.state,
+                options,
+                only=self.only(only),
+                command=command,
+                progress=progress,
+                timezone=self.config.intacct.timezone,
+                lock=lock,
+                catalogs=self.catalogs,
+                clock=clock or utc_now,
+            )
         report.api_calls = {side: n - before[side] for side, n in self.calls().items()}
         if options.dry_run:
             from mapsync.engine.runner.cost import Limits, price

@@ -40,6 +40,9 @@ def register(subparsers: Any) -> None:
                         help="folder with one sub-folder per pair holding its mapsync.yaml")
     parser.add_argument("--ttl", type=float, default=60.0, metavar="S",
                         help="seconds before a silent worker's pair is taken over (default 60)")
+    parser.add_argument("--budget-retry", type=float, default=1800.0, metavar="S",
+                        help="seconds before a pair stopped by a spent API budget runs again "
+                        "(default 1800)")
     parser.add_argument("--once", action="store_true", help="stop when the queue is empty")
     parser.add_argument("--name", metavar="NAME", help="this worker's name in the logs")
     parser.set_defaults(handler=handle)
@@ -67,9 +70,11 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
-    settings = WorkerSettings(args.db, pairs, args.ttl, schedules=schedules)
+    settings = WorkerSettings(args.db, pairs, args.ttl, schedules=schedules,
+                              budget_retry=args.budget_retry)
     if args.name:
-        settings = WorkerSettings(args.db, pairs, args.ttl, args.name, schedules)
+        settings = WorkerSettings(args.db, pairs, args.ttl, args.name, schedules,
+                                  args.budget_retry)
     try:
         asyncio.run(work(settings, once=args.once))
     except StateError as exc:

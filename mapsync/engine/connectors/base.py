@@ -9,7 +9,7 @@ for Intacct, aware UTC for Salesforce) and None for empty.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,11 +44,15 @@ class CallCounter:
     """
 
     calls: dict[str, int] = field(default_factory=dict)
+    # called with the operation before each request is sent: may refuse it (LimitExceeded)
+    gate: Callable[[str], None] | None = field(default=None, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _mine: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def add(self, operation: str, n: int = 1) -> None:
-        """Count `n` calls of `operation`."""
+        """Count `n` calls of `operation` (first passing them through `gate`)."""
+        if self.gate is not None:
+            self.gate(operation)
         with self._lock:
             self.calls[operation] = self.calls.get(operation, 0) + n
         self._mine.total = getattr(self._mine, "total", 0) + n

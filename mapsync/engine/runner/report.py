@@ -41,6 +41,7 @@ class MappingReport:
     samples: list[dict[str, Any]] = field(default_factory=list)
     conflict_samples: list[dict[str, Any]] = field(default_factory=list)
     fatal: str | None = None
+    budget_spent: bool = False  # the fatal error was an API budget spent (LimitExceeded)
     planned_write_calls: dict[str, int] = field(
         default_factory=lambda: {"intacct": 0, "salesforce": 0}
     )
@@ -89,6 +90,8 @@ class MappingReport:
             out["conflict_samples"] = self.conflict_samples
         if self.fatal:
             out["fatal"] = self.fatal
+        if self.budget_spent:
+            out["budget_spent"] = True
         return out
 
 
@@ -116,6 +119,11 @@ class RunReport:
     def changes(self) -> int:
         """Records created, updated or deleted in the whole run."""
         return sum(m.changes for m in self.mappings)
+
+    @property
+    def budget_spent(self) -> bool:
+        """The run stopped because an API budget was spent: run it again after the reset."""
+        return any(m.budget_spent for m in self.mappings)
 
     def exit_code(self) -> int:
         """0 all synced, 3 some records failed, 1 fatal error."""

@@ -155,7 +155,9 @@ def _outcome(mapping: PlanMapping, run: Callable[[], MappingReport]) -> Outcome:
     try:
         return run(), None, False
     except FATAL as exc:
-        return MappingReport(mapping.name, mapping.kind, fatal=str(exc)), str(exc), False
+        spent = isinstance(exc, LimitExceeded)
+        outcome = MappingReport(mapping.name, mapping.kind, fatal=str(exc), budget_spent=spent)
+        return outcome, str(exc), False
     except SyncError as exc:
         # The service failed for the whole mapping (not one record): later mappings
         # may still run, and the next run starts again from the same watermark.

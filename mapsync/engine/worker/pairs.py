@@ -28,7 +28,8 @@ class UnknownPair(MapsyncError):
 
 @dataclass(frozen=True, slots=True)
 class SyncOutcome:
-    """How one pair's sync ended: `status` ok, partial (some records failed) or failed."""
+    """How one pair's sync ended: `status` ok, partial (some records failed), failed, or
+    budget (stopped cleanly: the shared API budget of one of its orgs is spent)."""
 
     status: str
     message: str
@@ -60,5 +61,7 @@ def sync_pair(config: Path, command: str = "worker") -> SyncOutcome:
         return SyncOutcome("failed", str(exc), 1)
     code = report.exit_code()
     status = {0: "ok", 1: "failed"}.get(code, "partial")
+    if report.budget_spent:
+        status = "budget"
     summary = f"{report.changes} change(s), {report.failed} record(s) failed"
     return SyncOutcome(status, report.fatal or summary, code)

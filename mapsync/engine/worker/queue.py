@@ -3,10 +3,11 @@
 A job is one pair and one run (`sync_pair`). Jobs carry the pair as procrastinate's
 `lock` (two jobs of one pair never run at once) and `queueing_lock` (one waiting job per
 pair is enough). A job whose pair another live worker holds is retried after the lease's
-ttl, a bounded number of times; a job for an unknown pair, or whose pair fails as a whole,
-fails with the reason and is not retried forever. Each worker also retries the jobs of
-workers whose heartbeat stopped (killed, or cut off) for longer than the ttl, and the
-pair's state lets the new run resume where the dead one committed.
+ttl, a bounded number of times; a job whose run stopped on a spent API budget is retried
+after `budget_retry` seconds, however often; a job for an unknown pair, or whose pair
+fails as a whole, fails with the reason and is not retried forever. Each worker also
+retries the jobs of workers whose heartbeat stopped (killed, or cut off) for longer than
+the ttl, and the pair's state lets the new run resume where the dead one committed.
 """
 
 from __future__ import annotations
@@ -37,10 +38,16 @@ QUEUE = "mapsync"
 TASK = "mapsync.sync_pair"
 DEFAULT_TTL = 60.0  # seconds without a heartbeat before a pair's lease and job are taken over
 LEASE_RETRIES = 20  # attempts of a job whose pair stays held by a live worker
+DEFAULT_BUDGET_RETRY = 1800.0  # seconds before a job stopped by a spent API budget runs again
 
 
 class PairFailed(MapsyncError):
-    """The pair's sync failed as a whole (auth, budget, configuration): see the message."""
+    """The pair's sync failed as a whole (auth, configuration): see the message."""
+
+
+class BudgetSpent(MapsyncError):
+    """The pair's sync stopped cleanly on a spent API budget: the job is tried again after
+    `budget_retry` seconds, as often as it takes (never failed for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,7 @@ class WorkerSettings:
     ttl: float = DEFAULT_TTL
     name: str = f"{socket.gethostname()}-{os.getpid()}"
     schedules: dict[str, str] = field(default_factory=dict)
+    budget_retry: float = DEFAULT_BUDGET_RETRY
 
 
 def build_app(settings: WorkerSettings | None, url: str) -> Any:
@@ -62,10 +70,8 @@ def build_app(settings: WorkerSettings | None, url: str) -> Any:
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=url)
     )
-    wait = settings.ttl if settings else DEFAULT_TTL
-    retry = procrastinate.RetryStrategy(
-        max_attempts=LEASE_RETRIES, wait=int(max(wait, 1)), retry_exceptions={LeaseHeld}
-    )
+    retry = _retry_strategy(settings.ttl if settings else DEFAULT_TTL,
+                            settings.budget_retry if settings else DEFAULT_BUDGET_RETRY)
 
     @app.task(name=TASK, queue=QUEUE, retry=retry, pass_context=True)
     def sync_pair_task(context: Any, pair: str) -> str:
@@ -100,7 +106,27 @@ def run_job(settings: WorkerSettings, pair: str, job_id: int | None) -> str:
         lease.outcome, lease.note = outcome.status, outcome.message
     if outcome.status == "failed":
         raise PairFailed(f"pair {pair!r}: {outcome.message}")
+    if outcome.status == "budget":
+        raise BudgetSpent(f"pair {pair!r}: {outcome.message}")
     return f"{pair}: {outcome.status}: {outcome.message}"
+
+
+def _retry_strategy(ttl: float, budget_retry: float) -> Any:
+    """When a failed job runs again: a held lease after the ttl (a bounded number of
+    times), a spent API budget after `budget_retry` seconds (always); nothing else."""
+    from procrastinate.retry import BaseRetryStrategy, RetryDecision
+
+    class Retry(BaseRetryStrategy):
+        def get_retry_decision(self, *, exception: BaseException, job: Any) -> Any:
+            if isinstance(exception, BudgetSpent):
+                seconds = budget_retry
+            elif isinstance(exception, LeaseHeld) and job.attempts < LEASE_RETRIES:
+                seconds = ttl
+            else:
+                return None
+            return RetryDecision(retry_in={"seconds": max(int(seconds), 1)})
+
+    return Retry()
 
 
 async def prepare(url: str) -> None:

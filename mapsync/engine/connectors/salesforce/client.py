@@ -149,6 +149,13 @@ class SalesforceClient:
         return self.usage.api_usage
 
     @property
+    def org_id(self) -> str | None:
+        """The org's 15-character Id, which starts every session Id (`00D…!…`); None before
+        the first login or when the session Id does not show it."""
+        prefix = self._session.session_id.partition("!")[0] if self._session else ""
+        return prefix if prefix.startswith("00D") else None
+
+    @property
     def instance_url(self) -> str | None:
         """The instance URL of the current session (None before the first login)."""
         return self._session.instance_url if self._session else None
