@@ -97,9 +97,17 @@ class UsageTracker:
         flight may not be in it yet and stay counted on top."""
         with self._lock:
             self.in_flight = max(self.in_flight - 1, 0)
-            if header:
-                self.latest = parse_limit_info(header)
+            info = parse_limit_info(header) if header else None
+            if info is not None and not self._older(info):
+                self.latest = info
                 self.calls_since_header = self.in_flight
+
+    def _older(self, info: LimitInfo) -> bool:
+        # With requests in flight side by side, an answer can arrive after a later one that
+        # already counted it: its lower usage would undercount. Keep the higher count (also
+        # when old calls leave the rolling window mid-run: that errs on the safe side).
+        seen = self.api_usage
+        return bool(seen and info.api and info.api.used < seen.used)
 
     def count_call(self) -> None:
         """Record one request sent."""
