@@ -39,6 +39,9 @@ def running_holder(url: str, pair: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+# Ten pairs mean twenty sandbox processes: about 60 s on two idle cores, but starting them
+# alone can pass the suite's 300 s limit on a machine running several suites at once.
+@pytest.mark.timeout(900)
 def test_three_workers_ten_pairs_one_killed(tmp_path: Path) -> None:
     with fresh_database() as url, pairs(tmp_path, url, 10, faults={"p0": "slow:0.5"}) as folder:
         enqueue(url, folder)
@@ -99,6 +102,7 @@ def stopped_or_done(url: str) -> bool:
     )
 
 
+@pytest.mark.timeout(900)  # two pairs, two runs each, and reconcile: see above
 def test_two_workers_on_one_org_share_its_api_budget(tmp_path: Path) -> None:
     # Every sandbox org has the same org Id, so both pairs are on one Salesforce org.
     with fresh_database() as url, pairs(tmp_path, url, 2) as folder:
