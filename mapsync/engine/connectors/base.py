@@ -18,7 +18,15 @@ from mapsync.engine.errors import SyncError
 from mapsync.engine.record import Record
 from mapsync.engine.watermark import Watermark
 
-__all__ = ["CallCounter", "IntacctAPI", "Record", "SalesforceAPI", "Watermark", "WriteResult"]
+__all__ = [
+    "CallCounter",
+    "IntacctAPI",
+    "ReadBack",
+    "Record",
+    "SalesforceAPI",
+    "Watermark",
+    "WriteResult",
+]
 
 
 
@@ -32,6 +40,19 @@ class WriteResult:
     key: str | None = None  # business key (CUSTOMERID, legacy <key>, external id value)
     created: bool = False
     error: SyncError | None = None
+    # Intacct creates asked to read back: the record Intacct holds under the key sent (the
+    # one just created, or, when the create failed, one that already had the key).
+    row: Record | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBack:
+    """What an Intacct create reads back, in the request that creates: the fields of the
+    records by `key_field` (values Intacct computed, such as RECORDNO and defaults)."""
+
+    key_field: str
+    fields: Sequence[str]
+    docparid: str | None = None
 
 
 @dataclass(slots=True)
@@ -99,8 +120,29 @@ class IntacctAPI(Protocol):
         """Records whose `key_field` is one of `keys` (batched, values escaped)."""
         ...
 
-    def create(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
-        """Create records (many functions per request, uniqueid on); one result per record."""
+    def read_by_key_sets(
+        self,
+        obj: str,
+        wanted: Mapping[str, Sequence[str]],
+        fields: Sequence[str],
+        *,
+        docparid: str | None = None,
+    ) -> dict[str, list[Record]]:
+        """For each field of `wanted`, the records whose field is one of its keys: every
+        look-up in one request (its pages, if any, follow)."""
+        ...
+
+    def create(
+        self,
+        obj: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        read_back: ReadBack | None = None,
+    ) -> list[WriteResult]:
+        """Create records (many functions per request, uniqueid on); one result per record.
+
+        With `read_back`, each result's `row` is the record as Intacct holds it, read in the
+        same request as the creates."""
         ...
 
     def update(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:

@@ -138,11 +138,11 @@ class Planner:
         self.report.planned_write_calls[side] += self.limits.lookup_calls(side, keys)
 
     def intacct_created(self, records: int, salesforce_object: str) -> None:
-        """After Intacct creates: the read-back of what Intacct computed, and the update of
-        the Salesforce records with their Intacct key and those values."""
+        """After Intacct creates: the update of the Salesforce records with their Intacct
+        key and what Intacct computed (read back in the create requests themselves, so no
+        Intacct call of its own: connectors/intacct/keyed.py)."""
         if records <= 0:
             return
-        self.lookup("intacct", records)
         self.write("salesforce", salesforce_object, "update", records)
 
 

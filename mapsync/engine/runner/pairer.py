@@ -2,7 +2,9 @@
 
 A record is paired through its link in the state, else on first sight through the
 partner's external id or a natural key (`match`), else it has no partner: the pipeline
-then creates one when the mapping allows it. The Pairer reads the other service for
+then creates one when the mapping allows it. Towards Intacct, a record whose create carries
+its key is not looked up first: Intacct refuses a second record with that key, and the
+Writer links the record holding it (see `link_salesforce`). The Pairer reads the other service for
 partners and the ledger for links and shadows; it writes nothing.
 """
 
@@ -150,30 +152,21 @@ class Pairer:
         """Find Intacct partners of unlinked Salesforce records, or mark them for creation.
 
         `intended`: the Intacct key each record has or will get; `plans`: the values that
-        would create its partner (None when its rules failed or wait).
+        would create its partner (None when its rules failed or wait). Records whose
+        create carries their key are not looked up: Intacct refuses a second record with
+        that key, and the Writer links the one holding it. The others are looked up, all
+        in one request.
         """
         records = out.unlinked
         side = self.m.intacct
         # A record an earlier version created under its legacy key is found, not created again.
         legacy = {i: legacy_key(i) for i, k in intended.items() if k == new_key(i)}
-        wanted = [k for k in intended.values() if k is not None] + list(legacy.values())
-        existing = (
-            self.intacct.read_by_keys(
-                side.object, side.key, wanted, side.read_fields, docparid=side.docparid
-            )
-            if wanted
-            else []
-        )
-        by_key = {str(r[side.key]): r for r in existing}
-        for sf_id, old in legacy.items():
-            if old in by_key and intended[sf_id] not in by_key:
-                by_key[intended[sf_id] or old] = by_key[old]
-        unmatched = [r for r in records if intended[str(r["Id"])] not in by_key]
-        matched = self._match_intacct(unmatched, absent=set(wanted))
+        asked = [r for r in records if self._must_look_up(r, intended, plans, legacy)]
+        partners = self._look_up(asked, intended, legacy)
         for record in records:
             sf_id = str(record["Id"])
             key = intended[sf_id]
-            partner = (by_key.get(key) if key is not None else None) or matched.get(sf_id)
+            partner = partners.get(sf_id)
             if partner is not None:
                 found = str(partner[side.key])
                 recordno = text(partner.get(side.record_id))
@@ -188,29 +181,89 @@ class Pairer:
             elif "intacct" not in self.m.create:
                 self.ledger.report.intacct.skipped += 1
 
-    def _match_intacct(
-        self, records: list[Record], absent: Collection[str] = ()
-    ) -> dict[str, Record]:
-        """Intacct records matching unlinked Salesforce records by a natural key.
+    def _must_look_up(
+        self,
+        record: Record,
+        intended: dict[str, str | None],
+        plans: dict[str, Decision | None],
+        legacy: dict[str, str],
+    ) -> bool:
+        """True unless creating the record's partner would find any existing one itself."""
+        sf_id = str(record["Id"])
+        key, side = intended[sf_id], self.m.intacct
+        if (
+            "intacct" not in self.m.create
+            or plans[sf_id] is None
+            or sf_id in legacy
+            or (key is not None and side.key == side.record_id)  # Intacct assigns RECORDNO
+        ):
+            return True
+        for i_path, s_field in self.m.match:
+            value = text(record.get(s_field))
+            if value is not None and not (i_path == side.key and value == key):
+                return True  # a natural key a create would not be refused for
+        return False
 
-        `absent`: keys just looked up and not found; a natural key on the key field itself
-        (`match CUSTOMERID = AccountNumber`) does not ask for them again.
+    def _look_up(
+        self, records: list[Record], intended: dict[str, str | None], legacy: dict[str, str]
+    ) -> dict[str, Record]:
+        """Intacct partners of `records` by Salesforce Id: by intended key, then legacy
+        key, then natural key (`match`), from one request."""
+        if not records:
+            return {}
+        side = self.m.intacct
+        ids = [str(r["Id"]) for r in records]
+        wanted = [k for k in (intended[i] for i in ids) if k is not None]
+        wanted += [legacy[i] for i in ids if i in legacy]
+        sets: dict[str, list[str]] = {side.key: list(wanted)} if wanted else {}
+        for i_path, s_field in self.m.match:
+            values = [v for v in (text(r.get(s_field)) for r in records) if v is not None]
+            sets.setdefault(i_path, []).extend(values)
+        found = (
+            self.intacct.read_by_key_sets(
+                side.object, sets, side.read_fields, docparid=side.docparid
+            )
+            if any(sets.values())
+            else {}
+        )
+        by_key = {str(r[side.key]): r for r in found.get(side.key, [])}
+        for sf_id, old in legacy.items():
+            if old in by_key and intended[sf_id] not in by_key:
+                by_key[intended[sf_id] or old] = by_key[old]
+        partners: dict[str, Record] = {}
+        for sf_id in ids:
+            key = intended[sf_id]
+            if key is not None and key in by_key:
+                partners[sf_id] = by_key[key]
+        unmatched = [r for r in records if str(r["Id"]) not in partners]
+        partners.update(self._match_intacct(unmatched, found, absent=set(wanted)))
+        return partners
+
+    def _match_intacct(
+        self,
+        records: list[Record],
+        found: dict[str, list[Record]],
+        absent: Collection[str] = (),
+    ) -> dict[str, Record]:
+        """Intacct records (among those `found` by field) matching unlinked Salesforce
+        records by a natural key.
+
+        `absent`: keys looked up by key; a natural key on the key field itself
+        (`match CUSTOMERID = AccountNumber`) does not match them again.
         """
-        found: dict[str, Record] = {}
+        matched: dict[str, Record] = {}
         side = self.m.intacct
         for i_path, s_field in self.m.match:
-            todo = [r for r in records if str(r["Id"]) not in found]
+            todo = [r for r in records if str(r["Id"]) not in matched]
             values = {str(r.get(s_field)): r for r in todo if text(r.get(s_field))}
             if i_path == side.key:
                 values = {v: r for v, r in values.items() if v not in absent}
-            if not values:
+            candidates = [c for c in found.get(i_path, []) if str(c.get(i_path)) in values]
+            if not candidates:
                 continue
-            candidates = self.intacct.read_by_keys(
-                side.object, i_path, list(values), side.read_fields, docparid=side.docparid
-            )
             linked = self.ledger.links_by_intacct_keys([str(c[side.key]) for c in candidates])
             for candidate in candidates:
                 record = values.get(str(candidate.get(i_path)))
                 if record is not None and str(candidate[side.key]) not in linked:
-                    found.setdefault(str(record["Id"]), candidate)
-        return found
+                    matched.setdefault(str(record["Id"]), candidate)
+        return matched

@@ -61,6 +61,8 @@ class Batch:
     updates: list[tuple[Pair, Decision]] = field(default_factory=list)
     links: list[Pair] = field(default_factory=list)
     resolved: list[tuple[str, str]] = field(default_factory=list)
+    # creates refused because the key was taken: the holder is the partner, to link
+    existing: list[Pair] = field(default_factory=list)
 
 
 def chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:

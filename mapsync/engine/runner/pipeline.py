@@ -23,8 +23,10 @@ that wait for a parent written in this run are tried again, so their parents are
 
 Every write is idempotent on retry: Salesforce writes are upserts by external id or updates
 by Id; an Intacct record created from Salesforce gets a deterministic key (mapped, or the
-18-character Salesforce Id, `engine.salesforce_ids`) and is looked up by that key, and by the
-key earlier versions gave it, before any create.
+18-character Salesforce Id, `engine.salesforce_ids`), which Intacct keeps unique: a create
+refused because a record (a crashed run's, one made in Intacct) already holds the key
+links that record instead. Only what a create could not catch is looked up before it (the
+key earlier versions gave, natural keys other than the key), in one request per chunk.
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ class MappingSync:
             batch.intacct_creates.extend(paired.create_intacct)
         self.decide_pairs(paired.pairs, batch)
         self.writer.apply(batch)
+        if batch.existing:
+            found = Batch()
+            self.decide_pairs(batch.existing, found)
+            self.writer.apply(found)
 
     def link_salesforce(self, paired: Paired) -> None:
         """Creation values and intended keys of unlinked Salesforce records, then pairing."""

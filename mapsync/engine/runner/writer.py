@@ -1,6 +1,7 @@
 """The Writer: one mapping's decisions sent to the services, in batches, and remembered.
 
-Creates, updates, the read-back of created Intacct records and the lines of the headers
+Creates (Intacct creates read their records back in the same requests), updates, the
+follow-up of what Intacct computed for the records it created, and the lines of the headers
 written; then the chunk's links, shadows and resolved errors go to the ledger in one
 transaction, so a crash loses at most the chunk being written (and its writes are
 idempotent). Deletions seen on one side are applied to the other here too.
@@ -15,7 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI, WriteResult
+from mapsync.engine.connectors.base import (
+    IntacctAPI,
+    ReadBack,
+    Record,
+    SalesforceAPI,
+    WriteResult,
+)
 from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
@@ -23,7 +30,7 @@ from mapsync.engine.runner.decide import Decision, line_payload
 from mapsync.engine.runner.decider import Decider
 from mapsync.engine.runner.held import HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
-from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair
+from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair, text
 from mapsync.engine.state import Link
 
 
@@ -180,16 +187,22 @@ class Writer:
     def write_intacct_creates(
         self, batch: Batch, links: list[LinkRow], shadows: dict[str, Any]
     ) -> None:
+        """Create the chunk's Intacct records, each batch reading its records back in the
+        same request. A create refused because another record already holds its key (a
+        crashed run's create, a record made in Intacct) leaves that record's pair in
+        `batch.existing`, for the pipeline to link and update instead."""
         if not batch.intacct_creates:
             return
         payloads = [d.intacct_patch for _, d in batch.intacct_creates]
         results = self.send("intacct", "create", payloads)
-        created: list[tuple[Pair, Decision]] = []
+        made = {str(r.key) for r in results if r.ok and r.key}
+        created: list[tuple[Pair, Decision, Record | None]] = []
         for (pair, decision), result in zip(batch.intacct_creates, results, strict=True):
             if not result.ok:
-                self.ledger.fail(
-                    "salesforce", pair.sf_id or pair.key, result.error, decision.intacct_patch
-                )
+                if not self.take_existing(batch, pair, result, made):
+                    self.ledger.fail(
+                        "salesforce", pair.sf_id or pair.key, result.error, decision.intacct_patch
+                    )
                 continue
             self.ledger.sample("create intacct", pair, decision)
             pair.recordno = result.record_id
@@ -202,38 +215,44 @@ class Writer:
             shadows[pair.key] = decision.shadow.to_json()
             self.report.intacct.created += 1
             batch.resolved.append(("salesforce", pair.sf_id))
-            created.append((pair, decision))
+            created.append((pair, decision, result.row))
         self.complete_intacct_creates(created, shadows)
 
+    def take_existing(
+        self, batch: Batch, pair: Pair, result: WriteResult, made: set[str]
+    ) -> bool:
+        """True when a failed create's key belongs to a record that was there before it:
+        that record becomes the pair's partner, as a look-up before the create would have
+        found it (one this very write created does not: two records wanted one key)."""
+        row = result.row
+        side = self.m.intacct
+        if row is None or pair.salesforce is None or text(row.get(side.key)) is None:
+            return False
+        key = str(row[side.key])
+        if key in made:
+            return False
+        recordno = text(row.get(side.record_id))
+        batch.existing.append(Pair(key, row, pair.salesforce, pair.sf_id, recordno, new_link=True))
+        return True
+
     def complete_intacct_creates(
-        self, created: list[tuple[Pair, Decision]], shadows: dict[str, Any]
+        self, created: list[tuple[Pair, Decision, Record | None]], shadows: dict[str, Any]
     ) -> None:
-        """Read created Intacct records back and send what Intacct computed to Salesforce."""
+        """Send what Intacct computed for the records just created (read back in the
+        requests that created them) to Salesforce."""
         if not created:
             return
         if self.options.dry_run:
             if self.held is None:
                 self.cost.intacct_created(len(created), self.m.salesforce.object)
                 return
-            # Held like the sync's write-backs, so that `plan` counts them in their job.
-            self.cost.lookup("intacct", len(created))
-            for pair, _ in created:
+            # Held like the sync's write-backs, so that `plan` counts them in their job (the
+            # read-back rides in the create requests: no Intacct call of its own).
+            for pair, _, _ in created:
                 self.held.update(pair, Decision(), {}, count=False, settle=False)
             return
-        side = self.m.intacct
-        fresh = {
-            str(r[side.key]): r
-            for r in self.intacct.read_by_keys(
-                side.object,
-                side.key,
-                [p.key for p, _ in created],
-                side.read_fields,
-                docparid=side.docparid,
-            )
-        }
         follow_ups: list[tuple[Pair, Decision]] = []
-        for pair, decision in created:
-            record = fresh.get(pair.key)
+        for pair, decision, record in created:
             if record is None:
                 continue
             pair.intacct = record
@@ -332,7 +351,9 @@ class Writer:
                     return self.salesforce.upsert(obj, self.m.salesforce.key, payloads)
                 return self.salesforce.update(obj, payloads)
             if op == "create":
-                return self.intacct.create(obj, payloads)
+                side = self.m.intacct
+                read_back = ReadBack(side.key, side.read_fields, side.docparid)
+                return self.intacct.create(obj, payloads, read_back=read_back)
             return self.intacct.update(obj, payloads)
         except SyncError as exc:
             return [WriteResult(index=i, ok=False, error=exc) for i in range(len(payloads))]

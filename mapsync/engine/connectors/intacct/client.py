@@ -24,13 +24,20 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo, load_catalogs
-from mapsync.engine.connectors.base import CallCounter, IntacctAPI, Record, Watermark, WriteResult
+from mapsync.engine.connectors.base import (
+    CallCounter,
+    IntacctAPI,
+    ReadBack,
+    Record,
+    Watermark,
+    WriteResult,
+)
 from mapsync.engine.connectors.probes import Answer, IntacctQuestion
 from mapsync.engine.connectors.retry import RetryPolicy
 from mapsync.engine.connectors.valuecheck import xml_problem
 from mapsync.engine.errors import SyncError, ValidationFailed
 
-from . import envelope, probe, query, sotransaction
+from . import envelope, keyed, probe, query, sotransaction
 from .controlids import controlid, distinct
 from .envelope import Function, SenderCredentials, UserLogin
 from .errors import SYSTEM, record_label
@@ -38,7 +45,7 @@ from .gateway import DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_BYTES, Gateway
 from .reads import Reader
 from .values import build_object, check_values, to_wire, writable_items
 from .verify import Verifier, _legacy_header, _str
-from .writes import Planned, Writer, rejected
+from .writes import Planned, Rider, Writer, rejected
 
 DEFAULT_BATCH_SIZE = 100  # functions per write request; see bench/connectors_intacct.py
 DEFAULT_KEYS_PER_QUERY = 100
@@ -91,6 +98,7 @@ class IntacctClient:
         self._writer = Writer(self._gateway, batch_size)
         self._verifier = Verifier(self.read_by_keys, self._info)
         self._keys_per_query = max(1, keys_per_query)
+        self._page_size = page_size
         self._read_function = read_function
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -211,6 +219,32 @@ class IntacctClient:
             )
         return out
 
+    def read_by_key_sets(
+        self,
+        obj: str,
+        wanted: Mapping[str, Sequence[str]],
+        fields: Sequence[str],
+        *,
+        docparid: str | None = None,
+    ) -> dict[str, list[Record]]:
+        """For each field of `wanted`, the records whose field is one of its keys: every
+        look-up (`KEY IN (...)` per `keys_per_query` keys) in one request."""
+        clean = {
+            f: [k for k in keys if k not in (None, "") and not xml_problem(to_wire(k))]
+            for f, keys in wanted.items()
+        }
+        return keyed.read_key_sets(
+            self._gateway,
+            self.read_by_keys,
+            obj,
+            clean,
+            fields,
+            info=self._info(obj),
+            docparid=docparid,
+            keys_per_query=self._keys_per_query,
+            page_size=self._page_size,
+        )
+
     def read_where(
         self,
         obj: str,
@@ -232,9 +266,31 @@ class IntacctClient:
 
     # --- writes --------------------------------------------------------------------------
 
-    def create(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
-        """Create records, `batch_size` functions a request; one result per record."""
-        return self._write("create", obj, records)
+    def create(
+        self,
+        obj: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        read_back: ReadBack | None = None,
+    ) -> list[WriteResult]:
+        """Create records, `batch_size` functions a request; one result per record.
+
+        With `read_back`, each request also reads its records back (one more function, so a
+        batch still costs one request) and each result's `row` is the record read; see
+        keyed.py. Records keyed by RECORDNO are read after the creates, in one request.
+        """
+        if read_back is None:
+            return self._write("create", obj, records)
+        rider = keyed.ReadBackRider(obj, read_back, self._info(obj), self._page_size)
+        results = self._write("create", obj, records, rider)
+
+        def read(keys: list[str]) -> list[Record]:
+            found = self.read_by_key_sets(
+                obj, {read_back.key_field: keys}, read_back.fields, docparid=read_back.docparid
+            )
+            return found[read_back.key_field]
+
+        return keyed.with_rows(results, records, rider, read)
 
     def update(self, obj: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         """Update records identified by RECORDNO or the object's key; one result per record."""
@@ -289,7 +345,11 @@ class IntacctClient:
     # --- planning ------------------------------------------------------------------------
 
     def _write(
-        self, kind: str, obj: str, records: Sequence[Mapping[str, Any]]
+        self,
+        kind: str,
+        obj: str,
+        records: Sequence[Mapping[str, Any]],
+        rider: Rider | None = None,
     ) -> list[WriteResult]:
         info = self._info(obj)
         ids = distinct(controlid(kind, obj, dict(r)) for r in records)
@@ -297,7 +357,7 @@ class IntacctClient:
             self._plan(kind, obj, info, index, record, cid)
             for index, (record, cid) in enumerate(zip(records, ids, strict=True))
         ]
-        return self._run(planned, kind, obj)
+        return self._run(planned, kind, obj, rider)
 
     def _plan(
         self,
@@ -375,11 +435,15 @@ class IntacctClient:
         )
 
     def _run(
-        self, planned: Sequence[Planned | WriteResult], kind: str, obj: str
+        self,
+        planned: Sequence[Planned | WriteResult],
+        kind: str,
+        obj: str,
+        rider: Rider | None = None,
     ) -> list[WriteResult]:
         ready = [p for p in planned if isinstance(p, Planned)]
         done = {p.index: p for p in planned if isinstance(p, WriteResult)}
-        for result in self._writer.write(ready, kind, self._verifier.verify):
+        for result in self._writer.write(ready, kind, self._verifier.verify, rider):
             done[result.index] = result
         return [done[i] for i in range(len(planned))]
 

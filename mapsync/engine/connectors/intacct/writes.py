@@ -22,6 +22,9 @@ is not in the answer, so it is checked, not assumed:
 - create_sotransaction: looked up by DOCNO within its transaction type when a document
   number was given (success with DOCID as the key); otherwise DuplicateRecord as above.
 
+A `Rider` (keyed.py) may add one function to each batch's first request: the read-back of
+the records the batch creates, answered in the same response.
+
 A request-level failure (after retries) becomes a failed result for each record of the
 batch; an AuthenticationError stops the remaining batches (they fail with the same error).
 """
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from mapsync.engine.connectors.base import WriteResult
 from mapsync.engine.errors import (
@@ -72,6 +75,18 @@ Verifier = Callable[[list[Planned]], tuple[dict[int, WriteResult], list[Planned]
 _FATAL = (AuthenticationError, LimitExceeded)
 
 
+class Rider(Protocol):
+    """A read sent as the last function of each batch's first request (keyed.py)."""
+
+    def function(self, batch: Sequence[Planned]) -> Function | None:
+        """The function to add to the request that sends `batch`, or None."""
+        ...
+
+    def answer(self, result: Result | None) -> None:
+        """Its result (None when the response had none)."""
+        ...
+
+
 class Writer:
     """Sends planned writes in batches and maps every result back to its record."""
 
@@ -82,9 +97,14 @@ class Writer:
         self.batch_size = batch_size
 
     def write(
-        self, planned: Sequence[Planned], operation: str, verify: Verifier
+        self,
+        planned: Sequence[Planned],
+        operation: str,
+        verify: Verifier,
+        rider: Rider | None = None,
     ) -> list[WriteResult]:
-        """One WriteResult per planned write, in the order given."""
+        """One WriteResult per planned write, in the order given; `rider` adds its function
+        to each batch's request."""
         results: dict[int, WriteResult] = {}
         fatal: SyncError | None = None
         for batch in _chunks(list(planned), self.batch_size):
@@ -92,16 +112,16 @@ class Writer:
                 results.update(_failed_all(batch, fatal))
                 continue
             try:
-                results.update(self._batch(batch, operation, verify))
+                results.update(self._batch(batch, operation, verify, rider))
             except SyncError as error:
                 results.update(_failed_all(batch, error))
                 fatal = error if isinstance(error, _FATAL) else None
         return [results[p.index] for p in planned]
 
     def _batch(
-        self, batch: list[Planned], operation: str, verify: Verifier
+        self, batch: list[Planned], operation: str, verify: Verifier, rider: Rider | None
     ) -> dict[int, WriteResult]:
-        settled, repeats = self._send(batch, operation)
+        settled, repeats = self._send(batch, operation, rider)
         if repeats:
             checked, resend = verify(repeats)
             settled.update(checked)
@@ -110,11 +130,15 @@ class Writer:
         return settled
 
     def _send(
-        self, batch: list[Planned], operation: str
+        self, batch: list[Planned], operation: str, rider: Rider | None = None
     ) -> tuple[dict[int, WriteResult], list[Planned]]:
-        response = self._gateway.execute(
-            [p.function for p in batch], operation=operation, uniqueid=True
-        )
+        functions = [p.function for p in batch]
+        extra = rider.function(batch) if rider is not None else None
+        if extra is not None:
+            functions.append(extra)
+        response = self._gateway.execute(functions, operation=operation, uniqueid=True)
+        if rider is not None and extra is not None:
+            rider.answer(_result_of(extra, response.results, len(batch)))
         by_id = _match(batch, response.results)
         settled: dict[int, WriteResult] = {}
         repeats: list[Planned] = []
@@ -208,6 +232,14 @@ def _match(batch: Sequence[Planned], results: Sequence[Result]) -> dict[str, Res
     if wanted <= set(by_id):
         return by_id
     return {p.function.controlid: r for p, r in zip(batch, results, strict=False)}
+
+
+def _result_of(function: Function, results: Sequence[Result], position: int) -> Result | None:
+    """The result of `function`, by controlid, else by its position in the request."""
+    for result in results:
+        if result.controlid == function.controlid:
+            return result
+    return results[position] if len(results) > position else None
 
 
 def _chunks(items: list[Planned], size: int) -> Iterator[list[Planned]]:
