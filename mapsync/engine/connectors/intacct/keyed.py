@@ -26,11 +26,11 @@ from lxml import etree
 
 from mapsync.engine.catalog import ObjectInfo
 from mapsync.engine.connectors.base import ReadBack, Record, WriteResult
-from mapsync.engine.errors import DuplicateRecord, SyncError
+from mapsync.engine.errors import DuplicateRecord, ProtocolError, SyncError
 
 from . import envelope, query
 from .envelope import Function
-from .errors import from_chain
+from .errors import SYSTEM, from_chain
 from .gateway import Gateway
 from .response import Result
 from .values import parse_record, to_wire
@@ -83,12 +83,15 @@ def read_key_sets(
     answers = {r.controlid: r for r in response.results}
     for field, chunk, function in asked:
         result = answers.get(function.controlid)
-        if result is None or not result.ok:
+        if result is None:
+            raise ProtocolError(
+                f"{function.name}: the response has no result for this function",
+                system=SYSTEM,
+                operation="readByQuery",
+            )
+        if not result.ok:
             raise from_chain(
-                result.errors if result is not None else (),
-                operation=function.name,
-                level="result",
-                redact=gateway.redact,
+                result.errors, operation=function.name, level="result", redact=gateway.redact
             )
         if result.attr_int("numremaining") > 0:
             out[field].extend(read_by_keys(obj, field, chunk, fields, docparid=docparid))
