@@ -183,7 +183,8 @@ def _walk(value: Any, key: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], A
 
 
 def _scan(text: str, path: str) -> None:
-    """Refuse deep nesting, alias bombs and giant numbers from the event stream alone."""
+    """Refuse deep nesting, alias bombs and loops, and giant numbers from the event stream
+    alone."""
     sizes: dict[str, int] = {}
     stack: list[list[Any]] = [[0, None]]  # [expanded node count, anchor] per open collection
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -197,6 +198,10 @@ def _scan(text: str, path: str) -> None:
             count, anchor = stack.pop()
             size = count
         elif isinstance(event, yaml.AliasEvent):
+            if any(open_anchor == event.anchor for _, open_anchor in stack):
+                _refuse(path, event, "config-alias-loop",
+                        f"the alias *{event.anchor} is inside the collection &{event.anchor} "
+                        "it names, which makes an endless structure; write the values out")
             anchor, size = None, sizes.get(event.anchor or "", 1)
         elif isinstance(event, yaml.ScalarEvent):
             anchor, size = event.anchor, 1

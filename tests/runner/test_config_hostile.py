@@ -53,6 +53,14 @@ def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
     assert found.line in range(2, 6)
 
 
+@pytest.mark.parametrize("text", ["state: &s [*s]\n", "state: &s {path: [1, {x: *s}]}\n"])
+def test_an_alias_inside_its_own_anchor_is_refused_at_its_line(text: str) -> None:
+    (found,) = problems(text)
+    assert (found.code, found.line) == ("config-alias-loop", 1)
+    assert found.column == text.index("*s") + 1
+    assert "*s is inside the collection &s" in found.message
+
+
 def test_deep_nesting_is_refused_at_its_line() -> None:
     (found,) = problems("connections:\n  x: " + "[" * 5000 + "]" * 5000 + "\n")
     assert (found.code, found.line) == ("config-too-deep", 2)

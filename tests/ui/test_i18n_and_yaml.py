@@ -72,3 +72,12 @@ def test_a_top_level_list_is_added_then_removed() -> None:
 def test_a_block_cannot_be_replaced_by_a_value() -> None:
     with pytest.raises(YamlEditError):
         set_value(CONFIG, ("options",), "x")
+
+
+@pytest.mark.parametrize("text", ["options: &o [*o]\n", "options: &o {a: {b: *o}}\n",
+                                  "options: {a: [" + "[" * 100 + "]" * 100 + "]}\n"])
+def test_a_loop_or_deep_nesting_is_refused_not_walked(text: str) -> None:
+    with pytest.raises(YamlEditError, match="endless|nested deeper"):
+        set_value(text, ("options", "price_source"), "contract")
+    with pytest.raises(YamlEditError, match="endless|nested deeper"):
+        remove_key(text, ("mappings",))

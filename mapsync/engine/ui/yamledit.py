@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from mapsync.engine.config_yaml import ConfigError, Document
 from mapsync.engine.errors import MapsyncError
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*\Z")
@@ -41,10 +42,13 @@ def scalar_text(value: Any) -> str:
 
 
 def _compose(text: str) -> yaml.Node | None:
+    # The configuration's own parse first: it refuses alias loops, bombs and deep nesting,
+    # which the node walks below would follow for ever.
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise YamlEditError(f"not valid YAML: {exc}") from None
+        Document.parse(text, "mapsync.yaml")
+    except ConfigError as exc:
+        raise YamlEditError(exc.diagnostics[0].message) from None
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _child(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None:
