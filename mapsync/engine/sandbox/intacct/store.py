@@ -91,8 +91,8 @@ class IntacctStore:
         self.clock = clock
         self.write_lock = threading.RLock()
         self._pool: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._opened: list[sqlite3.Connection] = []
-        self._opened_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
+        self._closed = False
         with self.connection() as conn:
             conn.executescript(_SCHEMA)
 
@@ -104,8 +104,6 @@ class IntacctStore:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA case_sensitive_like=ON")
-        with self._opened_lock:
-            self._opened.append(conn)
         return conn
 
     @contextmanager
@@ -118,7 +116,11 @@ class IntacctStore:
         try:
             yield conn
         finally:
-            self._pool.put(conn)
+            with self._pool_lock:
+                if self._closed:
+                    conn.close()
+                else:
+                    self._pool.put(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -133,11 +135,18 @@ class IntacctStore:
             conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close every connection this store opened."""
-        with self._opened_lock:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
+        """Close the idle connections now and each borrowed one when it is given back.
+
+        A request thread may still be using its connection when the server gives up waiting
+        for it; closing a SQLite connection under a running statement crashes the process.
+        """
+        with self._pool_lock:
+            self._closed = True
+            while True:
+                try:
+                    self._pool.get_nowait().close()
+                except queue.Empty:
+                    break
 
     # -- catalog helpers -------------------------------------------------------------
 
