@@ -123,13 +123,20 @@ class Jobs:
             job.finished = self.clock()
 
     def _progress(self, job: Job) -> Callable[[str, Any], None]:
+        # The page renders job.progress from another thread while the run reports into it:
+        # each report swaps in a new dict, so a reader iterates a dict nobody changes. The
+        # lock keeps two mappings reporting at once from losing one of the two.
+        lock = threading.Lock()
+
         def report(name: str, outcome: Any) -> None:
             if outcome is None:
-                job.progress[name] = {"state": "running"}
-                return
-            counts = {k: v for k, v in outcome.to_dict().items() if isinstance(v, int)}
-            job.progress[name] = {"state": "failed" if outcome.fatal else "done",
-                                  "counts": counts, "fatal": outcome.fatal}
+                entry: dict[str, Any] = {"state": "running"}
+            else:
+                counts = {k: v for k, v in outcome.to_dict().items() if isinstance(v, int)}
+                entry = {"state": "failed" if outcome.fatal else "done",
+                         "counts": counts, "fatal": outcome.fatal}
+            with lock:
+                job.progress = {**job.progress, name: entry}
         return report
 
 
