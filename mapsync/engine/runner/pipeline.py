@@ -99,7 +99,6 @@ class MappingSync:
         finally:
             self.writer.close()
         self.propagate_intacct_deletes()
-        self.propagate_intacct_deletes()
         self.ledger.flush()
         self.ledger.status.flush()
         self.reader.commit_watermarks()
