@@ -167,3 +167,16 @@ def test_missing_path_is_a_usage_error(tmp_path: Path,
 def test_the_shipped_folder_checks_clean(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "fmt", "--check", str(rules_dir()))
     assert (code, out) == (0, "")
+
+
+@pytest.mark.parametrize("lead", ["\r", "\r\r", "\u2028", "\r\n"])
+def test_a_line_break_of_another_kind_keeps_every_rule_on_its_line(lead: str) -> None:
+    name = "contacts.map"
+    text = lead + shipped_text(name).replace("\n", "\r", 3)
+    once = format_text(text)
+    assert "\r" not in once and "\u2028" not in once
+    assert meaning(name, once) == meaning(name, text)
+
+
+def shipped_text(name: str) -> str:
+    return (rules_dir() / name).read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mapsync.engine.errors import MapsyncError
+from mapsync.engine.language.parser import normalise_newlines
 
 INDENT = "    "
 WIDE = 40
@@ -66,7 +67,10 @@ class Line:
 
 def format_text(text: str, check: bool = True) -> str:
     """`text` in the canonical layout; with `check`, proves the AST is unchanged."""
-    lines = [_split(raw) for raw in text.removeprefix("\ufeff").split("\n")]
+    # The parser's own line breaks (CR, CRLF, U+2028...), or a lone CR would be a space here
+    # and a line break there, and every rule after it would move.
+    text = normalise_newlines(text.removeprefix("\ufeff"))
+    lines = [_split(raw) for raw in text.split("\n")]
     _classify(lines)
     _align_rules(lines)
     _align_objects(lines)
