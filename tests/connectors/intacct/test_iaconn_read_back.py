@@ -13,6 +13,7 @@ from iaconn_support import FAST_RETRY
 
 from mapsync.engine.connectors.base import ReadBack
 from mapsync.engine.connectors.intacct import IntacctClient, SenderCredentials, UserLogin
+from mapsync.engine.connectors.intacct.envelope import MAX_FUNCTIONS
 from mapsync.engine.errors import DuplicateRecord
 from mapsync.engine.sandbox.intacct import IntacctSandbox
 
@@ -61,6 +62,17 @@ def test_each_batch_creates_and_reads_back_in_one_request(sandbox: IntacctSandbo
     assert first is not None
     assert (first["CUSTOMERID"], first["RECORDNO"]) == ("C0000", int(results[0].record_id or 0))
     assert first["STATUS"] == "active"  # a default only Intacct knew: read, not sent
+
+
+def test_a_batch_at_the_function_cap_leaves_room_for_its_read_back(
+        sandbox: IntacctSandbox) -> None:
+    with connect(sandbox, batch_size=MAX_FUNCTIONS) as client:
+        client.open_session()
+        before = requests(sandbox)
+        results = client.create("CUSTOMER", customers(MAX_FUNCTIONS), read_back=CUSTOMERS)
+        spent = requests(sandbox) - before
+    assert spent == 2  # 199 creates and their read-back, then 1 create and its read-back
+    assert all(r.ok and r.row is not None for r in results)
 
 
 def test_a_create_refused_for_a_taken_key_comes_back_with_the_holder(

@@ -45,7 +45,7 @@ from mapsync.engine.errors import (
 )
 
 from .controlids import fresh
-from .envelope import Function
+from .envelope import MAX_FUNCTIONS, Function
 from .errors import SYSTEM, for_record, from_chain, is_already_executed
 from .gateway import Gateway
 from .response import Result
@@ -107,7 +107,9 @@ class Writer:
         to each batch's request."""
         results: dict[int, WriteResult] = {}
         fatal: SyncError | None = None
-        for batch in _chunks(list(planned), self.batch_size):
+        # A rider's function shares the request, whose function count is capped.
+        size = min(self.batch_size, MAX_FUNCTIONS - 1) if rider is not None else self.batch_size
+        for batch in _chunks(list(planned), size):
             if fatal is not None:
                 results.update(_failed_all(batch, fatal))
                 continue
