@@ -15,7 +15,7 @@ from typing import Any
 
 from mapsync.engine.program.canonical import canonical
 from mapsync.engine.program.failures import RefPending
-from mapsync.engine.program.mapping import FieldRule, LineSet
+from mapsync.engine.program.mapping import CompiledMapping, FieldRule, LineSet
 from mapsync.engine.program.record import RecordTransform
 from mapsync.engine.program.watch import ShadowWatch
 from mapsync.engine.record import Record, Side
@@ -355,3 +355,23 @@ def line_payload(lines: LineSet, row: Record, parent_id: str | None) -> dict[str
     assert s_side.parent is not None
     patch[s_side.parent] = parent_id
     return patch
+
+
+def follow_up(mapping: CompiledMapping, key: str, record: Record, shadow: Shadow) -> Decision:
+    """What an Intacct record just created computed (its key, its defaults), for Salesforce.
+
+    Pure, like `line_payload`: the Writer applies it to the records its creates read back,
+    and nothing calls back into the Decider.
+    """
+    update = decide(
+        mapping.rules,
+        record,
+        None,
+        shadow,
+        policy="intacct",
+        programs=mapping.programs,
+        watches=mapping.watches,
+    )
+    update.salesforce_patch[mapping.salesforce.key] = key
+    update.intacct_patch.clear()
+    return update

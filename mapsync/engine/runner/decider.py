@@ -11,7 +11,7 @@ import datetime as dt
 
 from mapsync.engine.program import CompiledMapping
 from mapsync.engine.record import Record, Side
-from mapsync.engine.runner.decide import Decision, Shadow, creation, decide
+from mapsync.engine.runner.decide import Decision, creation, decide
 from mapsync.engine.runner.pairing import Pair, text
 from mapsync.engine.salesforce_ids import new_key
 
@@ -82,21 +82,6 @@ class Decider:
         if pair.new_link:
             self._stamp_external_id(pair, decision)
         return decision
-
-    def follow_up(self, pair: Pair, record: Record, shadow: Shadow) -> Decision:
-        """What an Intacct record just created computed (its key, its defaults), for Salesforce."""
-        update = decide(
-            self.m.rules,
-            record,
-            None,
-            shadow,
-            policy="intacct",
-            programs=self.m.programs,
-            watches=self.m.watches,
-        )
-        update.salesforce_patch[self.m.salesforce.key] = pair.key
-        update.intacct_patch.clear()
-        return update
 
     def _stamp_external_id(self, pair: Pair, decision: Decision) -> None:
         """A record linked by natural key gets the Intacct key in its external id field."""

@@ -79,7 +79,7 @@ class MappingSync:
         self.pairer = Pairer(mapping, intacct, salesforce, self.ledger)
         self.decider = Decider(mapping, options.timezone)
         self.writer = Writer(
-            mapping, intacct, salesforce, self.ledger, self.decider, options, self.reader.retried
+            mapping, intacct, salesforce, self.ledger, options, self.reader.retried
         )
         self.report = self.ledger.report
         self.deferred: list[Pair] = []

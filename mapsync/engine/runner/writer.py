@@ -26,8 +26,7 @@ from mapsync.engine.connectors.base import (
 from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
-from mapsync.engine.runner.decide import Decision, line_payload
-from mapsync.engine.runner.decider import Decider
+from mapsync.engine.runner.decide import Decision, follow_up, line_payload
 from mapsync.engine.runner.held import HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
 from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair, text
@@ -49,7 +48,6 @@ class Writer:
         intacct: IntacctAPI,
         salesforce: SalesforceAPI,
         ledger: Ledger,
-        decider: Decider,
         options: Options,
         retried: set[str],
     ) -> None:
@@ -58,7 +56,6 @@ class Writer:
         self.salesforce = salesforce
         self.ledger = ledger
         self.report = ledger.report
-        self.decider = decider
         self.options = options
         self.retried = retried  # Intacct keys read again because they failed before
         self.status = ledger.status
@@ -258,7 +255,7 @@ class Writer:
             pair.intacct = record
             pair.shadow = decision.shadow
             try:
-                update = self.decider.follow_up(pair, record, decision.shadow)
+                update = follow_up(self.m, pair.key, record, decision.shadow)
             except (RefPending, TransformError):
                 continue  # the next change of this record retries these fields
             follow_ups.append((pair, update))
