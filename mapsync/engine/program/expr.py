@@ -199,18 +199,17 @@ def _coerce_pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
 
 
 def _coerce_text(text: str, like: Any, op: str) -> Any:
+    refused = ExprError(f"cannot compare {text!r} {op} {like!r}")
     try:
-        if isinstance(like, bool):
-            raise ValueError(text)
-        if isinstance(like, int | Decimal | float):
+        if isinstance(like, int | Decimal | float) and not isinstance(like, bool):
             return Decimal(text.strip())
         if isinstance(like, dt.datetime):
             return _as_datetime(text, like)
         if isinstance(like, dt.date):
             return dt.date.fromisoformat(text.strip()[:10])
     except (ValueError, InvalidOperation):
-        pass
-    raise ExprError(f"cannot compare {text!r} {op} {like!r}")
+        raise refused from None
+    raise refused
 
 
 def _as_datetime(text: str, like: dt.datetime) -> dt.datetime:

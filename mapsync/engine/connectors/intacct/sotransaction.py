@@ -297,6 +297,7 @@ def _as_date(value: Any, name: str) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    refused = _invalid(f"{name}: {value!r} is not a date", name)
     if isinstance(value, str):
         try:
             return (
@@ -305,8 +306,8 @@ def _as_date(value: Any, name: str) -> dt.date:
                 else dt.datetime.strptime(value, "%m/%d/%Y").date()
             )
         except ValueError:
-            pass
-    raise _invalid(f"{name}: {value!r} is not a date", name)
+            raise refused from None
+    raise refused
 
 
 def custom_fields(values: Mapping[str, Any]) -> etree._Element:
