@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import statistics
 import sys
 import tempfile
 import time
@@ -96,22 +97,14 @@ def measure(client: SalesforceClient, seeder: SalesforceClient, op: str, n: int)
     return timed(client, n, lambda: client.update("Account", updates))
 
 
-def fit(points: Sequence[tuple[int, float]]) -> tuple[float, float]:
-    """Least-squares (fixed seconds, seconds per record) through (N, seconds) points."""
-    n = len(points)
-    mx = sum(p[0] for p in points) / n
-    my = sum(p[1] for p in points) / n
-    sxx = sum((p[0] - mx) ** 2 for p in points)
-    slope = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
-    return my - slope * mx, slope
-
-
 def crossover(rows: Sequence[tuple[Figure, Figure]]) -> tuple[int, float | None]:
     """The calls crossover (exact) and the fitted time crossover (None: bulk never faster)."""
     job_calls = min(b.calls for _, b in rows)  # one job (larger sizes may take several)
     calls_cross = job_calls * MAX_RECORDS + 1  # from here Collections need more calls
-    fc, sc = fit([(c.records, c.seconds) for c, _ in rows])
-    fb, sb = fit([(b.records, b.seconds) for _, b in rows])
+    # Least squares: seconds = fixed + per record * N, for each API.
+    coll, bulk = [c for c, _ in rows], [b for _, b in rows]
+    sc, fc = statistics.linear_regression([c.records for c in coll], [c.seconds for c in coll])
+    sb, fb = statistics.linear_regression([b.records for b in bulk], [b.seconds for b in bulk])
     time_cross = (fb - fc) / (sc - sb) if sc > sb else None
     return calls_cross, time_cross
 

@@ -104,16 +104,6 @@ def baseline(client: SalesforceClient, repeat: int = 15) -> float:
     return statistics.median(times)
 
 
-def fit(points: list[tuple[int, float]]) -> tuple[float, float]:
-    """Least-squares (fixed seconds, seconds per record) through (N, seconds) points."""
-    n = len(points)
-    mx = sum(p[0] for p in points) / n
-    my = sum(p[1] for p in points) / n
-    sxx = sum((p[0] - mx) ** 2 for p in points)
-    slope = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
-    return my - slope * mx, slope
-
-
 def measure_pair(
     make: Callable[[int], SalesforceClient], prefix: str, n: int
 ) -> tuple[Figure, Figure]:
@@ -131,8 +121,10 @@ def crossover(
 ) -> tuple[list[tuple[int, Figure, Figure]], float | None, int | None]:
     """Measured pairs, the fitted time crossover and the calls crossover."""
     rows = [(n, *measure_pair(make, prefix, n)) for n in CROSSOVER_SIZES]
-    fc, sc = fit([(n, c.seconds) for n, c, _ in rows])
-    fb, sb = fit([(n, b.seconds) for n, _, b in rows])
+    sizes = [n for n, _, _ in rows]
+    # Least squares: seconds = fixed + per record * N, for each API.
+    sc, fc = statistics.linear_regression(sizes, [c.seconds for _, c, _ in rows])
+    sb, fb = statistics.linear_regression(sizes, [b.seconds for _, _, b in rows])
     time_cross = (fb - fc) / (sc - sb) if sc > sb else None
     bulk_calls = statistics.median(b.calls for _, _, b in rows)
     calls_cross = next((n for n in range(1, 100_000) if math.ceil(n / 200) >= bulk_calls), None)
