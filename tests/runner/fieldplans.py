@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mapsync.engine.language import compile_paths
 from mapsync.engine.plan import PlanField
+from mapsync.engine.resources import rules_dir
 
 
 def step(op: str, **args: Any) -> dict[str, Any]:
@@ -34,3 +36,16 @@ def plan_field(
         "labels": {},
         "source": {"path": "rules/customer.map", "line": line, "column": 5},
     })
+
+
+def shipped_field_groups() -> dict[str, tuple[PlanField, ...]]:
+    """The plan fields of every shipped mapping, and of each of its line collections (as
+    `Mapping.lines`), by name."""
+    plan, loaded = compile_paths([rules_dir()])
+    assert plan is not None, [str(d) for d in loaded.diagnostics]
+    groups: dict[str, tuple[PlanField, ...]] = {}
+    for mapping in plan.mappings:
+        groups[mapping.name] = mapping.fields
+        for lines in mapping.lines:
+            groups[f"{mapping.name}.{lines.name}"] = lines.fields
+    return groups

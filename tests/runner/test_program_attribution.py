@@ -12,7 +12,6 @@ for its unlinked references.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapsync.engine.language import compile_paths
 from mapsync.engine.plan import PlanField
 from mapsync.engine.program import (
     FLOWS,
@@ -30,7 +28,7 @@ from mapsync.engine.program import (
     TransformError,
     compile_fields,
 )
-from mapsync.engine.resources import rules_dir
+from tests.runner.fieldplans import shipped_field_groups
 
 BAD = "zz-not-a-value"
 REJECTS = frozenset({"currency", "decimal", "number", "date", "datetime", "bool"})
@@ -43,16 +41,7 @@ def resolver(mapping: str, side: str) -> dict[str, str]:
     return LINKS if side == "salesforce" else BACK
 
 
-def field_groups() -> Iterator[tuple[str, tuple[PlanField, ...]]]:
-    plan, loaded = compile_paths([rules_dir()])
-    assert plan is not None, [str(d) for d in loaded.diagnostics]
-    for mapping in plan.mappings:
-        yield mapping.name, mapping.fields
-        for lines in mapping.lines:
-            yield f"{mapping.name}.{lines.name}", lines.fields
-
-
-GROUPS = dict(field_groups())
+GROUPS = shipped_field_groups()
 
 
 @cache

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from mapsync.engine.language import compile_paths
-from mapsync.engine.plan import PlanField
 from mapsync.engine.program import FLOWS, Flow, RefPending, compile_field, compile_fields
-from mapsync.engine.resources import rules_dir
+from tests.runner.fieldplans import shipped_field_groups
 
-
-def field_groups() -> Iterator[tuple[str, tuple[PlanField, ...]]]:
-    plan, loaded = compile_paths([rules_dir()])
-    assert plan is not None, [str(d) for d in loaded.diagnostics]
-    for mapping in plan.mappings:
-        yield mapping.name, mapping.fields
-        for lines in mapping.lines:
-            yield f"{mapping.name}.{lines.name}", lines.fields
-
-
-GROUPS = dict(field_groups())
+GROUPS = shipped_field_groups()
 
 
 def no_links(mapping: str, side: str) -> dict[str, str]:
