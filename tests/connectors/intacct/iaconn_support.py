@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from lxml import etree
@@ -19,6 +20,7 @@ from mapsync.engine.connectors.intacct import (
     SenderCredentials,
     UserLogin,
 )
+from mapsync.engine.sandbox.intacct import IntacctSandbox
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "intacct"
 ENDPOINT = "https://gateway.test/ia/xml/xmlgw.phtml"
@@ -38,6 +40,18 @@ def no_sleep(_: float) -> None:
 
 
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.001, max_delay=0.01, sleep=no_sleep)
+
+
+def sandbox_client(sandbox: IntacctSandbox, **options: Any) -> IntacctClient:
+    """The production client for `sandbox`'s sender and user, retrying without waiting."""
+    creds = sandbox.credentials
+    options.setdefault("retry", FAST_RETRY)
+    return IntacctClient(
+        SenderCredentials(creds.sender_id, creds.sender_password),
+        login=UserLogin(creds.user_id, creds.company_id, creds.user_password),
+        endpoint=sandbox.url,
+        **options,
+    )
 
 
 @dataclass

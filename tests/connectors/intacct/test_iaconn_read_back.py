@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iaconn_support import FAST_RETRY
+from iaconn_support import sandbox_client as connect
 
 from mapsync.engine.connectors.base import ReadBack
-from mapsync.engine.connectors.intacct import IntacctClient, SenderCredentials, UserLogin
 from mapsync.engine.connectors.intacct.envelope import MAX_FUNCTIONS
 from mapsync.engine.errors import DuplicateRecord
 from mapsync.engine.sandbox.intacct import IntacctSandbox
@@ -26,17 +25,6 @@ def sandbox(tmp_path: Path) -> Iterator[IntacctSandbox]:
     with IntacctSandbox(tmp_path / "company.db") as server:
         server.store.insert("PROJECT", {"PROJECTID": "P-0001", "NAME": "Rollout"})
         yield server
-
-
-def connect(sandbox: IntacctSandbox, **options: Any) -> IntacctClient:
-    creds = sandbox.credentials
-    return IntacctClient(
-        SenderCredentials(creds.sender_id, creds.sender_password),
-        login=UserLogin(creds.user_id, creds.company_id, creds.user_password),
-        endpoint=sandbox.url,
-        retry=FAST_RETRY,
-        **options,
-    )
 
 
 def customers(n: int, start: int = 0) -> list[dict[str, Any]]:

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iaconn_support import FAST_RETRY
+from iaconn_support import sandbox_client as connect
 
-from mapsync.engine.connectors.intacct import IntacctClient, SenderCredentials, UserLogin
 from mapsync.engine.errors import DuplicateRecord
 from mapsync.engine.sandbox.intacct import IntacctSandbox
 
@@ -32,16 +31,6 @@ def sandbox(tmp_path: Path) -> Iterator[IntacctSandbox]:
     with IntacctSandbox(tmp_path / "company.db") as server:
         server.store.insert("PROJECT", {"PROJECTID": "P-0001", "NAME": "Rollout"})
         yield server
-
-
-def connect(sandbox: IntacctSandbox) -> IntacctClient:
-    creds = sandbox.credentials
-    return IntacctClient(
-        SenderCredentials(creds.sender_id, creds.sender_password),
-        login=UserLogin(creds.user_id, creds.company_id, creds.user_password),
-        endpoint=sandbox.url,
-        retry=FAST_RETRY,
-    )
 
 
 def test_a_repeated_create_without_a_key_returns_the_record_the_first_one_made(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from iaconn_support import FAST_RETRY
+from iaconn_support import sandbox_client as connect
 
 from mapsync.engine.connectors.base import Watermark
 from mapsync.engine.connectors.intacct import (
@@ -18,7 +19,6 @@ from mapsync.engine.connectors.intacct import (
     RetryPolicy,
     SenderCredentials,
     StillProcessing,
-    UserLogin,
 )
 from mapsync.engine.errors import (
     DuplicateRecord,
@@ -52,17 +52,6 @@ def clock() -> Clock:
 def sandbox(tmp_path: Path, clock: Clock) -> Iterator[IntacctSandbox]:
     with IntacctSandbox(tmp_path / "company.db", clock=clock, session_timeout=600) as server:
         yield server
-
-
-def connect(sandbox: IntacctSandbox, **options: Any) -> IntacctClient:
-    creds = sandbox.credentials
-    options.setdefault("retry", FAST_RETRY)
-    return IntacctClient(
-        SenderCredentials(creds.sender_id, creds.sender_password),
-        login=UserLogin(creds.user_id, creds.company_id, creds.user_password),
-        endpoint=sandbox.url,
-        **options,
-    )
 
 
 def customers(n: int, start: int = 0) -> list[dict[str, Any]]:
