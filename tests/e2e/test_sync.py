@@ -240,19 +240,25 @@ def test_propagated_deletes_reach_the_other_side(tmp_path: Path) -> None:
 
 
 def test_a_quiet_org_costs_one_probe_per_side_once_the_overlap_has_passed(env: Env) -> None:
+    # One clock for the runner and both services, so that where minute boundaries fall (the
+    # unit of getUpdated) is the test's choice, not the wall clock's.
+    org_time = env.boxes.salesforce.store.time
+    env.intacct.clock = lambda: org_time.now().replace(tzinfo=None)
     for name in ("Soylent", "Tyrell", "Wayne Enterprises"):
         env.salesforce.insert("Account", {"Name": name})
-    assert counts(env.sync("Customer"), "Customer")["created"] == 3
-    assert env.sync("Customer").changes == 0  # reads its own writes back once
-    # The demo config's overlap window is 2 seconds: a run whose clock says they have passed
-    # reads the window one last time.
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
-    assert env.sync("Customer", clock=lambda: later).changes == 0
+    assert counts(env.sync("Customer", clock=org_time.now), "Customer")["created"] == 3
+    # Reads its own writes back once.
+    assert env.sync("Customer", clock=org_time.now).changes == 0
+    # Past the demo config's 2-second overlap window and a minute boundary: the next run
+    # reads the window one last time and settles it.
+    org_time.advance(75)
+    assert env.sync("Customer", clock=org_time.now).changes == 0
     with RunContext.open(env.config) as ctx:
         assert ctx.state.window_read_at("Customer", "intacct") is not None
         assert ctx.state.window_read_at("Customer", "salesforce") is not None
+    org_time.advance(60)
     with RunContext.open(env.config) as ctx:
-        run = ctx.run(ctx.options(), only=["Customer"])
+        run = ctx.run(ctx.options(), only=["Customer"], clock=org_time.now)
         quiet = counts(run, "Customer")
         calls = {
             "intacct": dict(ctx.intacct.counter.calls),
@@ -270,7 +276,10 @@ def test_a_quiet_org_costs_one_probe_per_side_once_the_overlap_has_passed(env: E
 
     account = one(env.salesforce.list("Account"), Name="Tyrell")
     env.salesforce.update("Account", account["Id"], {"BillingCity": "Los Angeles"})
-    assert counts(env.sync("Customer"), "Customer")["updated"] == 1
+    # getUpdated answers for whole minutes: the change is seen by the first run that starts
+    # in a later minute (docs/quiet-runs.md).
+    org_time.advance(60)
+    assert counts(env.sync("Customer", clock=org_time.now), "Customer")["updated"] == 1
     assert (
         one(env.intacct.list("CUSTOMER"), NAME="Tyrell")["DISPLAYCONTACT.MAILADDRESS.CITY"]
         == "Los Angeles"
