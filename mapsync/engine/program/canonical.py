@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-_EXACT = 10**27  # integers below this have at most 27 digits: Decimal keeps them whole
+EXACT = 10**27  # integers below this have at most 27 digits: Decimal keeps them whole
 
 
 def canonical(value: Any) -> Any:
@@ -24,14 +24,8 @@ def canonical(value: Any) -> Any:
     if value is True:
         return True
     if value.__class__ is Decimal:
-        text = str(value)
-        # Plain notation without trailing zeros, within the context's 28 digits, is already
-        # what normalize() and format() would write.
-        if len(text) < 28 and "E" not in text and "N" not in text and (
-                "." not in text or text[-1] != "0"):
-            return text
-        return format(value.normalize(), "f")
-    if value.__class__ is int and -_EXACT < value < _EXACT:
+        return decimal_text(value)
+    if value.__class__ is int and -EXACT < value < EXACT:
         return str(value)
     if isinstance(value, (int, float, Decimal)):
         number = Decimal(str(value)).normalize()
@@ -45,6 +39,17 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return str(value)
+
+
+def decimal_text(value: Decimal) -> str:
+    """`canonical` of a Decimal: plain notation, no trailing zeros."""
+    text = str(value)
+    # Plain notation without trailing zeros, within the context's 28 digits, is already
+    # what normalize() and format() would write.
+    if len(text) < 28 and "E" not in text and "N" not in text and (
+            "." not in text or text[-1] != "0"):
+        return text
+    return format(value.normalize(), "f")
 
 
 def jsonable(value: Any) -> Any:

@@ -113,8 +113,9 @@ def pending(*values: Any) -> RefPending:
     return RefPending.of([p for v in found for p in v.pending])
 
 
-class _Writer:
-    """Builds the source and the namespace of one function."""
+class Writer:
+    """Builds the source and the namespace of one function (`block` also serves the
+    one-side update function of `program.watch`)."""
 
     def __init__(self, fields: Sequence[FieldTransform], flow: Flow) -> None:
         self.fields = tuple(fields)
@@ -202,20 +203,23 @@ class _Writer:
             lines.append(f"{indent}else: _spread({index}, out, {v}, errors)")
         return lines
 
-    def block(self, index: int, field: FieldTransform, indent: str) -> list[str]:
+    def block(
+        self, index: int, field: FieldTransform, indent: str, *, guarded: bool = True
+    ) -> list[str]:
         """`v<index> = ` the field's value, its steps in line, under the field's handler;
-        None when an update does not ask for the rule (`only`)."""
+        None when an update does not ask for the rule (`only`), unless not `guarded`."""
         v = f"v{index}"
         rule = self.bind(f"r{index}", field.rule)
-        inner, step_indent = indent + "    ", indent + "        "
-        lines = [f"{indent}if only is None or {rule} in only:", f"{inner}try:",
-                 f"{step_indent}{v} = {self.read(index, field)}"]
+        inner = indent + "    " if guarded else indent
+        step_indent = inner + "    "
+        lines = [f"{indent}if only is None or {rule} in only:"] if guarded else []
+        lines += [f"{inner}try:", f"{step_indent}{v} = {self.read(index, field)}"]
         for j, step in enumerate(field.steps):
             lines.extend(step_indent + line for line in self.step(index, j, step))
         lines.append(f"{inner}except Exception as exc:")
         lines.append(f"{step_indent}{v} = _fail({index}, record, exc, errors)")
-        lines.append(f"{indent}else:")
-        lines.append(f"{inner}{v} = None")
+        if guarded:
+            lines += [f"{indent}else:", f"{inner}{v} = None"]
         return lines
 
     def step(self, index: int, j: int, step: BuiltStep) -> list[str]:
@@ -248,7 +252,7 @@ def generate(fields: Sequence[FieldTransform], flow: Flow, *, name: str = "") ->
     Function, str
 ]:
     """The function of `fields` for `flow`, and its source (for diagnostics)."""
-    writer = _Writer(fields, flow)
+    writer = Writer(fields, flow)
     source = writer.write()
     function: Function = build(source, writer.names, f"program {name} {flow}")["program"]
     return function, source

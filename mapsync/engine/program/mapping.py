@@ -26,6 +26,7 @@ from mapsync.engine.program.watch import ShadowWatch
 from mapsync.engine.record import Record, Side
 
 SIDES: tuple[Side, ...] = ("intacct", "salesforce")
+_OTHER: dict[Side, Side] = {"intacct": "salesforce", "salesforce": "intacct"}
 Push = Callable[[Record], dict[str, Any]]
 
 
@@ -291,6 +292,9 @@ def compile_mapping(
     i_info = catalogs.get("intacct", mapping.intacct.object or "")
     s_info = catalogs.get("salesforce", mapping.salesforce.object or "")
     lines = tuple(_line_set(line, catalogs, resolver, timezone) for line in mapping.lines)
+    functions = programs(rules, mapping.name)
+    types: dict[Side, dict[str, str]] = {"intacct": _types(i_info),
+                                         "salesforce": _types(s_info)}
     return CompiledMapping(
         name=mapping.name,
         kind=mapping.kind,
@@ -309,9 +313,16 @@ def compile_mapping(
         lines=lines,
         source=str(mapping.source),
         plan=mapping,
-        programs=programs(rules, mapping.name),
-        watches={side: ShadowWatch(rules, side, name=mapping.name) for side in SIDES},
+        programs=functions,
+        watches={
+            side: ShadowWatch(rules, side, functions[_OTHER[side]], types, name=mapping.name)
+            for side in SIDES
+        },
     )
+
+
+def _types(info: ObjectInfo | None) -> dict[str, str]:
+    return {name: f.type for name, f in info.fields.items()} if info else {}
 
 
 def programs(rules: Sequence[FieldRule], name: str = "") -> dict[str, RecordTransform]:

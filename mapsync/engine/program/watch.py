@@ -1,86 +1,255 @@
-"""Which rules a changed record moved: its canonical values against the pair's shadow.
+"""An update read on one side, decided in one generated function per mapping and side.
 
-    watch = ShadowWatch(mapping.rules, "intacct")
-    moved = watch.moved(intacct_record, shadow.intacct)   # {rule index: canonical value}
+    watch = ShadowWatch(mapping.rules, "intacct", programs["salesforce"], types)
+    patch, changes, intacct_shadow, salesforce_shadow = watch.update(record, shadow.intacct,
+                                                                     shadow.salesforce)
 
-An update reads one side's record (the other did not change since the last sync). The
-Decider needs to look only at the rules whose value on that side moved away from the shadow,
-and at the rules that always push from that side; `moved` finds the first in one generated
-function (`program.generate.build`): each rule's canonical value (`canonical`, with text,
-the common case, written in line) compared with the shadow's. `pushes` are the indexes of
-the one-way rules from that side to the other, `sends` those and the two-way rules.
+An update reads one side's record (the other did not change since the last sync). Only the
+rules whose value there moved away from the pair's shadow, and the one-way rules from that
+side, have anything to do. `update` is written from the mapping's rules and the target's
+compiled fields (`program.generate`) as straight-line source:
+
+- a scan, rule by rule: the source value's canonical form (`canonical`), written in line for
+  the catalog type of the field (text, the common case, and booleans; anything else calls
+  `canonical`), compared with the shadow's; a rule that moved (and passes its `when` on that
+  side) updates the source shadow and, if it sends that way, is marked to push; a one-way rule
+  from that side is always marked;
+- then, for the marked rules only, in rule order: the field's steps in line (the same blocks
+  as the mapping's function), its canonical value compared with the target shadow, the value
+  put in the patch when it differs.
+
+Nothing is evaluated for a rule that did not move, and no per-rule structure is built for it.
+The result is the one `decide` gives visiting every rule (tests/runner/test_decide_one_side.py):
+the patch, the `(rule id, target, before, expected)` changes, and both sides' new shadows
+(copies; the shadows passed in are not changed). It raises the first marked rule's
+TransformError or RefPending, in rule order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from mapsync.engine.program.canonical import canonical
-from mapsync.engine.program.generate import build
+from mapsync.engine.program.canonical import EXACT, canonical, decimal_text
+from mapsync.engine.program.generate import Writer, build
+from mapsync.engine.program.step import Flow
 from mapsync.engine.record import Record, Side
 
 if TYPE_CHECKING:
     from mapsync.engine.program.mapping import FieldRule
+    from mapsync.engine.program.record import RecordTransform
 
-Moved = Callable[[Record, Mapping[str, Any]], dict[int, list[Any]]]
+Update = Callable[
+    [Record, Mapping[str, Any], Mapping[str, Any]],
+    tuple[dict[str, Any], list[tuple[str, Side, Any, Any]], dict[str, Any], dict[str, Any]],
+]
 
-_TOWARDS = {"salesforce": "to_salesforce", "intacct": "to_intacct"}
+_TOWARDS: dict[Side, Flow] = {"salesforce": "to_salesforce", "intacct": "to_intacct"}
+
+# canonical(v), in line for the catalog types whose values are mostly of one class; a value
+# of another class goes through `canonical` itself, so the type is a speed hint, never a rule.
+_CANONICAL = {
+    "text": "(v or None) if v.__class__ is str else (None if v is None else _canonical(v))",
+    "boolean": "True if v is True else (None if v is None or v is False else _canonical(v))",
+    "decimal": "_decimal(v) if v.__class__ is _Decimal else "
+               "(None if v is None else _canonical(v))",
+    "integer": "str(v) if v.__class__ is int and -_EXACT < v < _EXACT else "
+               "(None if v is None else _canonical(v))",
+}
+# True when the shadow's first value `canonical(v)` may differ from: the slow block decides.
+# Text: only a non-empty str or None equal to the shadow's is known unchanged here.
+_MAYBE_MOVED = {
+    "text": "v != sget({rid}, _ABSENT)[0] or (v.__class__ is not str and v is not None) "
+            "or v == ''",
+    "boolean": "(True if v is True else (None if v is None or v is False else _OTHER)) "
+               "is not sget({rid}, _ABSENT)[0]",
+}
+_KINDS = {"boolean": "boolean", "decimal": "decimal", "currency": "decimal",
+          "double": "decimal", "percent": "decimal", "integer": "integer", "int": "integer"}
+
+
+def _kind(catalog_type: str | None) -> str:
+    return _KINDS.get(catalog_type or "", "text")
 
 
 class ShadowWatch:
-    """The rules of a mapping as seen from one side, for updates read on that side."""
+    """The rules of a mapping as seen from one side, for updates read on that side.
 
-    __slots__ = ("side", "rules", "pushes", "sends", "_name", "_source", "moved")
+    `program` is the target side's RecordTransform (its compiled fields are written in line);
+    `types` the catalog types of both sides' fields by path (a speed hint, never a rule).
+    """
 
-    def __init__(self, rules: Sequence[FieldRule], side: Side, *, name: str = "") -> None:
-        other = "salesforce" if side == "intacct" else "intacct"
+    __slots__ = ("side", "rules", "program", "pushes", "sends", "_types", "_name", "_source",
+                 "update")
+
+    def __init__(
+        self,
+        rules: Sequence[FieldRule],
+        side: Side,
+        program: RecordTransform | None = None,
+        types: Mapping[Side, Mapping[str, str]] | None = None,
+        *,
+        name: str = "",
+    ) -> None:
+        other: Side = "salesforce" if side == "intacct" else "intacct"
         self.side = side
         self.rules = rules
+        self.program = program
         self.pushes = frozenset(
             i for i, r in enumerate(rules) if r.direction == _TOWARDS[other])
         self.sends = self.pushes | {i for i, r in enumerate(rules) if r.direction == "both"}
+        self._types = {s: dict((types or {}).get(s, {})) for s in ("intacct", "salesforce")}
         self._name, self._source = name, ""
-        self.moved: Moved = self._first  # written on first use
+        self.update: Update = self._first  # written on first use
 
-    def _first(self, record: Record, old: Mapping[str, Any]) -> dict[int, list[Any]]:
-        self.moved = self._build()
-        return self.moved(record, old)
+    def _first(
+        self, record: Record, old_s: Mapping[str, Any], old_t: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[str, Side, Any, Any]], dict[str, Any], dict[str, Any]]:
+        self.update = self._build()
+        return self.update(record, old_s, old_t)
 
     @property
     def source(self) -> str:
         """The generated function's text (for diagnostics)."""
         if not self._source:
-            self.moved = self._build()
+            self.update = self._build()
         return self._source
 
-    def _build(self) -> Moved:
-        side, rules = self.side, self.rules
-        names: dict[str, Any] = {"_canonical": canonical}
-        lines = ["def moved(record, old):", "    get = record.get", "    oget = old.get",
-                 "    out = {}"]
+    def kind(self, side: Side, path: str) -> str:
+        """How values of `path` on `side` are canonicalised in line (text by default)."""
+        return _kind(self._types[side].get(path))
+
+    def _build(self) -> Update:
+        source, names = _UpdateWriter(self).write()
+        self._source = source
+        update: Update = build(source, names, f"update {self._name} {self.side}")["update"]
+        return update
+
+
+class _UpdateWriter:
+    """Builds the source and namespace of one side's `update` function."""
+
+    def __init__(self, watch: ShadowWatch) -> None:
+        self.watch = watch
+        self.side = watch.side
+        self.target: Side = "salesforce" if watch.side == "intacct" else "intacct"
+        self.fields = watch.program.fields if watch.program is not None else ()
+        self.writer = Writer(self.fields, _TOWARDS[self.target])
+        self.names = self.writer.names
+        self.names.update({"_canonical": canonical, "_decimal": decimal_text,
+                           "_Decimal": Decimal, "_EXACT": EXACT, "_TARGET": self.target,
+                           "_ABSENT": (object(),), "_OTHER": object()})
+
+    def bind(self, name: str, value: Any) -> str:
+        self.names[name] = value
+        return name
+
+    def write(self) -> tuple[str, dict[str, Any]]:
+        rules, watch = self.watch.rules, self.watch
+        marked = [i for i, r in enumerate(rules) if r.direction != "off" and i in watch.sends]
+        always = [i for i in marked if i in watch.pushes and self.test(rules[i]) is None]
+        lines = ["def update(record, old_s, old_t):", "    get = record.get",
+                 "    sget = old_s.get", "    tget = old_t.get", "    errors = None",
+                 "    store_s = dict(old_s)"]
+        if always:
+            lines.append(f"    {' = '.join(f'P{i}' for i in always)} = True")
+        if len(always) < len(marked):
+            lines.append(f"    {' = '.join(f'P{i}' for i in marked if i not in always)} = False")
         for index, rule in enumerate(rules):
-            if rule.direction == "off":
-                continue
-            fields = rule.intacct_fields if side == "intacct" else rule.salesforce_fields
-            names[f"r{index}"] = rule.id
-            if len(fields) == 1:
-                # canonical() in line for text, the common case, and null. A shadow holds a
-                # list as long as the rule's fields (the rule id names them), or null.
-                names[f"k{index}"] = fields[0]
-                lines.append(f"    v = get(k{index})")
-                lines.append(f"    o = oget(r{index})")
-                lines.append("    c = (v or None) if v.__class__ is str else "
-                             "(None if v is None else _canonical(v))")
-                lines.append(f"    if o is None or o[0] != c: out[{index}] = [c]")
-                continue
-            values = []
-            for n, path in enumerate(fields):
-                names[f"k{index}_{n}"] = path
-                values.append(f"_canonical(get(k{index}_{n}))")
-            lines.append(f"    c = [{', '.join(values)}]")
-            lines.append(f"    if c != oget(r{index}): out[{index}] = c")
-        lines.append("    return out")
-        self._source = "\n".join(lines) + "\n"
-        moved: Moved = build(self._source, names, f"watch {self._name} {side}")["moved"]
-        return moved
+            if rule.direction != "off":
+                lines.extend(self.scan(index, rule))
+        lines += ["    patch = {}", "    changes = []", "    store_t = dict(old_t)"]
+        for index in marked:
+            lines.extend(self.push(index, rules[index]))
+        lines.append("    return patch, changes, store_s, store_t")
+        return "\n".join(lines) + "\n", self.names
+
+    def test(self, rule: FieldRule) -> Callable[[Record], bool] | None:
+        """The rule's `when` on this side, if any."""
+        return rule.applies_to_intacct if self.side == "intacct" else rule.applies_to_salesforce
+
+    def scan(self, index: int, rule: FieldRule) -> list[str]:
+        """Rule `index`'s canonical source value against the shadow: a rule that moved (and
+        passes its `when`) updates the source shadow and, sending that way, sets `P<index>`."""
+        fields = rule.intacct_fields if self.side == "intacct" else rule.salesforce_fields
+        rid = self.bind(f"R{index}", rule.id)
+        sends, pushes = index in self.watch.sends, index in self.watch.pushes
+        test = self.test(rule)
+        applies = f"{self.bind(f'A{index}', test)}(record)" if test is not None else ""
+        if len(fields) == 1:
+            key = self.bind(f"K{index}", fields[0])
+            kind = self.watch.kind(self.side, fields[0])
+            head = [f"    v = get({key})"]
+            slow = [f"o = sget({rid})", f"c = {_CANONICAL[kind]}"]
+            moved, value = "o is None or o[0] != c", "[c]"
+        else:
+            parts = [f"_canonical(get({self.bind(f'K{index}_{n}', path)}))"
+                     for n, path in enumerate(fields)]
+            head, kind = [], ""
+            slow = [f"c = [{', '.join(parts)}]"]
+            moved, value = f"c != sget({rid})", "c"
+        store = f"store_s[{rid}] = {value}"
+        if pushes and test is not None:  # a one-way rule pushes whenever its `when` holds
+            body = [*slow, f"if {applies}:", f"    if {moved}: {store}", f"    P{index} = True"]
+        elif applies:
+            body = [*slow, f"if ({moved}) and {applies}:", f"    {store}"]
+            body += [f"    P{index} = True"] if sends else []
+        else:
+            body = [*slow, f"if {moved}:", f"    {store}"]
+            body += [f"    P{index} = True"] if sends and not pushes else []
+        fast = _MAYBE_MOVED.get(kind)
+        if fast is None or (pushes and test is not None):
+            return head + [f"    {line}" for line in body]
+        return [*head, f"    if {fast.format(rid=rid)}:", *(f"        {line}" for line in body)]
+
+    def push(self, index: int, rule: FieldRule) -> list[str]:
+        """The marked rule's value for the target, against the target shadow."""
+        flag, rid = f"P{index}", f"R{index}"
+        fields = rule.salesforce_fields if self.target == "salesforce" else rule.intacct_fields
+        position = self.position(rule, fields)
+        lines = [f"    if {flag}:"]
+        if position is not None and isinstance(self.fields[position].target, str):
+            v = f"v{position}"
+            lines.extend(self.writer.block(position, self.fields[position], "        ",
+                                           guarded=False))
+            target = self.bind(f"T{index}", fields[0])
+            kind = self.watch.kind(self.target, fields[0])
+            lines += [f"        if {v}.__class__ is _RefPending: raise {v}",
+                      f"        v = {v}", f"        e = [{_CANONICAL[kind]}]",
+                      f"        b = tget({rid})", f"        store_t[{rid}] = e",
+                      "        if e != b:", f"            patch[{target}] = v",
+                      f"            changes.append(({rid}, _TARGET, b, e))"]
+            return lines
+        if position is not None:
+            v = f"v{position}"
+            lines.extend(self.writer.block(position, self.fields[position], "        ",
+                                           guarded=False))
+            targets = self.bind(f"T{index}", tuple(fields))
+            lines += ["        values = {}",
+                      f"        if {v}.__class__ is tuple and len({v}) == {len(fields)}: "
+                      f"values.update(zip({targets}, {v}))",
+                      f"        else: _spread({position}, values, {v}, errors)"]
+        else:
+            push = self.bind(f"X{index}", rule.push)
+            lines.append(f"        values = {push}(_TARGET, record)")
+        lines += ["        e = []", "        for v in values.values():",
+                  "            if v.__class__ is _RefPending: raise v",
+                  f"            e.append({_CANONICAL['text']})",
+                  f"        b = tget({rid})", f"        store_t[{rid}] = e",
+                  "        if e != b:", "            patch.update(values)",
+                  f"            changes.append(({rid}, _TARGET, b, e))"]
+        return lines
+
+    def position(self, rule: FieldRule, fields: tuple[str, ...]) -> int | None:
+        """Where the rule's compiled field sits in the target program, when the program's
+        payload holds exactly the rule's values (no other rule writes its targets)."""
+        program = self.watch.program
+        transform = rule.transforms.get(_TOWARDS[self.target])
+        if program is None or transform is None or not program.owns(rule.source):
+            return None
+        for position, field in enumerate(self.fields):
+            if field is transform:
+                target = field.target if isinstance(field.target, tuple) else (field.target,)
+                return position if target == fields else None
+        return None

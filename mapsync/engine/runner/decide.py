@@ -218,8 +218,9 @@ def decide(
     if watches and programs and (intacct is None) != (salesforce is None):
         side: Side = "intacct" if intacct is not None else "salesforce"
         watch = watches[side]
-        if watch.rules is rules:
-            return _one_side(watch, intacct or salesforce or {}, shadow, programs)
+        if watch.rules is rules and watch.program is programs.get(
+                "salesforce" if side == "intacct" else "intacct"):
+            return _one_side(watch, intacct or salesforce or {}, shadow)
     decider = _PairDecider(intacct, salesforce, shadow, policy, newest, programs)
     for rule in rules:
         if rule.direction == "off" or not _applies(rule, intacct, salesforce):
@@ -233,56 +234,16 @@ def decide(
     return decider.out
 
 
-def _one_side(
-    watch: ShadowWatch, record: Record, shadow: Shadow, programs: Mapping[str, RecordTransform]
-) -> Decision:
-    """`decide` for a pair read on one side (the other did not change): only the rules whose
-    value moved from the shadow there, and the one-way rules from there, have anything to
-    do; the mapping's function runs for those only. No conflict can arise.
+def _one_side(watch: ShadowWatch, record: Record, shadow: Shadow) -> Decision:
+    """`decide` for a pair read on one side (the other did not change), in the mapping's
+    generated update function for that side (`ShadowWatch.update`). No conflict can arise.
     """
-    side, rules = watch.side, watch.rules
-    target: Side = "salesforce" if side == "intacct" else "intacct"
-    old_s, old_t = (shadow.intacct, shadow.salesforce) if side == "intacct" else (
-        shadow.salesforce, shadow.intacct)
-    store_s, store_t = dict(old_s), dict(old_t)
-    out = Decision({}, {}, [], Shadow(store_s, store_t) if side == "intacct" else Shadow(
-        store_t, store_s), [])
-    moved = watch.moved(record, old_s)
-    pushed: list[FieldRule] = []
-    for index in sorted(moved.keys() | watch.pushes) if moved else watch.pushes:
-        rule = rules[index]
-        test = rule.applies_to_intacct if side == "intacct" else rule.applies_to_salesforce
-        if test is not None and not test(record):
-            continue
-        if index in moved:
-            store_s[rule.id] = moved[index]
-        if index in watch.sends:
-            pushed.append(rule)
-    if not pushed:
-        return out
-    program = programs[target]
-    errors: dict[str, Exception] = {}
-    payload = program.evaluate(record, errors, {rule.source for rule in pushed})
-    patch = out.salesforce_patch if target == "salesforce" else out.intacct_patch
-    for rule in pushed:
-        fields = rule.salesforce_fields if target == "salesforce" else rule.intacct_fields
-        if not program.owns(rule.source):
-            values = rule.push(target, record)
-        elif errors and rule.source in errors:
-            raise errors[rule.source]
-        else:
-            values = {f: payload[f] for f in fields}
-        expected = []
-        for value in values.values():
-            if value.__class__ is RefPending:
-                raise value
-            expected.append(canonical(value))
-        before = old_t.get(rule.id)
-        store_t[rule.id] = expected
-        if expected != before:
-            patch.update(values)
-            out.changes.append((rule.id, target, before, expected))
-    return out
+    if watch.side == "intacct":
+        patch, changes, store_i, store_s = watch.update(record, shadow.intacct,
+                                                        shadow.salesforce)
+        return Decision(patch, {}, [], Shadow(store_i, store_s), changes)
+    patch, changes, store_s, store_i = watch.update(record, shadow.salesforce, shadow.intacct)
+    return Decision({}, patch, [], Shadow(store_i, store_s), changes)
 
 
 def creation(
