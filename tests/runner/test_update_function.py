@@ -116,9 +116,9 @@ def test_the_update_function_is_used_and_readable() -> None:
     m = mapping("Customer")
     watch = m.watches["intacct"]
     assert watch.program is m.programs["salesforce"]
-    assert watch.source.startswith("def update(record, old_s, old_t):")
+    assert watch.source.startswith("def update(record, shadow):")
     # text fields are compared in line, numbers canonicalised by their catalog type
-    assert "_decimal(v) if v.__class__ is _Decimal" in watch.source
+    assert "_decimal(w0) if w0.__class__ is _Decimal" in watch.source
 
 
 TRICKY = [None, "", "a", "1", 1, 0, True, False, 1.0, Decimal("1"), Decimal("1.50"),

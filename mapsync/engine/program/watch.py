@@ -1,8 +1,8 @@
 """An update read on one side, decided in one generated function per mapping and side.
 
     watch = ShadowWatch(mapping.rules, "intacct", programs["salesforce"], types)
-    patch, changes, intacct_shadow, salesforce_shadow = watch.update(record, shadow.intacct,
-                                                                     shadow.salesforce)
+    decision = watch.update(intacct_record, shadow)    # what `decide` gives for (record, None),
+                                                       # or None: decide that one rule by rule
 
 An update reads one side's record (the other did not change since the last sync). Only the
 rules whose value there moved away from the pair's shadow, and the one-way rules from that
@@ -10,19 +10,21 @@ side, have anything to do. `update` is written from the mapping's rules and the 
 compiled fields (`program.generate`) as straight-line source:
 
 - a scan, rule by rule: the source value's canonical form (`canonical`), written in line for
-  the catalog type of the field (text, the common case, and booleans; anything else calls
-  `canonical`), compared with the shadow's; a rule that moved (and passes its `when` on that
-  side) updates the source shadow and, if it sends that way, is marked to push; a one-way rule
-  from that side is always marked;
-- then, for the marked rules only, in rule order: the field's steps in line (the same blocks
-  as the mapping's function), its canonical value compared with the target shadow, the value
+  the field's catalog type, compared with the shadow's. A text value equal to the shadow's
+  (a non-empty str, or None) is known unchanged without canonicalising it. A rule that moved
+  (and passes its `when` on that side) updates the source shadow and, if it sends that way,
+  is marked; a one-way rule from that side is always marked;
+- then, for the marked rules only, in rule order: the field's steps in line (the blocks of
+  the mapping's function), the canonical value compared with the target shadow, the value
   put in the patch when it differs.
 
-Nothing is evaluated for a rule that did not move, and no per-rule structure is built for it.
-The result is the one `decide` gives visiting every rule (tests/runner/test_decide_one_side.py):
-the patch, the `(rule id, target, before, expected)` changes, and both sides' new shadows
-(copies; the shadows passed in are not changed). It raises the first marked rule's
-TransformError or RefPending, in rule order.
+Nothing is evaluated for a rule that did not move, and no per-rule structure is built for
+it. The catalog type is a speed hint, never a rule: a value of another class goes through
+`canonical` itself. The Decision is the one `decide` gives visiting every rule
+(tests/runner/test_decide_one_side.py, tests/runner/test_update_function.py): patch,
+`(rule id, target, before, expected)` changes, and both sides' new shadows (copies; the
+shadow passed in is not changed). It raises the first marked rule's TransformError or
+RefPending, in rule order.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from mapsync.engine.program.canonical import EXACT, canonical, decimal_text
+from mapsync.engine.program.decision import Decision, Shadow
 from mapsync.engine.program.generate import Writer, build
 from mapsync.engine.program.step import Flow
 from mapsync.engine.record import Record, Side
@@ -40,30 +43,33 @@ if TYPE_CHECKING:
     from mapsync.engine.program.mapping import FieldRule
     from mapsync.engine.program.record import RecordTransform
 
-Update = Callable[
-    [Record, Mapping[str, Any], Mapping[str, Any]],
-    tuple[dict[str, Any], list[tuple[str, Side, Any, Any]], dict[str, Any], dict[str, Any]],
-]
+Update = Callable[[Record, Shadow], Decision | None]
 
 _TOWARDS: dict[Side, Flow] = {"salesforce": "to_salesforce", "intacct": "to_intacct"}
 
 # canonical(v), in line for the catalog types whose values are mostly of one class; a value
 # of another class goes through `canonical` itself, so the type is a speed hint, never a rule.
 _CANONICAL = {
-    "text": "(v or None) if v.__class__ is str else (None if v is None else _canonical(v))",
-    "boolean": "True if v is True else (None if v is None or v is False else _canonical(v))",
-    "decimal": "_decimal(v) if v.__class__ is _Decimal else "
-               "(None if v is None else _canonical(v))",
-    "integer": "str(v) if v.__class__ is int and -_EXACT < v < _EXACT else "
-               "(None if v is None else _canonical(v))",
+    "text": "({v} or None) if {v}.__class__ is str else "
+            "(None if {v} is None else _canonical({v}))",
+    "boolean": "True if {v} is True else "
+               "(None if {v} is None or {v} is False else _canonical({v}))",
+    "decimal": "_decimal({v}) if {v}.__class__ is _Decimal else "
+               "(None if {v} is None else _canonical({v}))",
+    "integer": "str({v}) if {v}.__class__ is int and -_EXACT < {v} < _EXACT else "
+               "(None if {v} is None else _canonical({v}))",
 }
-# True when the shadow's first value `canonical(v)` may differ from: the slow block decides.
-# Text: only a non-empty str or None equal to the shadow's is known unchanged here.
+# True when canonical(v) may differ from the shadow's first value `{o}`: the slow block then
+# decides. Each is exact: text is known unchanged only as a non-empty str (or None) equal to
+# the shadow's, a number only as the text `canonical` would give without normalising.
+_NOT_PLAIN = "({v}.__class__ is not str and {v} is not None) or {v} == ''"
 _MAYBE_MOVED = {
-    "text": "v != sget({rid}, _ABSENT)[0] or (v.__class__ is not str and v is not None) "
-            "or v == ''",
-    "boolean": "(True if v is True else (None if v is None or v is False else _OTHER)) "
-               "is not sget({rid}, _ABSENT)[0]",
+    "text": "{v} != {o} or " + _NOT_PLAIN,
+    "boolean": "(True if {v} is True else (None if {v} is None or {v} is False else _OTHER))"
+               " is not {o}",
+    "integer": "{v}.__class__ is not int or str({v}) != {o} or not -_EXACT < {v} < _EXACT",
+    "decimal": "{v}.__class__ is not _Decimal or (t := str({v})) != {o} or len(t) > 27 "
+               "or 'E' in t or 'N' in t or (t[-1] == '0' and '.' in t)",
 }
 _KINDS = {"boolean": "boolean", "decimal": "decimal", "currency": "decimal",
           "double": "decimal", "percent": "decimal", "integer": "integer", "int": "integer"}
@@ -80,8 +86,8 @@ class ShadowWatch:
     `types` the catalog types of both sides' fields by path (a speed hint, never a rule).
     """
 
-    __slots__ = ("side", "rules", "program", "pushes", "sends", "_types", "_name", "_source",
-                 "update")
+    __slots__ = ("side", "target", "rules", "program", "pushes", "sends", "_types", "_name",
+                 "_source", "update")
 
     def __init__(
         self,
@@ -93,7 +99,7 @@ class ShadowWatch:
         name: str = "",
     ) -> None:
         other: Side = "salesforce" if side == "intacct" else "intacct"
-        self.side = side
+        self.side, self.target = side, other
         self.rules = rules
         self.program = program
         self.pushes = frozenset(
@@ -103,11 +109,9 @@ class ShadowWatch:
         self._name, self._source = name, ""
         self.update: Update = self._first  # written on first use
 
-    def _first(
-        self, record: Record, old_s: Mapping[str, Any], old_t: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], list[tuple[str, Side, Any, Any]], dict[str, Any], dict[str, Any]]:
+    def _first(self, record: Record, shadow: Shadow) -> Decision | None:
         self.update = self._build()
-        return self.update(record, old_s, old_t)
+        return self.update(record, shadow)
 
     @property
     def source(self) -> str:
@@ -138,8 +142,9 @@ class _UpdateWriter:
         self.writer = Writer(self.fields, _TOWARDS[self.target])
         self.names = self.writer.names
         self.names.update({"_canonical": canonical, "_decimal": decimal_text,
+                           "_Decision": Decision, "_Shadow": Shadow,
                            "_Decimal": Decimal, "_EXACT": EXACT, "_TARGET": self.target,
-                           "_ABSENT": (object(),), "_OTHER": object()})
+                           "_OTHER": object()})
 
     def bind(self, name: str, value: Any) -> str:
         self.names[name] = value
@@ -149,20 +154,28 @@ class _UpdateWriter:
         rules, watch = self.watch.rules, self.watch
         marked = [i for i, r in enumerate(rules) if r.direction != "off" and i in watch.sends]
         always = [i for i in marked if i in watch.pushes and self.test(rules[i]) is None]
-        lines = ["def update(record, old_s, old_t):", "    get = record.get",
-                 "    sget = old_s.get", "    tget = old_t.get", "    errors = None",
-                 "    store_s = dict(old_s)"]
+        old_s, old_t = f"shadow.{self.side}", f"shadow.{self.target}"
+        lines = ["def update(record, shadow):", "    get = record.get",
+                 f"    old_s = {old_s}", "    sget = old_s.get", f"    old_t = {old_t}",
+                 "    tget = old_t.get", "    errors = None", "    store_s = dict(old_s)"]
         if always:
             lines.append(f"    {' = '.join(f'P{i}' for i in always)} = True")
         if len(always) < len(marked):
             lines.append(f"    {' = '.join(f'P{i}' for i in marked if i not in always)} = False")
+        # A rule the shadow does not hold yet (a rule added since the last sync) raises
+        # KeyError at its first look-up: the caller then decides rule by rule.
+        lines.append("    try:")
         for index, rule in enumerate(rules):
             if rule.direction != "off":
-                lines.extend(self.scan(index, rule))
+                lines.extend(f"    {line}" for line in self.scan(index, rule))
+        lines += ["    except KeyError:", "        return None"]
         lines += ["    patch = {}", "    changes = []", "    store_t = dict(old_t)"]
         for index in marked:
             lines.extend(self.push(index, rules[index]))
-        lines.append("    return patch, changes, store_s, store_t")
+        if self.side == "intacct":
+            lines.append("    return _Decision(patch, {}, [], _Shadow(store_s, store_t), changes)")
+        else:
+            lines.append("    return _Decision({}, patch, [], _Shadow(store_t, store_s), changes)")
         return "\n".join(lines) + "\n", self.names
 
     def test(self, rule: FieldRule) -> Callable[[Record], bool] | None:
@@ -177,18 +190,23 @@ class _UpdateWriter:
         sends, pushes = index in self.watch.sends, index in self.watch.pushes
         test = self.test(rule)
         applies = f"{self.bind(f'A{index}', test)}(record)" if test is not None else ""
+        kinds = [self.watch.kind(self.side, path) for path in fields]
+        names = [f"w{n}" for n in range(len(fields))]
+        head = [f"    {w} = get({self.bind(f'K{index}_{n}', path)})"
+                for n, (w, path) in enumerate(zip(names, fields, strict=True))]
+        fast: str | None = None
         if len(fields) == 1:
-            key = self.bind(f"K{index}", fields[0])
-            kind = self.watch.kind(self.side, fields[0])
-            head = [f"    v = get({key})"]
-            slow = [f"o = sget({rid})", f"c = {_CANONICAL[kind]}"]
+            slow = [f"o = sget({rid})", f"c = {_CANONICAL[kinds[0]].format(v='w0')}"]
             moved, value = "o is None or o[0] != c", "[c]"
+            if kinds[0] in _MAYBE_MOVED:
+                fast = _MAYBE_MOVED[kinds[0]].format(v="w0", o=f"old_s[{rid}][0]")
         else:
-            parts = [f"_canonical(get({self.bind(f'K{index}_{n}', path)}))"
-                     for n, path in enumerate(fields)]
-            head, kind = [], ""
-            slow = [f"c = [{', '.join(parts)}]"]
+            parts = [_CANONICAL[k].format(v=w) for k, w in zip(kinds, names, strict=True)]
+            slow = [f"c = [{', '.join(f'({p})' for p in parts)}]"]
             moved, value = f"c != sget({rid})", "c"
+            if fields and set(kinds) == {"text"}:
+                fast = " or ".join([f"[{', '.join(names)}] != old_s[{rid}]",
+                                    *(_NOT_PLAIN.format(v=w) for w in names)])
         store = f"store_s[{rid}] = {value}"
         if pushes and test is not None:  # a one-way rule pushes whenever its `when` holds
             body = [*slow, f"if {applies}:", f"    if {moved}: {store}", f"    P{index} = True"]
@@ -198,10 +216,9 @@ class _UpdateWriter:
         else:
             body = [*slow, f"if {moved}:", f"    {store}"]
             body += [f"    P{index} = True"] if sends and not pushes else []
-        fast = _MAYBE_MOVED.get(kind)
         if fast is None or (pushes and test is not None):
             return head + [f"    {line}" for line in body]
-        return [*head, f"    if {fast.format(rid=rid)}:", *(f"        {line}" for line in body)]
+        return [*head, f"    if {fast}:", *(f"        {line}" for line in body)]
 
     def push(self, index: int, rule: FieldRule) -> list[str]:
         """The marked rule's value for the target, against the target shadow."""
@@ -215,10 +232,11 @@ class _UpdateWriter:
                                            guarded=False))
             target = self.bind(f"T{index}", fields[0])
             kind = self.watch.kind(self.target, fields[0])
-            lines += [f"        if {v}.__class__ is _RefPending: raise {v}",
-                      f"        v = {v}", f"        e = [{_CANONICAL[kind]}]",
-                      f"        b = tget({rid})", f"        store_t[{rid}] = e",
-                      "        if e != b:", f"            patch[{target}] = v",
+            if self.fields[position].has_ref:  # only a `ref` step leaves a RefPending value
+                lines.append(f"        if {v}.__class__ is _RefPending: raise {v}")
+            lines += [f"        e = [{_CANONICAL[kind].format(v=v)}]",
+                      f"        b = tget({rid})", "        if e != b:",
+                      f"            store_t[{rid}] = e", f"            patch[{target}] = {v}",
                       f"            changes.append(({rid}, _TARGET, b, e))"]
             return lines
         if position is not None:
@@ -235,9 +253,9 @@ class _UpdateWriter:
             lines.append(f"        values = {push}(_TARGET, record)")
         lines += ["        e = []", "        for v in values.values():",
                   "            if v.__class__ is _RefPending: raise v",
-                  f"            e.append({_CANONICAL['text']})",
-                  f"        b = tget({rid})", f"        store_t[{rid}] = e",
-                  "        if e != b:", "            patch.update(values)",
+                  f"            e.append({_CANONICAL['text'].format(v='v')})",
+                  f"        b = tget({rid})", "        if e != b:",
+                  f"            store_t[{rid}] = e", "            patch.update(values)",
                   f"            changes.append(({rid}, _TARGET, b, e))"]
         return lines
 

@@ -10,60 +10,17 @@ picks the winner and the decision is recorded.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from mapsync.engine.program.canonical import canonical
+from mapsync.engine.program.decision import Conflict, Decision, Shadow
 from mapsync.engine.program.failures import RefPending
 from mapsync.engine.program.mapping import CompiledMapping, FieldRule, LineSet
 from mapsync.engine.program.record import RecordTransform
 from mapsync.engine.program.watch import ShadowWatch
 from mapsync.engine.record import Record, Side
 
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """Both sides changed one `<->` field since the last sync."""
-
-    rule_id: str
-    intacct_value: Any
-    salesforce_value: Any
-    winner: Side
-
-
-@dataclass(slots=True)
-class Shadow:
-    """Last synced canonical values per rule id, per side."""
-
-    intacct: dict[str, Any] = field(default_factory=dict)
-    salesforce: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, dict[str, Any]]:
-        """JSON-ready form for the state store."""
-        return {"i": dict(self.intacct), "s": dict(self.salesforce)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> Shadow:
-        """The shadow stored by `to_json`, or an empty one."""
-        if not data:
-            return cls()
-        return cls(intacct=dict(data.get("i", {})), salesforce=dict(data.get("s", {})))
-
-
-@dataclass(slots=True)
-class Decision:
-    """Patches for both sides, conflicts met, and the shadow to store once writes succeed."""
-
-    salesforce_patch: dict[str, Any] = field(default_factory=dict)
-    intacct_patch: dict[str, Any] = field(default_factory=dict)
-    conflicts: list[Conflict] = field(default_factory=list)
-    shadow: Shadow = field(default_factory=Shadow)
-    changes: list[tuple[str, Side, Any, Any]] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        """True when nothing needs writing."""
-        return not self.salesforce_patch and not self.intacct_patch
+__all__ = ["Conflict", "Decision", "Shadow", "creation", "decide", "follow_up", "line_payload"]
 
 
 _MISSING = object()
@@ -216,11 +173,15 @@ def decide(
     pipeline fails; the caller records the pair as waiting or failed.
     """
     if watches and programs and (intacct is None) != (salesforce is None):
-        side: Side = "intacct" if intacct is not None else "salesforce"
-        watch = watches[side]
-        if watch.rules is rules and watch.program is programs.get(
-                "salesforce" if side == "intacct" else "intacct"):
-            return _one_side(watch, intacct or salesforce or {}, shadow)
+        record = intacct if intacct is not None else salesforce
+        watch = watches["intacct" if intacct is not None else "salesforce"]
+        if record is not None and watch.rules is rules and watch.program is programs.get(
+                watch.target):
+            # No conflict can arise: the mapping's generated function for that side decides,
+            # unless the shadow misses a rule (added since the last sync).
+            decided = watch.update(record, shadow)
+            if decided is not None:
+                return decided
     decider = _PairDecider(intacct, salesforce, shadow, policy, newest, programs)
     for rule in rules:
         if rule.direction == "off" or not _applies(rule, intacct, salesforce):
@@ -232,18 +193,6 @@ def decide(
         else:
             decider.both_ways(rule)
     return decider.out
-
-
-def _one_side(watch: ShadowWatch, record: Record, shadow: Shadow) -> Decision:
-    """`decide` for a pair read on one side (the other did not change), in the mapping's
-    generated update function for that side (`ShadowWatch.update`). No conflict can arise.
-    """
-    if watch.side == "intacct":
-        patch, changes, store_i, store_s = watch.update(record, shadow.intacct,
-                                                        shadow.salesforce)
-        return Decision(patch, {}, [], Shadow(store_i, store_s), changes)
-    patch, changes, store_s, store_i = watch.update(record, shadow.salesforce, shadow.intacct)
-    return Decision({}, patch, [], Shadow(store_i, store_s), changes)
 
 
 def creation(
