@@ -21,7 +21,9 @@ in Salesforce, as `mapsync init` leaves them), then runs the standard rules four
 4. all 30 again: the quiet run (target: <= 3 calls in all, 0 records read).
 
 Calls are those the sandboxes answered (their own counters), split by phase from the client
-methods the runner called.
+methods the runner called: each call's cost is the client's count in the calling thread (the
+mappings run side by side), so the phases add up to the sandboxes' totals; "other" shows
+any difference (a call outside the client methods).
 
 Peak memory is the child's peak RSS minus its RSS before the first run (imports, plan and
 connections), so the ratio 100k/10k shows whether the sync streams (target: flat).
@@ -42,9 +44,10 @@ import multiprocessing as mp
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sized
 from pathlib import Path
 from typing import Any
 
@@ -135,13 +138,18 @@ def serve(directory: str, n: int, contacts: int, pipe: Any) -> None:
 
 
 class Metered:
-    """Wraps a client: attributes each call to the runner stages that caused it."""
+    """Wraps a client: attributes each call to the mapping and the runner stages that caused it.
+
+    Mappings run side by side in threads sharing one client, so a call's cost is read from
+    the client's per-thread count (`counter.by_this_thread`), and its mapping from the
+    runner's frame that runs it; the change probe, before any mapping, counts as "(run)".
+    """
 
     def __init__(self, client: Any) -> None:
         self._client = client
-        self.mapping = ""
         self.phases: Counter[tuple[str, str]] = Counter()
         self.written: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
 
     @property
     def counter(self) -> Any:
@@ -153,39 +161,53 @@ class Metered:
             return target
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            phase = f"{_caller()} {name}"
+            mapping, phase = _mapping(), f"{_caller()} {name}"
             if name in WRITES:
-                self._tally(name, args)
-            before = self._client.counter.total
+                self._tally(mapping, name, args)
+            before = self._client.counter.by_this_thread
             result = target(*args, **kwargs)
-            self._add(phase, before)
+            self._add(mapping, phase, before)
             if isinstance(result, Iterator):
-                return self._stream(phase, result)
+                return self._stream(mapping, phase, result)
             return result
 
         return call
 
-    def _tally(self, method: str, args: tuple[Any, ...]) -> None:
+    def _tally(self, mapping: str, method: str, args: tuple[Any, ...]) -> None:
         """Records written, per mapping and "Object operation" (the work of the minimum)."""
         obj = args[0] if args and isinstance(args[0], str) else "SODOCUMENT"
-        records = next((a for a in reversed(args) if isinstance(a, list | tuple)), ())
-        self.written[(self.mapping, f"{obj} {method}")] += len(records)
+        records = next((a for a in reversed(args) if isinstance(a, Sized)
+                        and not isinstance(a, str)), ())
+        with self._lock:
+            self.written[(mapping, f"{obj} {method}")] += len(records)
 
-    def _add(self, phase: str, before: int) -> None:
-        spent = self._client.counter.total - before
+    def _add(self, mapping: str, phase: str, before: int) -> None:
+        spent = self._client.counter.by_this_thread - before
         if spent:
-            self.phases[(self.mapping, phase)] += spent
+            with self._lock:
+                self.phases[(mapping, phase)] += spent
 
-    def _stream(self, phase: str, rows: Iterator[Any]) -> Iterator[Any]:
+    def _stream(self, mapping: str, phase: str, rows: Iterator[Any]) -> Iterator[Any]:
         while True:
-            before = self._client.counter.total
+            before = self._client.counter.by_this_thread
             try:
                 row = next(rows)
             except StopIteration:
-                self._add(phase, before)
+                self._add(mapping, phase, before)
                 return
-            self._add(phase, before)
+            self._add(mapping, phase, before)
             yield row
+
+
+def _mapping() -> str:
+    """The mapping whose run made the call: `run_one(mapping)` of runner/run.py on the
+    stack ("(run)" outside any mapping: the change probe)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "run_one" and "mapping" in frame.f_locals:
+            return str(frame.f_locals["mapping"].name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return "(run)"
 
 
 STAGES = ("pipeline", "reader", "pairer", "decider", "writer")  # mapsync/engine/runner/*.py
@@ -311,9 +333,6 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
         out["limits"] = asdict(Limits.of(ctx.intacct, ctx.salesforce))
         intacct, salesforce = Metered(ctx.intacct), Metered(ctx.salesforce)
 
-        def progress(name: str, _report: Any) -> None:
-            intacct.mapping = salesforce.mapping = name
-
         rss_before = rss_mb()
         for number in range(4):
             if number == 2:
@@ -323,12 +342,11 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
             for client in (intacct, salesforce):
                 client.phases.clear()
                 client.written.clear()
-                client.mapping = "(run)"
             stats_before = ask(pipe, "stats")
             started = time.perf_counter()
             # The initial sync runs the five mappings of the data; the others all 30.
             report = run_plan(ctx.plan, intacct, salesforce, ctx.state, ctx.options(),
-                              only=ONLY if number == 0 else None, progress=progress,
+                              only=ONLY if number == 0 else None,
                               timezone=ctx.config.intacct.timezone)
             seconds = time.perf_counter() - started
             stats_after = ask(pipe, "stats")
