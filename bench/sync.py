@@ -58,7 +58,8 @@ SIZES = "10000,100000"
 QUICK = "1000,10000"
 LOAD_BATCH = 2000
 BASELINE_RECORDS = 10_000  # at most; min(N, this)
-WRITES = frozenset({"create", "update", "upsert", "delete", "create_sotransactions"})
+WRITES = frozenset({"create", "update", "upsert", "delete", "create_sotransactions",
+                    "write_all"})
 LOOKUPS = frozenset({"read_by_keys"})
 QUIET_TARGET = 3
 RATIO_TARGET = 1.1
@@ -162,11 +163,13 @@ class Metered:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             mapping, phase = _mapping(), f"{_caller()} {name}"
-            if name in WRITES:
+            if name in WRITES and name != "write_all":
                 self._tally(mapping, name, args)
             before = self._client.counter.by_this_thread
             result = target(*args, **kwargs)
             self._add(mapping, phase, before)
+            if name == "write_all":  # (operation, object, key, source): results, lazily
+                return self._stream(mapping, phase, result, f"{args[1]} {args[0]}")
             if isinstance(result, Iterator):
                 return self._stream(mapping, phase, result)
             return result
@@ -187,7 +190,11 @@ class Metered:
             with self._lock:
                 self.phases[(mapping, phase)] += spent
 
-    def _stream(self, mapping: str, phase: str, rows: Iterator[Any]) -> Iterator[Any]:
+    def _stream(
+        self, mapping: str, phase: str, rows: Iterator[Any], written: str | None = None
+    ) -> Iterator[Any]:
+        """The rows of a lazy call, its calls counted as they are made (`written`: the
+        "Object operation" each row is a record written of)."""
         while True:
             before = self._client.counter.by_this_thread
             try:
@@ -196,6 +203,9 @@ class Metered:
                 self._add(mapping, phase, before)
                 return
             self._add(mapping, phase, before)
+            if written is not None:
+                with self._lock:
+                    self.written[(mapping, written)] += 1
             yield row
 
 

@@ -123,7 +123,8 @@ class BatchSizes:
     salesforce_read: int = 2000
     salesforce_write: int = 200
     bulk_threshold: int = 3600  # the measured Collections vs Bulk 2.0 crossover
-    bulk_job_records: int = 10_000  # records per Bulk 2.0 job at most
+    # Records per Bulk 2.0 job at most; None: no cap (a job takes up to 100 MB of CSV).
+    bulk_job_records: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

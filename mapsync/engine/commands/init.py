@@ -51,7 +51,7 @@ options:
     salesforce_read: 2000
     salesforce_write: 200
     bulk_threshold: 3600                         # Bulk API 2.0 from this many records
-    bulk_job_records: 10000                      # records per Bulk API 2.0 job at most
+    # bulk_job_records: 50000                    # cap per Bulk 2.0 job (none: 100 MB of CSV)
   concurrency:                                   # how much a run does at once
     mappings: 4                                  # side by side, parents first; 1: in turn
     intacct: 1                                   # requests in flight; standard service: 1

@@ -5,13 +5,15 @@ A chunk holds at most 1,000 records, and the Salesforce connector turns a write 
 initial load of 100,000 records would take 500 sObject Collections calls where a handful of
 jobs do. When a mapping reads enough records to reach the threshold, the Writer holds its
 Salesforce upserts and updates here instead, across chunks, and sends each kind as one write
-(one job of up to `bulk_job_records`) when the pass ends or a job's worth is held.
+when the pass ends (one Bulk 2.0 job per 100 MB of CSV; or sooner, when a record cap per job,
+`bulk_job_records`, is configured and reached).
 
 Held writes keep the pair and the decision that made them, pickled on disk past a few
-thousand (`SpillingRecords`), so memory stays flat: the outcome of each record is stored
-exactly as if it had been written with its chunk. Nothing is lost in a crash before the
-flush: the watermarks only move after it, so the next run reads the records again, and its
-writes are upserts by external id or updates by Id.
+thousand (`SpillingRecords`), and the connector reads them back from there for each pass
+over the write (`SalesforceClient.write_all`), so memory stays flat at any size: the
+outcome of each record is stored exactly as if it had been written with its chunk. Nothing
+is lost in a crash before the flush: the watermarks only move after it, so the next run
+reads the records again, and its writes are upserts by external id or updates by Id.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ Kind = Literal["upsert", "update"]
 class HeldWrites:
     """One mapping's held Salesforce upserts (creates) and updates, in order."""
 
-    def __init__(self, job_records: int, *, memory: int = 2000) -> None:
-        self.job_records = max(1, job_records)
+    def __init__(self, job_records: int | None, *, memory: int = 2000) -> None:
+        self.job_records = None if job_records is None else max(1, job_records)
         self.memory = memory
         self._held: dict[Kind, SpillingRecords] = {
             "upsert": SpillingRecords(memory), "update": SpillingRecords(memory)
@@ -61,19 +63,21 @@ class HeldWrites:
 
     @property
     def full(self) -> bool:
-        """True once a kind holds a whole job's worth of records."""
-        return any(n >= self.job_records for n in self._count.values())
+        """True once a kind holds a whole job's worth of records (never without a cap)."""
+        cap = self.job_records
+        return cap is not None and any(n >= cap for n in self._count.values())
 
-    def take(self) -> Iterator[tuple[Kind, SpillingRecords]]:
-        """Each kind's held writes (the caller reads them, then they are dropped)."""
+    def take(self) -> Iterator[tuple[Kind, SpillingRecords, int]]:
+        """Each kind's held writes and their count (the caller reads them, then they are
+        dropped)."""
         for kind in ("upsert", "update"):
-            held = self._held[kind]
-            if not self._count[kind]:
+            held, count = self._held[kind], self._count[kind]
+            if not count:
                 continue
             self._held[kind] = SpillingRecords(self.memory)
             self._count[kind] = 0
             with held:
-                yield kind, held
+                yield kind, held, count
 
     def close(self) -> None:
         """Drop whatever is held (and the temporary files)."""

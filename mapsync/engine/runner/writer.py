@@ -14,6 +14,8 @@ stored it, a chunk of records per transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from mapsync.engine.connectors.base import (
@@ -30,6 +32,7 @@ from mapsync.engine.runner.decide import Decision, follow_up, line_payload
 from mapsync.engine.runner.held import HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
 from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair, text
+from mapsync.engine.runner.spill import SpillingRecords
 from mapsync.engine.state import Link
 
 
@@ -71,22 +74,41 @@ class Writer:
         holds them too, so that `plan` counts the jobs the sync would run."""
         threshold = getattr(self.salesforce, "bulk_threshold", None)
         if self.held is None and isinstance(threshold, int) and records >= threshold:
-            self.held = HeldWrites(int(getattr(self.salesforce, "bulk_job_records", 10_000)))
+            cap = getattr(self.salesforce, "bulk_job_records", None)
+            self.held = HeldWrites(cap if isinstance(cap, int) else None)
         return self.held is not None
 
     def flush(self) -> None:
-        """Send the held Salesforce writes, one write per kind (a Bulk 2.0 job once they
-        reach the threshold), then store each record's outcome, a chunk at a time."""
+        """Send the held Salesforce writes, one write per kind (Bulk 2.0 jobs once they
+        reach the threshold), read back from disk as the connector streams them, then store
+        each record's outcome, a chunk at a time."""
         if self.held is None:
             return
-        for kind, held in self.held.take():
-            payloads = [item["payload"] for chunk in held.chunks(CHUNK) for item in chunk]
-            results = self.send("salesforce", kind, payloads)
-            del payloads
-            start = 0
+        for kind, held, count in self.held.take():
+            results = self.send_held(kind, held, count)
             for chunk in held.chunks(CHUNK):
-                self.settle_held(kind, chunk, results[start : start + len(chunk)])
-                start += len(chunk)
+                self.settle_held(kind, chunk, list(islice(results, len(chunk))))
+
+    def send_held(self, kind: Kind, held: SpillingRecords, count: int) -> Iterator[WriteResult]:
+        """Held writes through the connector, the payloads read from `held` for each pass
+        the connector makes over them; results in order, lazily."""
+        if self.options.dry_run or not hasattr(self.salesforce, "write_all"):
+            yield from self.send("salesforce", kind,
+                                 [i["payload"] for c in held.chunks(CHUNK) for i in c])
+            return
+
+        def payloads() -> Iterator[dict[str, Any]]:
+            for chunk in held.chunks(CHUNK):
+                yield from self.status.stamp([salesforce_payload(i["payload"]) for i in chunk])
+
+        sent = 0
+        try:
+            for result in self.salesforce.write_all(kind, self.m.salesforce.object,
+                                                    self.m.salesforce.key, payloads):
+                sent += 1
+                yield result
+        except SyncError as exc:
+            yield from (WriteResult(index=i, ok=False, error=exc) for i in range(sent, count))
 
     def settle_held(
         self, kind: Kind, items: list[dict[str, Any]], results: list[WriteResult]

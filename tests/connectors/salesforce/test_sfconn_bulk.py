@@ -114,3 +114,64 @@ def test_a_job_that_never_ends_is_aborted_after_the_timeout(
     assert {type(r.error) for r in results} == {ServerFault}
     assert sum(waits) >= 3600
     assert box.stats.calls["bulk2.state"] >= 2  # closed, then aborted
+
+
+def test_a_write_is_one_job_whatever_its_record_count(
+    box: SalesforceSandbox, make_client: Make
+) -> None:
+    client = make_client(bulk_threshold=10)
+    client.connect()
+    box.stats.reset()
+    records = accounts(600)
+    results = client.upsert("Account", "Intacct_ID__c", records)
+    assert [r.key for r in results] == [r["Intacct_ID__c"] for r in records]
+    assert all(r.ok and r.created for r in results)
+    assert box.stats.calls["bulk2.ingest.create"] == 1 and box.stats.total() == 5
+
+
+def test_jobs_split_at_the_upload_size_keep_every_result_in_order(
+    box: SalesforceSandbox, make_client: Make
+) -> None:
+    records = accounts(60)
+    records[41]["Name"] = None  # refused in its job, row by row
+    client = make_client(bulk_threshold=10, bulk_job_bytes=700)
+    client.connect()
+    box.stats.reset()
+    results = client.upsert("Account", "Intacct_ID__c", records)
+    assert [r.key for r in results] == [r["Intacct_ID__c"] for r in records]
+    assert [i for i, r in enumerate(results) if not r.ok] == [41]
+    assert results[41].error is not None and results[41].error.code == "REQUIRED_FIELD_MISSING"
+    # about 1,900 bytes of CSV in parts of at most 700
+    assert box.stats.calls["bulk2.ingest.create"] == 3
+
+
+def test_write_all_reads_its_source_again_for_each_pass(
+    box: SalesforceSandbox, make_client: Make
+) -> None:
+    records = accounts(40)
+    passes: list[int] = []
+
+    def source() -> Iterator[dict[str, Any]]:
+        passes.append(1)
+        return (dict(r) for r in records)  # a fresh copy each pass: nothing kept between
+
+    client = make_client(bulk_threshold=10)
+    results = client.write_all("upsert", "Account", "Intacct_ID__c", source)
+    assert not passes  # lazy: nothing is read or sent before the first result is asked for
+    done = list(results)
+    assert [r.index for r in done] == list(range(40)) and all(r.ok for r in done)
+    assert len(passes) == 4  # checks and columns, upload, results, outcomes in order
+
+
+def test_a_service_down_fails_every_part_without_calling_again(
+    box: SalesforceSandbox, make_client: Make
+) -> None:
+    from mapsync.engine.sandbox.faults import FaultPlan
+
+    client = make_client(bulk_threshold=10, bulk_job_bytes=700, retry=RetryPolicy(attempts=1))
+    client.connect()
+    box.stats.reset()
+    box.app.faults = FaultPlan(rates=(("503", 1.0),))
+    results = client.upsert("Account", "Intacct_ID__c", accounts(60))
+    assert {type(r.error) for r in results} == {ServerFault}
+    assert box.stats.total() == 1  # the first part's create; the other parts are not tried

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import jwt
@@ -155,19 +156,44 @@ def test_jwt_with_a_bad_key_is_authentication_error(transport: RecordedTransport
 
 def test_bulk_rows_map_back_to_inputs_in_order() -> None:
     from mapsync.engine.connectors.salesforce import bulk
+    from mapsync.engine.connectors.salesforce.staging import Staging
     from mapsync.engine.errors import TransientError, ValidationFailed
 
     records = [{"Ext__c": "A"}, {"Ext__c": "B"}, {"Ext__c": "A"}, {"Ext__c": "C"},
-               {"Ext__c": "D"}]
-    ok = [{"sf__Id": "001A1", "sf__Created": "true", "Ext__c": "A"},
-          {"sf__Id": "001A2", "sf__Created": "false", "Ext__c": "A"}]
-    failed = [{"sf__Id": "", "sf__Error": "STRING_TOO_LONG:too long:Ext__c --", "Ext__c": "B"}]
-    unprocessed = [{"Ext__c": "C"}]
-    outs = bulk.map_back(records, "Ext__c", (ok, failed, unprocessed), operation="bulk upsert")
+               {"Ext__c": "D"}, {"Ext__c": "E"}]
+    files = {
+        "successfulResults": 'sf__Id,sf__Created,Ext__c\n001A1,true,A\n001A2,false,A\n'
+                             '001X,true,E\n',
+        "failedResults": 'sf__Id,sf__Error,Ext__c\n,STRING_TOO_LONG:too long:Ext__c --,B\n',
+        "unprocessedRecords": 'Ext__c\nC\n',
+    }
+    with Staging() as staging:
+        for kind, text in files.items():
+            path = staging.path(f"{kind}.csv")
+            Path(path).write_text(text, "utf-8")
+            staging.load_results(0, kind, path, "Ext__c")
+        outs = [bulk.outcome(*staging.take(0, r["Ext__c"]), record=r, operation="bulk upsert")
+                for r in records]
     assert [(o.ok, o.record_id, o.created) for o in outs[:3:2]] == [
         (True, "001A1", True), (True, "001A2", False)]
     assert type(outs[1].error) is ValidationFailed and outs[1].error.field == "Ext__c"
     assert type(outs[3].error) is TransientError and outs[3].error.code == "UNPROCESSED"
     assert type(outs[4].error) is ProtocolError and outs[4].error.code == "MISSING_RESULT"
-    text = 'sf__Id,sf__Created,Ext__c,Description\r\n001X,true,E,"two\nlines, quoted"\r\n'
-    assert bulk.parse_results([text])[0]["Description"] == "two\nlines, quoted"
+    assert outs[5].ok and outs[5].record_id == "001X"
+
+
+def test_bulk_upload_parts_split_at_the_byte_cap_and_keep_quoted_cells() -> None:
+    import csv
+
+    from mapsync.engine.connectors.salesforce.staging import Staging
+
+    rows = [{"Ext__c": f"K{i}", "Description": "two\nlines, quoted"} for i in range(10)]
+    with Staging() as staging:
+        parts = staging.write_parts(rows, ["Ext__c", "Description", "Phone"], 100, None)
+        read = [list(csv.DictReader(Path(p.path).read_text("utf-8").splitlines(True)))
+                for p in parts]
+    assert len(parts) > 1 and all(len(r) == p.rows for r, p in zip(read, parts, strict=True))
+    assert [p.first for p in parts] == [sum(q.rows for q in parts[:n]) for n in range(len(parts))]
+    flat = [row for part in read for row in part]
+    assert [r["Ext__c"] for r in flat] == [f"K{i}" for i in range(10)]
+    assert flat[3]["Description"] == "two\nlines, quoted" and flat[3]["Phone"] == ""

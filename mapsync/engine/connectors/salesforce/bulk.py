@@ -12,17 +12,15 @@ Rows are CSV text, so values go through `values.to_csv`, where None becomes `#N/
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import defaultdict, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from contextlib import closing
 from typing import Any, Literal
 
 from simple_salesforce.api import Salesforce
+from simple_salesforce.util import call_salesforce
 
 from mapsync.engine.connectors.salesforce.collections import Outcome
 from mapsync.engine.connectors.salesforce.errors import SYSTEM, bulk_error, excerpt
-from mapsync.engine.connectors.salesforce.values import to_csv
 from mapsync.engine.errors import ProtocolError, ServerFault, TransientError, ValidationFailed
 
 Operation = Literal["upsert", "update", "delete"]
@@ -35,21 +33,6 @@ POLL_MAX = 30.0
 TIMEOUT = 3600.0
 
 
-def csv_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Records as CSV cells (dicts of str)."""
-    return [{k: to_csv(v) for k, v in r.items()} for r in records]
-
-
-def csv_text(rows: Sequence[Mapping[str, str]]) -> str:
-    """One CSV upload: a header of every column any row has, in first-seen order."""
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def _jobs(sf: Salesforce, obj: str) -> Any:
     # simple-salesforce's per-object Bulk 2.0 client: the single steps of a job, without
     # the polling loop (which sleeps on the wall clock) of its one-call helpers.
@@ -57,9 +40,11 @@ def _jobs(sf: Salesforce, obj: str) -> Any:
 
 
 def submit(
-    sf: Salesforce, obj: str, operation: Operation, text: str, *, external_id_field: str | None
+    sf: Salesforce, obj: str, operation: Operation, path: str, *, external_id_field: str | None
 ) -> str:
-    """Create an ingest job, upload `text` and close the job: its id (3 calls)."""
+    """Create an ingest job, upload the CSV file at `path` and close the job: its id (3
+    calls). The file is streamed from disk (simple-salesforce's own upload takes the text
+    whole, in memory)."""
     jobs = _jobs(sf, obj)
     info = jobs.create_job(operation, external_id_field=external_id_field)
     if not isinstance(info, Mapping) or info.get("state") != "Open" or not info.get("id"):
@@ -67,12 +52,23 @@ def submit(
                             operation=f"bulk {operation} {obj}", code="BULK_JOB_NOT_OPEN")
     job_id = str(info["id"])
     try:
-        jobs.upload_job_data(job_id, text)
+        _upload(jobs, job_id, path, f"bulk {operation} {obj}")
         jobs.close_job(job_id)
     except Exception:
         abort(sf, obj, job_id)
         raise
     return job_id
+
+
+def _upload(jobs: Any, job_id: str, path: str, operation: str) -> None:
+    url = jobs._construct_request_url(job_id, False) + "/batches"
+    headers = jobs._get_headers(jobs.CSV_CONTENT_TYPE, jobs.JSON_CONTENT_TYPE)
+    with open(path, "rb") as body:
+        answer = call_salesforce(url=url, method="PUT", session=jobs.session,
+                                 headers=headers, data=body)
+    if answer.status_code != 201:  # the documented answer to an upload: 201 Created
+        raise ProtocolError(f"upload answered {answer.status_code}, not 201 Created",
+                            system=SYSTEM, operation=operation, code="BULK_UPLOAD")
 
 
 def abort(sf: Salesforce, obj: str, job_id: str) -> None:
@@ -144,64 +140,30 @@ def kinds_to_read(info: Mapping[str, Any], sent: int) -> tuple[ResultKind, ...]:
     return tuple(kinds)
 
 
-def _parse(text: str) -> list[dict[str, str]]:
-    # Read the body whole (newline=""): quoted cells may hold line breaks.
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+def result_to_file(sf: Salesforce, obj: str, job_id: str, kind: ResultKind, path: str) -> None:
+    """Stream one result file of a finished job to `path` (never whole in memory)."""
+    jobs = _jobs(sf, obj)
+    url = jobs._construct_request_url(job_id, False) + "/" + kind
+    headers = jobs._get_headers(jobs.JSON_CONTENT_TYPE, jobs.CSV_CONTENT_TYPE)
+    answer = call_salesforce(url=url, method="GET", session=jobs.session, headers=headers,
+                             stream=True)
+    with closing(answer), open(path, "wb") as out:
+        for chunk in answer.iter_content(64 * 1024):
+            out.write(chunk)
 
 
-
-
-def result_text(sf: Salesforce, obj: str, job_id: str, kind: ResultKind) -> str:
-    """The CSV text of one result file of a finished job."""
-    return str(_jobs(sf, obj).get_ingest_results(job_id, kind))
-
-
-def parse_results(texts: Sequence[str]) -> list[dict[str, str]]:
-    """Rows of one or more result files of the same kind."""
-    return [row for text in texts for row in _parse(text)]
-
-
-def _by_key(rows: Sequence[Mapping[str, str]], key: str) -> dict[str, deque[Mapping[str, str]]]:
-    index: dict[str, deque[Mapping[str, str]]] = defaultdict(deque)
-    for row in rows:
-        index[row.get(key, "")].append(row)
-    return index
-
-
-def map_back(
-    records: Sequence[Mapping[str, Any]],
-    key: str,
-    results: tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]],
-    *,
-    operation: str,
-) -> list[Outcome]:
-    """One Outcome per input record, in input order, matched on the `key` column."""
-    ok, failed, unprocessed = (_by_key(rows, key) for rows in results)
-    outcomes: list[Outcome] = []
-    for record in records:
-        value = to_csv(record.get(key))
-        outcomes.append(_one(value, ok, failed, unprocessed, record, operation))
-    return outcomes
-
-
-def _one(
-    value: str,
-    ok: dict[str, deque[Mapping[str, str]]],
-    failed: dict[str, deque[Mapping[str, str]]],
-    unprocessed: dict[str, deque[Mapping[str, str]]],
-    record: Mapping[str, Any],
-    operation: str,
+def outcome(
+    kind: str, record_id: str | None, created: bool, error: str, *,
+    record: Mapping[str, Any], operation: str,
 ) -> Outcome:
-    if ok.get(value):
-        row = ok[value].popleft()
-        created = row.get("sf__Created", "").strip().lower() == "true"
-        return Outcome(ok=True, record_id=row.get("sf__Id") or None, created=created)
-    if failed.get(value):
-        row = failed[value].popleft()
-        error = bulk_error(row.get("sf__Error", ""), operation=operation, record=record)
-        return Outcome(ok=False, record_id=row.get("sf__Id") or None, error=error)
-    if unprocessed.get(value):
-        unprocessed[value].popleft()
+    """The Outcome of a record from the result row its key found (`staging.Staging.take`):
+    a successful row, a failed one (its `sf__Error`), an unprocessed one, or none."""
+    if kind == "successfulResults":
+        return Outcome(ok=True, record_id=record_id, created=created)
+    if kind == "failedResults":
+        return Outcome(ok=False, record_id=record_id,
+                       error=bulk_error(error, operation=operation, record=record))
+    if kind == "unprocessedRecords":
         return Outcome(ok=False, error=TransientError(
             "not processed by the bulk job (job aborted or failed first)",
             system=SYSTEM, operation=operation, record=record, code="UNPROCESSED",

@@ -28,7 +28,14 @@ from mapsync.engine.connectors.base import (
 )
 from mapsync.engine.connectors.probes import Answer, SalesforceQuestion
 from mapsync.engine.connectors.retry import RetryPolicy, with_retries
-from mapsync.engine.connectors.salesforce import bulk, collections, composite, soql, values
+from mapsync.engine.connectors.salesforce import (
+    bulk,
+    collections,
+    composite,
+    soql,
+    staging,
+    values,
+)
 from mapsync.engine.connectors.salesforce.auth import (
     DEFAULT_LOGIN_URL,
     Credentials,
@@ -37,6 +44,7 @@ from mapsync.engine.connectors.salesforce.auth import (
     renewable,
     secrets_of,
 )
+from mapsync.engine.connectors.salesforce.bulkwrite import STOP, BulkWrite, Source
 from mapsync.engine.connectors.salesforce.checks import announced_pages, check_record
 from mapsync.engine.connectors.salesforce.collections import Outcome
 from mapsync.engine.connectors.salesforce.errors import SYSTEM, excerpt, from_exception
@@ -44,7 +52,6 @@ from mapsync.engine.connectors.salesforce.limits import ApiBudget, Usage, UsageT
 from mapsync.engine.connectors.salesforce.transport import DEFAULT_TIMEOUT, build_session
 from mapsync.engine.errors import (
     AuthenticationError,
-    LimitExceeded,
     ProtocolError,
     SessionExpired,
     SyncError,
@@ -61,10 +68,9 @@ DEFAULT_VERSION = "59.0"
 # Collections from 1,001 records, and no more time from ~3,500 records for upserts (~2,800
 # for updates); at 3,600 it wins on both (5 calls instead of 18).
 DEFAULT_BULK_THRESHOLD = 3600
-# Records per Bulk 2.0 job at most. Salesforce processes a job in internal batches of 10,000
-# records (each counts against the daily batch allowance alike), and one job's payloads and
-# results are what a write holds in memory, so a larger job saves calls and costs memory.
-DEFAULT_BULK_JOB_RECORDS = 10_000
+# A Bulk 2.0 job has no record cap of its own: a write's jobs are split at the upload size
+# (staging.MAX_UPLOAD_BYTES, 100 MB of CSV), and its payloads and results stream through
+# temporary files (bulkwrite.py), so one job carries a whole write set in flat memory.
 # Calls a Bulk 2.0 ingest job needs at least: create, upload, close, one poll, the results.
 BULK_JOB_MIN_CALLS = 5
 
@@ -74,7 +80,9 @@ class SalesforceClient:
 
     `credentials`: one of auth.ClientCredentials, JwtBearer, UsernamePassword, SessionToken.
     `login_url`: where logins go (https://login.salesforce.com, test., a My Domain, a sandbox).
-    `ca_bundle`: PEM file to trust instead of the system store. Nothing is sent until the
+    `bulk_job_records`, `bulk_job_bytes`: where a write's Bulk 2.0 jobs are split (no record
+    cap by default; 100 MB of CSV a job). `ca_bundle`: PEM file to trust instead of the
+    system store. Nothing is sent until the
     first call (or `connect()`). `transport`: a requests adapter to use instead of the
     network (tests serving recorded bodies). `sleep`: how the client waits between polls of
     a Bulk 2.0 job (the retry policy's sleep unless given; tests pass one that returns).
@@ -95,7 +103,8 @@ class SalesforceClient:
         budget: ApiBudget | None = None,
         batch_size: int = collections.MAX_RECORDS,
         bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
-        bulk_job_records: int = DEFAULT_BULK_JOB_RECORDS,
+        bulk_job_records: int | None = None,
+        bulk_job_bytes: int = staging.MAX_UPLOAD_BYTES,
         bulk_poll_interval: float = 1.0,
         sleep: Callable[[float], None] | None = None,
         query_batch_size: int | None = None,
@@ -109,7 +118,9 @@ class SalesforceClient:
         self.retry = (retry or RetryPolicy()).for_service("salesforce")
         self.batch_size = batch_size
         self.bulk_threshold = bulk_threshold
-        self.bulk_job_records = max(1, bulk_job_records)
+        # Records per job at most (None: as many as `bulk_job_bytes` of CSV hold).
+        self.bulk_job_records = None if bulk_job_records is None else max(1, bulk_job_records)
+        self.bulk_job_bytes = max(1, bulk_job_bytes)
         self.bulk_poll_interval = bulk_poll_interval
         self.sleep = sleep or self.retry.sleep
         # Page size hint (200..2000); None leaves Salesforce's default of 2000.
@@ -382,17 +393,45 @@ class SalesforceClient:
         soql.object_name(obj)
         return self._write("delete", obj, "Id", [{"Id": i} for i in record_ids])
 
+    def write_all(
+        self, op: Literal["upsert", "update"], obj: str, key: str, source: Source
+    ) -> Iterator[WriteResult]:
+        """Upsert (by the external id `key`) or update (by Id) every record `source` gives,
+        one result each, in order, lazily. `source` is called again for each pass over the
+        records (a write reaching the Bulk 2.0 threshold reads them three times and holds
+        none: bulkwrite.py), so a held write set can stay on disk."""
+        soql.object_name(obj)
+        soql.object_name(key)
+        return self._stream(op, obj, key if op == "upsert" else "Id", source)
+
     def _write(
         self, op: WriteOp, obj: str, key: str, records: Sequence[Mapping[str, Any]]
     ) -> list[WriteResult]:
+        return list(self._stream(op, obj, key, lambda: records))
+
+    def _stream(self, op: WriteOp, obj: str, key: str, source: Source) -> Iterator[WriteResult]:
         operation = f"{op} {obj}"
         info = self._catalog().get("salesforce", obj)
-        rejected = {i: e for i, r in enumerate(records)
-                    if (e := check_record(r, key, operation, info))}
+        rejected: dict[int, SyncError] = {}
+        columns: dict[str, None] = {}
+        count = 0
+        for i, record in enumerate(source()):
+            count += 1
+            if error := check_record(record, key, operation, info):
+                rejected[i] = error
+            else:
+                columns.update(dict.fromkeys(record))
+        if count - len(rejected) >= self.bulk_threshold:
+            write = BulkWrite(self, op, obj, key)
+            for i, record, outcome in write.run(source, rejected, list(columns)):
+                yield _result(op, i, record, key, outcome)
+            return
+        records = list(source())
         pending = [i for i in range(len(records)) if i not in rejected]
         outcomes = self._send(op, obj, key, records, pending)
         outcomes.update({i: Outcome(ok=False, error=e) for i, e in rejected.items()})
-        return [_result(op, i, records[i], key, outcomes[i]) for i in range(len(records))]
+        for i, record in enumerate(records):
+            yield _result(op, i, record, key, outcomes[i])
 
     def _send(
         self,
@@ -419,25 +458,22 @@ class SalesforceClient:
     def _send_once(
         self, op: WriteOp, obj: str, key: str, batch: list[Mapping[str, Any]]
     ) -> list[Outcome]:
-        """One pass over `batch` (one Bulk job, or Collections calls of `batch_size`).
+        """One pass over `batch` by Collections calls of `batch_size`.
 
         A call that still fails after its retries fails its own records; a transient failure
         (the service is down) also fails the rest of the pass without calling again. Errors
         that must stop the run are raised.
         """
-        use_bulk = len(batch) >= self.bulk_threshold
-        size = self.bulk_job_records if use_bulk else self.batch_size
         out: list[Outcome] = []
         outage: SyncError | None = None
-        for start in range(0, len(batch), size):
-            chunk = batch[start : start + size]
+        for start in range(0, len(batch), self.batch_size):
+            chunk = batch[start : start + self.batch_size]
             if outage is not None:
                 out.extend(_failed(outage, len(chunk)))
                 continue
             try:
-                send = self._bulk if use_bulk else self._collections
-                out.extend(send(op, obj, key, chunk))
-            except _STOP:
+                out.extend(self._collections(op, obj, key, chunk))
+            except STOP:
                 raise
             except SyncError as error:
                 outage = error if error.transient else None
@@ -454,26 +490,45 @@ class SalesforceClient:
             for r, rec in zip(raw, chunk, strict=True)
         ]
 
-    def _bulk(
-        self, op: WriteOp, obj: str, key: str, batch: list[Mapping[str, Any]]
+    # -- what a Bulk 2.0 write (bulkwrite.BulkWrite) asks of the client ---------------------
+
+    @property
+    def attempts(self) -> int:
+        """Passes over a write's records at most (the first one and its retries)."""
+        return self.retry.attempts
+
+    def retry_pause(self, attempt: int) -> None:
+        """Wait before pass `attempt` of a write (1: the first retry)."""
+        self.retry.sleep(self.retry.delay(attempt - 1))
+
+    def retryable(self, outcome: Outcome) -> bool:
+        """True for a record's outcome worth sending again."""
+        return _retryable(self.retry, outcome)
+
+    def collections(
+        self, op: str, obj: str, key: str, batch: list[Mapping[str, Any]]
     ) -> list[Outcome]:
-        """One Bulk 2.0 job for `batch`: 5 calls when every row succeeds, 6 when some fail."""
+        """One pass of `batch` through sObject Collections."""
+        return self._send_once(op, obj, key, batch)  # type: ignore[arg-type]
+
+    def run_job(self, op: str, obj: str, key: str, part: staging.Part,
+                files: staging.Staging) -> None:
+        """One Bulk 2.0 job for one upload part: 5 calls when every row succeeds, 6 when
+        some fail; its result rows go to `files`. A job that ends Failed raises."""
         operation = f"bulk {op} {obj}"
         self.usage.check(BULK_JOB_MIN_CALLS, operation=operation)
-        text = bulk.csv_text(bulk.csv_rows(batch))
         ext = key if op == "upsert" else None
         job_id = self._call(operation, lambda sf: bulk.submit(
-            sf, obj, op, text, external_id_field=ext
+            sf, obj, op, part.path, external_id_field=ext  # type: ignore[arg-type]
         ))
         info = self._finished(operation, obj, job_id)
         if info["state"] != "JobComplete":
             raise bulk.job_error(info, operation)
-        ok, failed, unprocessed = (
-            bulk.parse_results([self._result_file(operation, obj, job_id, kind)])
-            if kind in bulk.kinds_to_read(info, len(batch)) else []
-            for kind in bulk.RESULT_KINDS
-        )
-        return bulk.map_back(batch, key, (ok, failed, unprocessed), operation=operation)
+        for kind in bulk.kinds_to_read(info, part.rows):
+            path = files.path(f"{kind}.csv")
+            self._call(operation, partial(bulk.result_to_file, obj=obj, job_id=job_id,
+                                          kind=kind, path=path))
+            files.load_results(part.number, kind, path, key)
 
     def _finished(self, operation: str, obj: str, job_id: str) -> dict[str, Any]:
         return bulk.wait_done(
@@ -482,19 +537,12 @@ class SalesforceClient:
             self.sleep, self.bulk_poll_interval, operation=operation,
         )
 
-    def _result_file(self, operation: str, obj: str, job_id: str, kind: bulk.ResultKind) -> str:
-        return self._call(operation, lambda sf: bulk.result_text(sf, obj, job_id, kind))
-
 
 def _unique(fields: Sequence[str]) -> list[str]:
     seen: dict[str, str] = {}
     for name in fields:
         seen.setdefault(name.lower(), name)
     return list(seen.values())
-
-
-# Errors no record-by-record handling can get past: the run must stop.
-_STOP = (AuthenticationError, LimitExceeded, SessionExpired)
 
 
 def _failed(error: SyncError, n: int) -> list[Outcome]:
