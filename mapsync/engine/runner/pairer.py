@@ -46,6 +46,25 @@ class Pairer:
         self.intacct = intacct
         self.salesforce = salesforce
         self.ledger = ledger
+        # Every live Salesforce record of the object, when the run read them all
+        # (`Reader.salesforce_all`): look-ups by key are answered from it, with no call.
+        self.salesforce_all: list[Record] | None = None
+
+    def salesforce_by(self, field: str, values: list[str]) -> list[Record]:
+        """Salesforce records whose `field` is one of `values`: read by SOQL `IN`, or taken
+        from `salesforce_all` when the run read every record of the object at its start.
+
+        Every caller keeps only records whose `str(field)` equals a value exactly, so the
+        records SOQL would add (its `=` ignores case on text) change nothing; those taken
+        from the read are ordered by Id, as the look-up's are.
+        """
+        side = self.m.salesforce
+        known = self.salesforce_all
+        if known is None or field not in (*side.read_fields, "Id"):
+            return self.salesforce.read_by_keys(side.object, field, values, side.read_fields)
+        wanted = set(values)
+        found = [r for r in known if r.get(field) is not None and str(r[field]) in wanted]
+        return sorted(found, key=lambda r: str(r["Id"]))
 
     # -- Intacct records -----------------------------------------------------------------
 
@@ -85,10 +104,7 @@ class Pairer:
             return
         side = self.m.salesforce
         keys = [str(r[self.m.intacct.key]) for r in records]
-        by_ext = {
-            str(r[side.key]): r
-            for r in self.salesforce.read_by_keys(side.object, side.key, keys, side.read_fields)
-        }
+        by_ext = {str(r[side.key]): r for r in self.salesforce_by(side.key, keys)}
         matched = self._match_salesforce(
             [r for r, k in zip(records, keys, strict=True) if k not in by_ext]
         )
@@ -111,15 +127,12 @@ class Pairer:
     def _match_salesforce(self, records: list[Record]) -> dict[str, Record]:
         """Salesforce records matching unlinked Intacct records by a natural key."""
         found: dict[str, Record] = {}
-        side = self.m.salesforce
         for i_path, s_field in self.m.match:
             todo = [r for r in records if str(r[self.m.intacct.key]) not in found]
             values = {str(r.get(i_path)): r for r in todo if text(r.get(i_path))}
             if not values:
                 continue
-            candidates = self.salesforce.read_by_keys(
-                side.object, s_field, list(values), side.read_fields
-            )
+            candidates = self.salesforce_by(s_field, list(values))
             linked = self.ledger.links_by_salesforce_ids([str(c["Id"]) for c in candidates])
             for candidate in candidates:
                 record = values.get(str(candidate.get(s_field)))

@@ -110,6 +110,7 @@ class MappingSync:
         """Intacct's changes, then Salesforce's not paired with them, then the records left
         for after both; held Salesforce writes are sent after each of these steps."""
         with self.reader.salesforce_changes() as sf_changes:
+            self.pairer.salesforce_all = self.reader.salesforce_all
             intacct = self.reader.intacct_changes()
             threshold = getattr(self.salesforce, "bulk_threshold", None)
             head = list(islice(intacct, threshold)) if isinstance(threshold, int) else []

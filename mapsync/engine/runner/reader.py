@@ -52,6 +52,9 @@ class Reader:
         self.window_read: set[str] = set()
         self.retried: set[str] = set()  # Intacct keys read again because they failed before
         self.seen_intacct: set[str] = set()
+        # Every live Salesforce record of the object, when this run read them all and they
+        # fit in memory (`salesforce_changes`): look-ups by key can be answered from it.
+        self.salesforce_all: list[Record] | None = None
 
     @property
     def _retrying_only(self) -> bool:
@@ -119,12 +122,15 @@ class Reader:
         """Salesforce records changed since the watermark, and those to retry, by Id."""
         side = self.m.salesforce
         changes = SpillingRecords()  # on disk past a few thousand: memory stays flat
+        complete = False
         if not self._retrying_only and "salesforce" not in self.quiet:
             include_deleted = self.m.delete.mode != "ignore"
+            since = self.since("salesforce")
+            complete = since is None or since.modified is None
             for record in self.salesforce.read_changed(
                 side.object,
                 side.read_fields,
-                self.since("salesforce"),
+                since,
                 include_deleted=include_deleted,
             ):
                 self.advance("salesforce", record, side.modified, "Id")
@@ -135,6 +141,8 @@ class Reader:
                 changes[str(record["Id"])] = record
             self.ledger.forget("salesforce", [k for k in retry if k not in changes])
         self.ledger.report.read["salesforce"] += len(changes)
+        if complete and not changes.spilled:
+            self.salesforce_all = [r for r in changes.values() if not r.get("IsDeleted")]
         return changes
 
     def intacct_changes(self) -> Iterator[Record]:
