@@ -157,6 +157,27 @@ def test_matching_records_are_linked_not_duplicated(env: Env) -> None:
     assert env.salesforce.get("Product2", product)["Intacct_ID__c"] == "WIDGET"
 
 
+def test_a_first_run_links_from_its_own_read_without_a_look_up(env: Env) -> None:
+    """The first run reads every product: linking by external id and by natural key takes
+    them from that read (runner/pairer.py `salesforce_by`), with no query of its own, and
+    matches exactly as the look-up did (a code differing in case is not the same item)."""
+    for item in ("WIDGET", "GADGET", "GIZMO"):
+        env.intacct.insert("ITEM", {"ITEMID": item, "NAME": item.title(),
+                                    "ITEMTYPE": "Inventory"})
+    by_code = env.salesforce.insert("Product2", {"Name": "Widget", "ProductCode": "WIDGET"})
+    by_key = env.salesforce.insert("Product2", {"Name": "Gadget", "Intacct_ID__c": "GADGET"})
+    env.salesforce.insert("Product2", {"Name": "Gizmo", "ProductCode": "gizmo"})
+    with RunContext.open(env.config) as ctx:
+        report = counts(ctx.run(ctx.options(), only=["Item"]), "Item")
+        calls = ctx.salesforce.counter.calls
+        queries = calls.get("query", 0) + calls.get("queryAll", 0)
+    assert (report["linked"], report["created"]) == (2, 1)
+    assert queries == 1  # the read; no look-up by Intacct_ID__c or ProductCode
+    assert env.salesforce.get("Product2", by_code)["Intacct_ID__c"] == "WIDGET"
+    assert env.salesforce.get("Product2", by_key)["Intacct_ID__c"] == "GADGET"
+    assert len(env.salesforce.list("Product2")) == 4
+
+
 def test_deleted_product_deactivates_its_item(env: Env) -> None:
     env.intacct.insert("ITEM", {"ITEMID": "OLD", "NAME": "Old kit", "ITEMTYPE": "Kit"})
     env.sync("Item")
