@@ -28,24 +28,35 @@ from mapsync.engine.runner.spill import SpillingRecords
 Kind = Literal["upsert", "update"]
 
 
+# Held items (a pair, its records, its decision and shadow: tens of kB each) kept in memory
+# before they go to disk, and read back at a time; their payloads alone are far smaller and
+# are what the connector reads, once per pass over the write.
+ITEMS_IN_MEMORY = 250
+PAYLOADS_IN_MEMORY = 2000
+
+
 class HeldWrites:
     """One mapping's held Salesforce upserts (creates) and updates, in order."""
 
-    def __init__(self, job_records: int | None, *, memory: int = 2000) -> None:
+    def __init__(self, job_records: int | None) -> None:
         self.job_records = None if job_records is None else max(1, job_records)
-        self.memory = memory
-        self._held: dict[Kind, SpillingRecords] = {
-            "upsert": SpillingRecords(memory), "update": SpillingRecords(memory)
-        }
+        self._held: dict[Kind, SpillingRecords] = {}
+        self._payloads: dict[Kind, SpillingRecords] = {}
         self._count: dict[Kind, int] = {"upsert": 0, "update": 0}
+        for kind in ("upsert", "update"):
+            self._fresh(kind)
+
+    def _fresh(self, kind: Kind) -> None:
+        self._held[kind] = SpillingRecords(ITEMS_IN_MEMORY)
+        self._payloads[kind] = SpillingRecords(PAYLOADS_IN_MEMORY)
+        self._count[kind] = 0
 
     def __len__(self) -> int:
         return sum(self._count.values())
 
     def create(self, pair: Pair, decision: Decision) -> None:
         """Hold the upsert that creates the Salesforce copy of `pair`."""
-        self._add("upsert", {"pair": pair, "decision": decision,
-                             "payload": decision.salesforce_patch})
+        self._add("upsert", {"pair": pair, "decision": decision}, decision.salesforce_patch)
 
     def update(
         self, pair: Pair, decision: Decision, payload: dict[str, Any], *, count: bool,
@@ -54,11 +65,13 @@ class HeldWrites:
         """Hold the update of `pair`'s Salesforce record. `count`: the update counts in the
         report (a follow-up of a create does not); `settle`: its success settles the pair
         (false when the Intacct half of the same decision failed)."""
-        self._add("update", {"pair": pair, "decision": decision, "payload": payload,
-                             "count": count, "settle": settle})
+        self._add("update", {"pair": pair, "decision": decision, "count": count,
+                             "settle": settle}, payload)
 
-    def _add(self, kind: Kind, item: dict[str, Any]) -> None:
-        self._held[kind][str(self._count[kind])] = item
+    def _add(self, kind: Kind, item: dict[str, Any], payload: dict[str, Any]) -> None:
+        key = str(self._count[kind])
+        self._held[kind][key] = item
+        self._payloads[kind][key] = payload
         self._count[kind] += 1
 
     @property
@@ -67,19 +80,18 @@ class HeldWrites:
         cap = self.job_records
         return cap is not None and any(n >= cap for n in self._count.values())
 
-    def take(self) -> Iterator[tuple[Kind, SpillingRecords, int]]:
-        """Each kind's held writes and their count (the caller reads them, then they are
-        dropped)."""
+    def take(self) -> Iterator[tuple[Kind, SpillingRecords, SpillingRecords, int]]:
+        """Each kind's held items, their payloads (in the same order) and their count; the
+        caller reads them, then they are dropped."""
         for kind in ("upsert", "update"):
-            held, count = self._held[kind], self._count[kind]
+            held, payloads, count = self._held[kind], self._payloads[kind], self._count[kind]
             if not count:
                 continue
-            self._held[kind] = SpillingRecords(self.memory)
-            self._count[kind] = 0
-            with held:
-                yield kind, held, count
+            self._fresh(kind)
+            with held, payloads:
+                yield kind, held, payloads, count
 
     def close(self) -> None:
         """Drop whatever is held (and the temporary files)."""
-        for held in self._held.values():
+        for held in (*self._held.values(), *self._payloads.values()):
             held.close()

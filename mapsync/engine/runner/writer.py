@@ -29,7 +29,7 @@ from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
 from mapsync.engine.runner.decide import Decision, follow_up, line_payload
-from mapsync.engine.runner.held import HeldWrites, Kind
+from mapsync.engine.runner.held import ITEMS_IN_MEMORY, HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
 from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair, text
 from mapsync.engine.runner.spill import SpillingRecords
@@ -84,22 +84,23 @@ class Writer:
         each record's outcome, a chunk at a time."""
         if self.held is None:
             return
-        for kind, held, count in self.held.take():
-            results = self.send_held(kind, held, count)
-            for chunk in held.chunks(CHUNK):
+        for kind, held, payloads, count in self.held.take():
+            results = self.send_held(kind, payloads, count)
+            for chunk in held.chunks(ITEMS_IN_MEMORY):
                 self.settle_held(kind, chunk, list(islice(results, len(chunk))))
 
-    def send_held(self, kind: Kind, held: SpillingRecords, count: int) -> Iterator[WriteResult]:
-        """Held writes through the connector, the payloads read from `held` for each pass
-        the connector makes over them; results in order, lazily."""
+    def send_held(
+        self, kind: Kind, held: SpillingRecords, count: int
+    ) -> Iterator[WriteResult]:
+        """Held payloads through the connector, read from `held` for each pass the
+        connector makes over them; results in order, lazily."""
         if self.options.dry_run or not hasattr(self.salesforce, "write_all"):
-            yield from self.send("salesforce", kind,
-                                 [i["payload"] for c in held.chunks(CHUNK) for i in c])
+            yield from self.send("salesforce", kind, [p for c in held.chunks(CHUNK) for p in c])
             return
 
         def payloads() -> Iterator[dict[str, Any]]:
             for chunk in held.chunks(CHUNK):
-                yield from self.status.stamp([salesforce_payload(i["payload"]) for i in chunk])
+                yield from self.status.stamp([salesforce_payload(p) for p in chunk])
 
         sent = 0
         try:
