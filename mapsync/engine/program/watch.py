@@ -9,21 +9,20 @@ rules whose value there moved away from the pair's shadow, and the one-way rules
 side, have anything to do. `update` is written from the mapping's rules and the target's
 compiled fields (`program.generate`) as straight-line source:
 
-- a scan, rule by rule: the source value's canonical form (`canonical`), written in line for
-  the field's catalog type, compared with the shadow's. A text value equal to the shadow's
-  (a non-empty str, or None) is known unchanged without canonicalising it. A rule that moved
-  (and passes its `when` on that side) updates the source shadow and, if it sends that way,
-  is marked; a one-way rule from that side is always marked;
-- then, for the marked rules only, in rule order: the field's steps in line (the blocks of
-  the mapping's function), the canonical value compared with the target shadow, the value
-  put in the patch when it differs.
+- rule by rule, in rule order (as `decide` takes them): the source value's canonical form
+  (`canonical`), written in line for the field's catalog type, compared with the shadow's.
+  A text value equal to the shadow's (a non-empty str, or None) is known unchanged without
+  canonicalising it. A rule that moved (and passes its `when` on that side) updates the
+  source shadow and, if it sends that way, pushes at once: the field's steps in line (the
+  blocks of the mapping's function), the canonical value compared with the target shadow,
+  the value put in the patch when it differs. A one-way rule from that side always pushes.
 
 Nothing is evaluated for a rule that did not move, and no per-rule structure is built for
 it. The catalog type is a speed hint, never a rule: a value of another class goes through
 `canonical` itself. The Decision is the one `decide` gives visiting every rule
 (tests/runner/test_decide_one_side.py, tests/runner/test_update_function.py): patch,
 `(rule id, target, before, expected)` changes, and both sides' new shadows (copies; the
-shadow passed in is not changed). It raises the first marked rule's TransformError or
+shadow passed in is not changed). It raises the first pushed rule's TransformError or
 RefPending, in rule order.
 """
 
@@ -151,27 +150,18 @@ class _UpdateWriter:
         return name
 
     def write(self) -> tuple[str, dict[str, Any]]:
-        rules, watch = self.watch.rules, self.watch
-        marked = [i for i, r in enumerate(rules) if r.direction != "off" and i in watch.sends]
-        always = [i for i in marked if i in watch.pushes and self.test(rules[i]) is None]
         old_s, old_t = f"shadow.{self.side}", f"shadow.{self.target}"
         lines = ["def update(record, shadow):", "    get = record.get",
                  f"    old_s = {old_s}", "    sget = old_s.get", f"    old_t = {old_t}",
-                 "    tget = old_t.get", "    errors = None", "    store_s = dict(old_s)"]
-        if always:
-            lines.append(f"    {' = '.join(f'P{i}' for i in always)} = True")
-        if len(always) < len(marked):
-            lines.append(f"    {' = '.join(f'P{i}' for i in marked if i not in always)} = False")
+                 "    tget = old_t.get", "    errors = None", "    store_s = dict(old_s)",
+                 "    store_t = dict(old_t)", "    patch = {}", "    changes = []"]
         # A rule the shadow does not hold yet (a rule added since the last sync) raises
-        # KeyError at its first look-up: the caller then decides rule by rule.
+        # KeyError at its look-up: the caller then decides rule by rule.
         lines.append("    try:")
-        for index, rule in enumerate(rules):
+        for index, rule in enumerate(self.watch.rules):
             if rule.direction != "off":
                 lines.extend(f"    {line}" for line in self.scan(index, rule))
         lines += ["    except KeyError:", "        return None"]
-        lines += ["    patch = {}", "    changes = []", "    store_t = dict(old_t)"]
-        for index in marked:
-            lines.extend(self.push(index, rules[index]))
         if self.side == "intacct":
             lines.append("    return _Decision(patch, {}, [], _Shadow(store_s, store_t), changes)")
         else:
@@ -184,7 +174,7 @@ class _UpdateWriter:
 
     def scan(self, index: int, rule: FieldRule) -> list[str]:
         """Rule `index`'s canonical source value against the shadow: a rule that moved (and
-        passes its `when`) updates the source shadow and, sending that way, sets `P<index>`."""
+        passes its `when`) updates the source shadow and, sending that way, pushes."""
         fields = rule.intacct_fields if self.side == "intacct" else rule.salesforce_fields
         rid = self.bind(f"R{index}", rule.id)
         sends, pushes = index in self.watch.sends, index in self.watch.pushes
@@ -208,55 +198,61 @@ class _UpdateWriter:
                 fast = " or ".join([f"[{', '.join(names)}] != old_s[{rid}]",
                                     *(_NOT_PLAIN.format(v=w) for w in names)])
         store = f"store_s[{rid}] = {value}"
+        # The rule's push follows its scan, as `decide` takes the rules one after the other.
+        push = [f"    {line}" for line in self.push(index, rule)] if sends else []
         if pushes and test is not None:  # a one-way rule pushes whenever its `when` holds
-            body = [*slow, f"if {applies}:", f"    if {moved}: {store}", f"    P{index} = True"]
+            body = [*slow, f"if {applies}:", f"    if {moved}: {store}", *push]
         elif applies:
-            body = [*slow, f"if ({moved}) and {applies}:", f"    {store}"]
-            body += [f"    P{index} = True"] if sends else []
+            body = [*slow, f"if ({moved}) and {applies}:", f"    {store}", *push]
+        elif pushes:  # it pushes whether or not it moved
+            body = [*slow, f"if {moved}: {store}"]
+            after = push
+            if fast is None:
+                return head + [f"    {line}" for line in body] + after
+            return [*head, f"    if {fast}:", *(f"        {line}" for line in body), *after]
         else:
-            body = [*slow, f"if {moved}:", f"    {store}"]
-            body += [f"    P{index} = True"] if sends and not pushes else []
-        if fast is None or (pushes and test is not None):
+            body = [*slow, f"if {moved}:", f"    {store}", *push]
+        if fast is None or test is not None and pushes:
             return head + [f"    {line}" for line in body]
         return [*head, f"    if {fast}:", *(f"        {line}" for line in body)]
 
     def push(self, index: int, rule: FieldRule) -> list[str]:
-        """The marked rule's value for the target, against the target shadow."""
-        flag, rid = f"P{index}", f"R{index}"
+        """The rule's value for the target, against the target shadow (at indent 0)."""
+        rid = f"R{index}"
         fields = rule.salesforce_fields if self.target == "salesforce" else rule.intacct_fields
         position = self.position(rule, fields)
-        lines = [f"    if {flag}:"]
+        lines: list[str] = []
         if position is not None and isinstance(self.fields[position].target, str):
             v = f"v{position}"
-            lines.extend(self.writer.block(position, self.fields[position], "        ",
+            lines.extend(self.writer.block(position, self.fields[position], "",
                                            guarded=False))
             target = self.bind(f"T{index}", fields[0])
             kind = self.watch.kind(self.target, fields[0])
             if self.fields[position].has_ref:  # only a `ref` step leaves a RefPending value
-                lines.append(f"        if {v}.__class__ is _RefPending: raise {v}")
-            lines += [f"        e = [{_CANONICAL[kind].format(v=v)}]",
-                      f"        b = tget({rid})", "        if e != b:",
-                      f"            store_t[{rid}] = e", f"            patch[{target}] = {v}",
-                      f"            changes.append(({rid}, _TARGET, b, e))"]
+                lines.append(f"if {v}.__class__ is _RefPending: raise {v}")
+            lines += [f"e = [{_CANONICAL[kind].format(v=v)}]",
+                      f"b = tget({rid})", "if e != b:",
+                      f"    store_t[{rid}] = e", f"    patch[{target}] = {v}",
+                      f"    changes.append(({rid}, _TARGET, b, e))"]
             return lines
         if position is not None:
             v = f"v{position}"
-            lines.extend(self.writer.block(position, self.fields[position], "        ",
+            lines.extend(self.writer.block(position, self.fields[position], "",
                                            guarded=False))
             targets = self.bind(f"T{index}", tuple(fields))
-            lines += ["        values = {}",
-                      f"        if {v}.__class__ is tuple and len({v}) == {len(fields)}: "
+            lines += ["values = {}",
+                      f"if {v}.__class__ is tuple and len({v}) == {len(fields)}: "
                       f"values.update(zip({targets}, {v}))",
-                      f"        else: _spread({position}, values, {v}, errors)"]
+                      f"else: _spread({position}, values, {v}, errors)"]
         else:
             push = self.bind(f"X{index}", rule.push)
-            lines.append(f"        values = {push}(_TARGET, record)")
-        lines += ["        e = []", "        for v in values.values():",
-                  "            if v.__class__ is _RefPending: raise v",
-                  f"            e.append({_CANONICAL['text'].format(v='v')})",
-                  f"        b = tget({rid})", "        if e != b:",
-                  f"            store_t[{rid}] = e", "            patch.update(values)",
-                  f"            changes.append(({rid}, _TARGET, b, e))"]
+            lines.append(f"values = {push}(_TARGET, record)")
+        lines += ["e = []", "for v in values.values():",
+                  "    if v.__class__ is _RefPending: raise v",
+                  f"    e.append({_CANONICAL['text'].format(v='v')})",
+                  f"b = tget({rid})", "if e != b:",
+                  f"    store_t[{rid}] = e", "    patch.update(values)",
+                  f"    changes.append(({rid}, _TARGET, b, e))"]
         return lines
 
     def position(self, rule: FieldRule, fields: tuple[str, ...]) -> int | None:

@@ -167,8 +167,9 @@ def decide(
 
     `programs` are the mapping's functions by target side (`CompiledMapping.programs`): each
     runs once for the pair and gives the values of every rule pushed that way. With
-    `watches` (`CompiledMapping.watches`), a pair read on one side only looks at the rules
-    whose value there moved from the shadow, and at those it pushes whose value differs.
+    `watches` (`CompiledMapping.watches`), a pair read on one side is decided by that side's
+    generated update function (`ShadowWatch.update`): only the rules whose value there moved
+    from the shadow, and the one-way rules from there, run; the result is the same.
     Raises RefPending when a `ref` target is not linked yet and TransformError when a rule's
     pipeline fails; the caller records the pair as waiting or failed.
     """
