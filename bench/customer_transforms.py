@@ -19,6 +19,11 @@ The hand-written functions keep the same semantics (unmapped status fails, unlin
 references fail, amounts rounded half-up to cents, the street split on its first line
 break). Outputs are compared before timing; the passes alternate (bench/transforms.py's
 `race`) so that machine load hits both alike.
+
+The hand-written update is the cheaper one by construction: it compares raw values with
+the last payload written and keeps nothing of the source side, while `decide` also keeps
+the source side's canonical values (what tells an edit on both sides from an echo on the
+next run) and returns both sides' new shadows, a copy of each, with the change list.
 """
 
 from __future__ import annotations
