@@ -28,6 +28,7 @@ from mapsync.engine.errors import (
 from mapsync.engine.plan import Plan, PlanMapping
 from mapsync.engine.program import RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
+from mapsync.engine.runner.heap import frozen_heap
 from mapsync.engine.runner.pairing import Options
 from mapsync.engine.runner.parallel import Schedule, Throttled
 from mapsync.engine.runner.pipeline import MappingSync
@@ -103,8 +104,28 @@ def run_plan(
     `lock` (the state lock's `hold`) is held around each mapping, so that `mapsync listen`
     can act between two mappings of a long run (around the whole run when mappings run
     side by side: `options.at_once`, see `parallel`). `clock` gives the current time to
-    the readers (the overlap window of watermarks).
+    the readers (the overlap window of watermarks). The heap the run starts with is kept
+    out of the garbage collector's full passes while it runs (`heap`).
     """
+    with frozen_heap():
+        return _run_plan(plan, intacct, salesforce, state, options, only, command, catalogs,
+                         progress, timezone, lock, clock)
+
+
+def _run_plan(
+    plan: Plan,
+    intacct: IntacctAPI,
+    salesforce: SalesforceAPI,
+    state: StateStore,
+    options: Options,
+    only: Collection[str] | None,
+    command: str,
+    catalogs: Catalogs | None,
+    progress: Progress | None,
+    timezone: str,
+    lock: Callable[[], AbstractContextManager[object]] | None,
+    clock: Clock,
+) -> RunReport:
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
     mappings = with_actions_first(selected(plan.mappings, only))
