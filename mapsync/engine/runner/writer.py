@@ -28,7 +28,7 @@ from mapsync.engine.connectors.base import (
 from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
-from mapsync.engine.runner.decide import Decision, follow_up, line_payload
+from mapsync.engine.runner.decide import Decision, Shadow, follow_up, line_payload
 from mapsync.engine.runner.held import ITEMS_IN_MEMORY, HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
 from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair, text
@@ -40,6 +40,24 @@ def salesforce_payload(record: dict[str, Any]) -> dict[str, Any]:
     """Empty text becomes null: Salesforce clears a field with null, and a reference to a
     record deleted in Salesforce resolves to empty."""
     return {k: None if v == "" else v for k, v in record.items()}
+
+
+def held_pair(pair: Pair) -> Pair:
+    """What a held write keeps of its pair: the keys, and whether an Intacct record was
+    read (its lines are then synced), not the records, which only the decision needed."""
+    intacct: Record | None = {} if pair.intacct is not None else None
+    return Pair(pair.key, intacct, None, pair.sf_id, pair.recordno, new_link=pair.new_link)
+
+
+def held_decision(decision: Decision, *, shadow: bool) -> Decision:
+    """What a held write keeps of its decision: the Salesforce patch, the conflicts, the
+    report's samples and, when its success settles the pair, the shadow to store."""
+    return Decision(
+        salesforce_patch=decision.salesforce_patch,
+        conflicts=decision.conflicts,
+        shadow=decision.shadow if shadow else Shadow(),
+        changes=decision.changes[:3],
+    )
 
 
 class Writer:
@@ -176,7 +194,7 @@ class Writer:
             return
         if self.held is not None:
             for pair, decision in batch.sf_creates:
-                self.held.create(pair, decision)
+                self.held.create(held_pair(pair), held_decision(decision, shadow=True))
             return
         payloads = [d.salesforce_patch for _, d in batch.sf_creates]
         results = self.send("salesforce", "upsert", payloads)
@@ -297,8 +315,9 @@ class Writer:
         later: set[int] = set()
         if sf_items and self.held is not None:
             for (pair, decision), payload in zip(sf_items, sf_payloads, strict=True):
-                self.held.update(pair, decision, payload, count=count,
-                                 settle=pair.key not in failed)
+                settle = pair.key not in failed
+                self.held.update(held_pair(pair), held_decision(decision, shadow=settle),
+                                 payload, count=count, settle=settle)
                 later.add(id(pair))
         for pair, decision in batch.updates:
             if pair.key not in failed and id(pair) not in later:
