@@ -51,8 +51,10 @@ def related_values(store: IntacctStore, conn: sqlite3.Connection, info: ObjectIn
     """The stored values of the related `names` for one record (None when unlinked)."""
     out: dict[str, Stored] = {}
     for name in names:
+        if name in info.fields:
+            continue
         hop = _hop(store.catalogs, info, name)
-        if hop is None or name in info.fields:
+        if hop is None:
             continue
         key_field, related, rest = hop
         key = values.get(key_field)
