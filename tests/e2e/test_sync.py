@@ -170,12 +170,51 @@ def test_a_first_run_links_from_its_own_read_without_a_look_up(env: Env) -> None
     with RunContext.open(env.config) as ctx:
         report = counts(ctx.run(ctx.options(), only=["Item"]), "Item")
         calls = ctx.salesforce.counter.calls
-        queries = calls.get("query", 0) + calls.get("queryAll", 0)
+        reads = calls.get("query", 0) + calls.get("queryAll", 0) + calls.get("composite", 0)
     assert (report["linked"], report["created"]) == (2, 1)
-    assert queries == 1  # the read; no look-up by Intacct_ID__c or ProductCode
+    assert reads == 1  # the read (in the probe's call); no look-up by key or ProductCode
     assert env.salesforce.get("Product2", by_code)["Intacct_ID__c"] == "WIDGET"
     assert env.salesforce.get("Product2", by_key)["Intacct_ID__c"] == "GADGET"
     assert len(env.salesforce.list("Product2")) == 4
+
+
+def test_the_first_reads_of_several_mappings_share_one_composite_call(env: Env) -> None:
+    """Mappings that must read Salesforce get their first page from the probe's composite
+    calls (runner/probe.py), five to a call, then go on from it: three managed lists cost
+    one read call, and their later reads (the overlap window) one more."""
+    from mapsync.engine.sandbox.demo.vocabulary import AR_TERMS, CUSTOMER_TYPES
+
+    env.intacct.insert_many("ARTERM", [dict(t) for t in AR_TERMS])
+    env.intacct.insert_many("CUSTTYPE", [dict(t) for t in CUSTOMER_TYPES])
+    lists = ["ARTerm", "CustomerType", "Territory"]
+    for run in range(2):
+        with RunContext.open(env.config) as ctx:
+            report = ctx.run(ctx.options(), only=lists)
+            calls = dict(ctx.salesforce.counter.calls)
+        reads = {op: n for op, n in calls.items() if op in ("query", "queryAll", "composite")}
+        assert reads == {"composite": 1}, (run, calls)
+    assert counts(report, "ARTerm")["read"]["salesforce"] == len(AR_TERMS)
+
+
+def test_a_read_whose_first_page_went_stale_reads_again(env: Env) -> None:
+    """When the query cursor of a first page read by the probe is gone by the time its
+    mapping runs (Salesforce drops idle cursors), the mapping reads from the start again:
+    every record is read, once."""
+    from mapsync.engine.sandbox.salesforce.cursors import Cursors
+
+    env.salesforce.insert_many("Account", [{"Name": f"Stale {i:04d}"} for i in range(2100)])
+    app = env.boxes.salesforce.app
+
+    def progress(name: str, outcome: Any) -> None:
+        if name == "Customer" and outcome is None:  # it starts: forget every open cursor
+            app.rest.cursors = Cursors()
+
+    with RunContext.open(env.config) as ctx:
+        report = ctx.run(ctx.options(dry_run=True), only=["Customer"], progress=progress)
+        calls = dict(ctx.salesforce.counter.calls)
+    assert counts(report, "Customer")["read"]["salesforce"] == 2100
+    # the probe's page, the refused next page, then the read again: two pages
+    assert (calls["composite"], calls["query"]) == (1, 3)
 
 
 def test_deleted_product_deactivates_its_item(env: Env) -> None:

@@ -210,5 +210,12 @@ class SalesforceAPI(Protocol):
 
     def changed_since(self, questions: Sequence[SalesforceQuestion]) -> list[Answer]:
         """For each question, whether anything changed: /composite calls of up to 25
-        subrequests (5 of them queries), each counted as one API call."""
+        subrequests (5 of them queries), each counted as one API call. A ReadQuestion's
+        answer holds the first page of its read."""
+        ...
+
+    def resume(
+        self, obj: str, fields: Sequence[str], page: Any, *, include_deleted: bool = False
+    ) -> Iterator[Record]:
+        """The records `read_changed(obj, fields, ...)` yields, from its first `page` on."""
         ...

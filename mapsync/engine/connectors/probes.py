@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from mapsync.engine.watermark import Watermark
 
@@ -51,14 +52,29 @@ class RowsQuestion:
     deleted: bool = False
 
 
-SalesforceQuestion = UpdatedQuestion | RowsQuestion
+@dataclass(frozen=True, slots=True)
+class ReadQuestion:
+    """The first page of the read `read_changed(obj, fields, since, include_deleted=deleted)`
+    would make, sent as a query subrequest beside the change questions: the first reads of
+    several mappings then share one call (5 to a composite call), and the mapping goes on
+    from that page (`SalesforceAPI.resume`)."""
+
+    obj: str
+    fields: tuple[str, ...]
+    since: Watermark | None
+    deleted: bool = False
+
+
+SalesforceQuestion = UpdatedQuestion | RowsQuestion | ReadQuestion
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     """True: something changed; False: nothing did; None: unknown (read anyway).
 
-    `covered`: for getUpdated, up to when Salesforce vouches for the answer."""
+    `covered`: for getUpdated, up to when Salesforce vouches for the answer. `page`: for a
+    ReadQuestion, the query's first page as Salesforce sent it (None when it failed)."""
 
     changed: bool | None
     covered: dt.datetime | None = None
+    page: Any = None

@@ -8,8 +8,11 @@ This is the one model of the run's calls, shared by `mapsync plan` and `bench/sy
   operation (`written`), the work whose minimum `minimum` computes.
 - `minimum` is the floor for the same work: reads in pages of the largest page size
   (Intacct readByQuery 1,000, Salesforce query 2,000), at least one request per side for
-  the changes of all the run's mappings together (25 queries per Salesforce `/composite`
-  call, `INTACCT_FUNCTIONS` functions per Intacct request); writes in batches of the
+  the changes of all the run's mappings together (25 subrequests per Salesforce
+  `/composite` call, `INTACCT_FUNCTIONS` functions per Intacct request); on Salesforce the
+  first page of each mapping's read can ride in those composite calls, five queries to a
+  call (the probe does it: runner/probe.py), so only the pages after it cost a call of
+  their own; writes in batches of the
   largest batch (Intacct 100 functions a request, the project's cap, since Intacct
   documents none), and for Salesforce the cheaper of sObject Collections (200 records a
   call) and one Bulk API 2.0 job (`BULK_JOB_CALLS` calls) per object and operation.
@@ -36,7 +39,8 @@ INTACCT_FUNCTIONS = 100  # functions per request in one multi-mapping read
 SALESFORCE_PAGE = 2000  # query batchSize maximum
 SALESFORCE_BATCH = 200  # sObject Collections maximum
 SALESFORCE_KEYS = 200  # values per SOQL IN list (connectors/salesforce/soql.py)
-COMPOSITE_QUERIES = 25  # query subrequests per /composite call
+COMPOSITE_QUERIES = 25  # subrequests per /composite call
+COMPOSITE_READS = 5  # query subrequests per /composite call (connectors/salesforce/composite.py)
 BULK_THRESHOLD = 3600  # records from which the Salesforce connector writes with Bulk 2.0
 BULK_JOB_CALLS = 5  # create, upload, close, one poll, the successful rows (connector's count)
 BULK_JOB_RECORDS = 150_000_000  # one job takes 150 MB of CSV: no record cap of its own
@@ -54,6 +58,7 @@ class Limits:
     salesforce_batch: int = SALESFORCE_BATCH
     salesforce_keys: int = SALESFORCE_KEYS
     composite_queries: int = COMPOSITE_QUERIES
+    composite_reads: int = COMPOSITE_READS
     bulk_threshold: int = BULK_THRESHOLD
     bulk_job_calls: int = BULK_JOB_CALLS
     bulk_job_records: int = BULK_JOB_RECORDS
@@ -97,6 +102,21 @@ class Limits:
     def read_pages(self, side: str, records: int) -> int:
         """Pages of the largest size that hold `records` records."""
         return batches(records, INTACCT_PAGE if side == "intacct" else SALESFORCE_PAGE)
+
+    def own_read_calls(self, side: str, records: int) -> int:
+        """Calls of a mapping's own for reading `records` records: every page on Intacct;
+        on Salesforce the pages after the first, which rides in a composite call."""
+        pages = self.read_pages(side, records)
+        return pages if side == "intacct" else max(pages - 1, 0)
+
+    def read_minimum(self, side: str, reads: list[int]) -> int:
+        """The fewest calls that read `reads` records (one count a mapping), together
+        asked whether anything changed: on Salesforce the first pages five to a composite
+        call, and at least one call per 25 mappings."""
+        own = sum(self.own_read_calls(side, r) for r in reads)
+        if side == "salesforce":
+            own += batches(sum(1 for r in reads if r > 0), self.composite_reads)
+        return max(self.probe_calls(side, len(reads)), own)
 
     def probe_calls(self, side: str, mappings: int) -> int:
         """Requests that ask every mapping for its changes at once."""
@@ -174,8 +194,9 @@ def write_minimum(limits: Limits, side: str, written: Mapping[str, int]) -> int:
 
 
 def mapping_minimum(limits: Limits, side: str, read: int, written: Mapping[str, int]) -> int:
-    """One mapping's floor on one side: the pages of what it read, the batches it wrote."""
-    return limits.read_pages(side, read) + write_minimum(limits, side, written)
+    """One mapping's floor on one side: the pages of what it read that are its own (a
+    Salesforce first page rides in the run's composite calls), the batches it wrote."""
+    return limits.own_read_calls(side, read) + write_minimum(limits, side, written)
 
 
 def run_costs(
@@ -187,13 +208,12 @@ def run_costs(
 
     `mappings`: reports with `read` (records read per side) and `written` (records written
     per side, by "Object operation"). Reads cost at least one probe for all mappings
-    together, and at least the pages of what each mapping read.
+    together, and at least the pages of what each mapping read (`Limits.read_minimum`).
     """
     reports = list(mappings)
     out: dict[str, SideCost] = {}
     for side in SIDES:
-        pages = sum(limits.read_pages(side, r.read.get(side, 0)) for r in reports)
-        reads = max(limits.probe_calls(side, len(reports)), pages)
+        reads = limits.read_minimum(side, [r.read.get(side, 0) for r in reports])
         writes = sum(write_minimum(limits, side, r.written.get(side, {})) for r in reports)
         out[side] = SideCost(int(calls.get(side, 0)), reads + writes, reads, writes)
     return out

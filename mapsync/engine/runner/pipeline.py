@@ -42,7 +42,7 @@ from mapsync.engine.runner.decider import Decider
 from mapsync.engine.runner.ledger import Ledger
 from mapsync.engine.runner.pairer import Paired, Pairer
 from mapsync.engine.runner.pairing import Batch, Options, Pair, chunks, text
-from mapsync.engine.runner.probe import QuietSide
+from mapsync.engine.runner.probe import Prefetched, QuietSide
 from mapsync.engine.runner.reader import Clock, Reader, utc_now
 from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.runner.status import StatusBoard
@@ -64,6 +64,7 @@ class MappingSync:
         options: Options,
         clock: Clock = utc_now,
         quiet: Mapping[str, QuietSide] | None = None,
+        prefetched: Prefetched | None = None,
     ) -> None:
         self.m = mapping
         self.intacct = intacct
@@ -75,7 +76,8 @@ class MappingSync:
             open_errors=lambda: {str(e.record_key) for e in state.errors(mapping=mapping.name)
                                  if e.side == "salesforce"},
         )
-        self.reader = Reader(mapping, intacct, salesforce, self.ledger, options, clock, quiet)
+        self.reader = Reader(mapping, intacct, salesforce, self.ledger, options, clock, quiet,
+                             prefetched)
         self.pairer = Pairer(mapping, intacct, salesforce, self.ledger)
         self.decider = Decider(mapping, options.timezone)
         self.writer = Writer(

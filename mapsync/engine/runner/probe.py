@@ -20,7 +20,13 @@ mapping then reads only the sides that may have changed:
 - Actions: whether any Opportunity asks for a document (`LIMIT 1`), a query subrequest.
 
 Only sides whose overlap window is settled are asked (`Reader.since`: the watermark is
-exclusive): the others read as before. Each watermark stays per mapping; a quiet side keeps
+exclusive). The others must read, and on the Salesforce side the first page of that read
+goes in the same composite calls (`ReadQuestion`, five queries to a call): a first run of
+five mappings reads them all in one call instead of five, and each mapping goes on from
+its page (`Reader`, `SalesforceAPI.resume`). A prefetched page is dropped, and the
+mapping reads afresh, when an earlier mapping of the run writes to the same object.
+
+Each watermark stays per mapping; a quiet side keeps
 its watermark and records how far the probe vouched for it (`window_read_at`), so the next
 probe starts there. A verdict taken before the run holds only until a mapping of the run
 writes to the same object on that side (`invalidate`): a later mapping then reads it.
@@ -31,14 +37,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from mapsync.engine.catalog import load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
 from mapsync.engine.connectors.probes import (
     Answer,
     IntacctQuestion,
+    ReadQuestion,
     RowsQuestion,
     SalesforceQuestion,
     UpdatedQuestion,
@@ -65,11 +73,25 @@ class QuietSide:
     window_read_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """The first page of a mapping's Salesforce read, read by the probe at `at` from
+    `since` (as `Reader.since` gives it)."""
+
+    page: Any
+    since: Watermark | None
+    at: dt.datetime
+
+
+ReadFields = Callable[[PlanMapping], "tuple[str, ...] | None"]
+
+
 @dataclass(slots=True)
 class Verdicts:
     """What the probe found, per (mapping, side), until a write of the run spoils it."""
 
     sides: dict[tuple[str, str], QuietSide] = field(default_factory=dict)
+    reads: dict[str, Prefetched] = field(default_factory=dict)
     objects: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=lambda: {"intacct": 0, "salesforce": 0})
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -78,6 +100,11 @@ class Verdicts:
         """The verdict for one side of a mapping: quiet, or None (read it)."""
         with self._lock:
             return self.sides.get((mapping, side))
+
+    def prefetched(self, mapping: str) -> Prefetched | None:
+        """The first page of `mapping`'s Salesforce read, once (None: read it)."""
+        with self._lock:
+            return self.reads.pop(mapping, None)
 
     def quiet_sides(self, mapping: str) -> dict[str, QuietSide]:
         """The quiet sides of a mapping, by side."""
@@ -95,6 +122,8 @@ class Verdicts:
             for key, target in list(self.objects.items()):
                 if key[1] in wrote and (key[1], target) in written:
                     self.sides.pop(key, None)
+                    if key[1] == "salesforce":
+                        self.reads.pop(key[0], None)
 
 
 def _wrote(report: MappingReport, side: str) -> bool:
@@ -109,13 +138,16 @@ def probe(
     state: StateStore,
     options: Options,
     now: dt.datetime,
+    read_fields: ReadFields | None = None,
 ) -> Verdicts:
     """Ask both services about every mapping at once; never raises for a service fault
-    (the mappings then read as usual and meet the fault themselves)."""
+    (the mappings then read as usual and meet the fault themselves). `read_fields`: the
+    Salesforce fields a mapping reads (None: it cannot tell), for the first pages of the
+    reads that must happen."""
     verdicts = Verdicts()
     if options.full or options.replay:
         return verdicts
-    questions = _Questions(state, options, now)
+    questions = _Questions(state, options, now, read_fields)
     for mapping in mappings:
         questions.add(mapping)
     before = (intacct.counter.total, salesforce.counter.total)
@@ -124,6 +156,7 @@ def probe(
     except SyncError as exc:
         log.warning("change probe failed, every mapping reads: %s", exc)
         verdicts.sides.clear()
+        verdicts.reads.clear()
     verdicts.calls = {"intacct": intacct.counter.total - before[0],
                       "salesforce": salesforce.counter.total - before[1]}
     return verdicts
@@ -132,8 +165,14 @@ def probe(
 class _Questions:
     """The questions of one run and which mapping sides each answers for."""
 
-    def __init__(self, state: StateStore, options: Options, now: dt.datetime) -> None:
+    def __init__(
+        self, state: StateStore, options: Options, now: dt.datetime,
+        read_fields: ReadFields | None,
+    ) -> None:
         self.state, self.options, self.now = state, options, now
+        self.read_fields = read_fields
+        self.reads: list[tuple[str, ReadQuestion]] = []
+        self.settled_reads: set[str] = set()  # reads from a settled watermark: exact
         self.intacct: list[IntacctQuestion] = []
         self.intacct_for: list[tuple[str, str]] = []
         self.salesforce: dict[str, UpdatedQuestion] = {}
@@ -159,6 +198,22 @@ class _Questions:
         mark = self._settled(name, "salesforce")
         if mark is not None:
             self._add_salesforce(mapping, mark)
+        else:
+            self._add_read(mapping)
+
+    def _add_read(self, mapping: PlanMapping) -> None:
+        """The first page of a Salesforce read the mapping must make, exactly as the Reader
+        would ask for it (`Reader.since`, `Reader.salesforce_changes`)."""
+        fields = self._fields(mapping)
+        if fields is None:
+            return
+        mark = self.state.watermark(mapping.name, "salesforce")
+        since = mark
+        if mark is not None and mark.modified is not None:
+            since = Watermark(mark.modified - self.options.overlap, None)
+        deleted = mapping.delete.mode != "ignore"
+        self.reads.append((mapping.name, ReadQuestion(
+            mapping.salesforce.object or "", fields, since, deleted)))
 
     def _settled(self, name: str, side: str) -> Watermark | None:
         mark = self.state.watermark(name, side)  # type: ignore[arg-type]
@@ -184,8 +239,18 @@ class _Questions:
             self.salesforce[obj] = UpdatedQuestion(obj, start, end, deleted)
             self.salesforce_for.setdefault(obj, []).append((name, "salesforce"))
         else:
+            fields = self._fields(mapping)
+            if fields is not None:
+                # The read itself, exact as the LIMIT 1 query: a "no" is as final, and a
+                # "yes" brings the read's first page.
+                self.reads.append((name, ReadQuestion(obj, fields, mark, deleted)))
+                self.settled_reads.add(name)
+                return
             self.rows.append(RowsQuestion(obj, mark, deleted=deleted))
             self.rows_for.append((name, "salesforce"))
+
+    def _fields(self, mapping: PlanMapping) -> tuple[str, ...] | None:
+        return self.read_fields(mapping) if self.read_fields is not None else None
 
     def _add_action(self, mapping: PlanMapping) -> None:
         obj = mapping.salesforce.object or ""
@@ -205,14 +270,23 @@ class _Questions:
                 if answer.changed is False:
                     verdicts.sides[who] = QuietSide()
         updated = list(self.salesforce.values())
-        questions: list[SalesforceQuestion] = [*updated, *self.rows]
+        reads = [question for _, question in self.reads]
+        questions: list[SalesforceQuestion] = [*updated, *self.rows, *reads]
         if not questions:
             return
         answers = salesforce.changed_since(questions)
         for question, answer in zip(updated, answers[: len(updated)], strict=True):
             for who in self.salesforce_for[question.obj]:
                 self._salesforce_verdict(who, answer, verdicts)
-        for who, answer in zip(self.rows_for, answers[len(updated):], strict=True):
+        done = len(updated) + len(self.rows)
+        for (name, read), answer in zip(self.reads, answers[done:], strict=True):
+            if name in self.settled_reads and answer.changed is False:
+                # Nothing after the watermark: quiet, as the LIMIT 1 query would find it.
+                who = (name, "salesforce")
+                verdicts.sides[who] = QuietSide(self._later(who, self.now))
+            elif answer.page is not None:
+                verdicts.reads[name] = Prefetched(answer.page, read.since, self.now)
+        for who, answer in zip(self.rows_for, answers[len(updated):done], strict=True):
             if answer.changed is False:
                 # An exact query found nothing after the watermark: like a read that found
                 # nothing, it vouches for every stamp up to `overlap` before now.

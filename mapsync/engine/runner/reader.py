@@ -7,17 +7,20 @@ at the end stores where the next run starts (`commit_watermarks`), in one transa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator, Mapping
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
+from mapsync.engine.errors import SyncError
 from mapsync.engine.program import CompiledMapping
 from mapsync.engine.runner.ledger import Ledger
 from mapsync.engine.runner.pairing import Options, text
-from mapsync.engine.runner.probe import QuietSide
+from mapsync.engine.runner.probe import Prefetched, QuietSide
 from mapsync.engine.runner.spill import SpillingRecords
 from mapsync.engine.state import Watermark
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger("mapsync.run")
 
 
 def utc_now() -> dt.datetime:
@@ -37,10 +40,13 @@ class Reader:
         options: Options,
         clock: Clock = utc_now,
         quiet: Mapping[str, QuietSide] | None = None,
+        prefetched: Prefetched | None = None,
     ) -> None:
         self.m = mapping
         # Sides the run's probe found unchanged (runner/probe.py): not read at all.
         self.quiet = dict(quiet or {})
+        # The first page of the Salesforce read, when the probe read it (runner/probe.py).
+        self.prefetched = prefetched
         self.intacct = intacct
         self.salesforce = salesforce
         self.ledger = ledger
@@ -127,12 +133,7 @@ class Reader:
             include_deleted = self.m.delete.mode != "ignore"
             since = self.since("salesforce")
             complete = since is None or since.modified is None
-            for record in self.salesforce.read_changed(
-                side.object,
-                side.read_fields,
-                since,
-                include_deleted=include_deleted,
-            ):
+            for record in self._salesforce_read(since, include_deleted):
                 self.advance("salesforce", record, side.modified, "Id")
                 changes[str(record["Id"])] = record
         retry = [k for k in self.retry_keys("salesforce") if k not in changes]
@@ -144,6 +145,25 @@ class Reader:
         if complete and not changes.spilled:
             self.salesforce_all = [r for r in changes.values() if not r.get("IsDeleted")]
         return changes
+
+    def _salesforce_read(self, since: Watermark | None, include_deleted: bool) -> Iterator[Record]:
+        """The Salesforce records changed since `since`: from the page the probe read for
+        this very query when there is one (the read then started when the probe asked),
+        else read now. A read that cannot go on from its page (its query cursor expired
+        while earlier mappings ran) starts again: records are kept by Id, so a record read
+        twice counts once."""
+        side, fetched, self.prefetched = self.m.salesforce, self.prefetched, None
+        if fetched is not None and fetched.since == since:
+            self.read_started["salesforce"] = fetched.at
+            try:
+                yield from self.salesforce.resume(side.object, side.read_fields, fetched.page,
+                                                  include_deleted=include_deleted)
+                return
+            except SyncError as exc:
+                log.info("the read of %s from its first page stopped (%s): reading again",
+                         side.object, exc)
+        yield from self.salesforce.read_changed(
+            side.object, side.read_fields, since, include_deleted=include_deleted)
 
     def intacct_changes(self) -> Iterator[Record]:
         """Intacct records changed since the watermark, then those to retry, streamed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from mapsync.engine.errors import (
     TransientError,
 )
 from mapsync.engine.plan import Plan, PlanMapping
-from mapsync.engine.program import RefResolver, compile_mapping
+from mapsync.engine.program import CompiledMapping, RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
 from mapsync.engine.runner.heap import frozen_heap
 from mapsync.engine.runner.pairing import Options
@@ -138,7 +139,9 @@ def _run_plan(
     if options.dry_run:
         resolver = PlannedLinks(resolver)
         options = dataclasses.replace(options, planned=resolver)
-    verdicts = probe(mappings, intacct, salesforce, state, options, clock())
+    compiled = Compiled(catalogs or load_catalogs(), resolver, timezone)
+    verdicts = probe(mappings, intacct, salesforce, state, options, clock(),
+                     read_fields=compiled.salesforce_fields)
     report.probe_calls = dict(verdicts.calls)
     inputs = _Inputs(
         intacct,
@@ -146,8 +149,7 @@ def _run_plan(
         state,
         options,
         run_id,
-        catalogs or load_catalogs(),
-        resolver,
+        compiled,
         timezone,
         clock,
         verdicts,
@@ -255,8 +257,7 @@ class _Inputs:
     state: StateStore
     options: Options
     run_id: int | None
-    catalogs: Catalogs
-    resolver: RefResolver
+    compiled: Compiled
     timezone: str
     clock: Clock
     verdicts: Verdicts
@@ -271,11 +272,11 @@ class _Inputs:
                 self.state,
                 run_id=self.run_id,
                 options=self.options,
-                resolver=self.resolver,
+                resolver=self.compiled.resolver,
                 timezone=self.timezone,
                 quiet=self.verdicts.quiet(mapping.name, "salesforce") is not None,
             ).run()
-        compiled = compile_mapping(mapping, self.catalogs, self.resolver, timezone=self.timezone)
+        compiled = self.compiled.get(mapping)
         return MappingSync(
             compiled,
             self.intacct,
@@ -285,4 +286,37 @@ class _Inputs:
             options=self.options,
             clock=self.clock,
             quiet=self.verdicts.quiet_sides(mapping.name),
+            prefetched=self.verdicts.prefetched(mapping.name),
         ).run()
+
+
+class Compiled:
+    """Each mapping of a run compiled once: for the probe (the fields its Salesforce read
+    asks for) and then for its sync."""
+
+    def __init__(self, catalogs: Catalogs, resolver: RefResolver, timezone: str) -> None:
+        self.catalogs, self.resolver, self.timezone = catalogs, resolver, timezone
+        self._done: dict[str, CompiledMapping] = {}
+        self._lock = threading.Lock()
+
+    def get(self, mapping: PlanMapping) -> CompiledMapping:
+        """`mapping` compiled (taken from the probe's, which is then dropped)."""
+        with self._lock:
+            done = self._done.pop(mapping.name, None)
+        if done is not None:
+            return done
+        return compile_mapping(mapping, self.catalogs, self.resolver, timezone=self.timezone)
+
+    def salesforce_fields(self, mapping: PlanMapping) -> tuple[str, ...] | None:
+        """The fields `mapping` reads from Salesforce (None when it does not compile: it
+        meets its error when it runs, as without a probe)."""
+        if mapping.kind == "action":
+            return None
+        try:
+            done = compile_mapping(mapping, self.catalogs, self.resolver,
+                                   timezone=self.timezone)
+        except Exception:  # noqa: BLE001 - the mapping's own run reports the error
+            return None
+        with self._lock:
+            self._done[mapping.name] = done
+        return done.salesforce.read_fields

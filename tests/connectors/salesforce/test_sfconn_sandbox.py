@@ -356,3 +356,25 @@ def test_api_usage_is_tracked_and_budget_stops_cleanly(
         capped.upsert("Account", "Intacct_ID__c", accounts(ids))
     # Three calls fit the budget (one read, then one upsert page); the next was never sent.
     assert box.stats.calls["collections.upsert"] <= 2
+
+
+def test_a_read_goes_on_from_the_first_page_a_composite_call_read(
+    box: SalesforceSandbox, make_client: Make
+) -> None:
+    from mapsync.engine.connectors.probes import ReadQuestion
+
+    ids = keys(450)
+    client = make_client(query_batch_size=200)
+    assert all(r.ok for r in client.upsert("Account", "Intacct_ID__c", accounts(ids)))
+    where = soql.starts_with("Intacct_ID__c", ids[0][:6])
+    ours = list(client.read_changed("Account", ["Intacct_ID__c"], None, where=where))
+    since = Watermark(min(r["SystemModstamp"] for r in ours), None)
+    fields = ("Name", "Intacct_ID__c")
+    box.stats.reset()
+    (answer,) = client.changed_since([ReadQuestion("Account", fields, since)])
+    assert answer.changed is True and box.stats.total() == 1  # one composite call
+    resumed = list(client.resume("Account", fields, answer.page))
+    # pages of 200, the plain read's size (records of earlier tests may share the second)
+    assert box.stats.calls["query_more"] == math.ceil(len(resumed) / 200) - 1 >= 2
+    assert resumed == list(client.read_changed("Account", fields, since))
+    assert {r["Intacct_ID__c"] for r in ours} <= {r["Intacct_ID__c"] for r in resumed}

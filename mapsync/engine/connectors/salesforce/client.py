@@ -26,7 +26,7 @@ from mapsync.engine.connectors.base import (
     Watermark,
     WriteResult,
 )
-from mapsync.engine.connectors.probes import Answer, SalesforceQuestion
+from mapsync.engine.connectors.probes import Answer, ReadQuestion, SalesforceQuestion
 from mapsync.engine.connectors.retry import RetryPolicy, with_retries
 from mapsync.engine.connectors.salesforce import (
     bulk,
@@ -257,6 +257,10 @@ class SalesforceClient:
         page = self._call(operation, lambda sf: sf.query(
             text, include_deleted=include_deleted, headers=dict(self._query_headers)
         ))
+        yield from self._pages(page, operation)
+
+    def _pages(self, page: Any, operation: str) -> Iterator[dict[str, Any]]:
+        """The raw records of a query's first `page` and of the pages after it."""
         pages_left: int | None = None
         while True:
             records, next_url = self._page(page, operation)
@@ -335,16 +339,45 @@ class SalesforceClient:
         With `include_deleted` the query goes to queryAll and each record has `IsDeleted`.
         A `where` string is spliced as given: build it with `soql` helpers.
         """
+        wanted, text = self._changed_query(obj, fields, since, include_deleted, where)
+        types = values.types_for(self._catalog(), obj, wanted)
+        for raw in self.query(text, include_deleted=include_deleted):
+            yield values.record_from_wire(raw, types)
+
+    def resume(
+        self, obj: str, fields: Sequence[str], page: Any, *, include_deleted: bool = False
+    ) -> Iterator[Record]:
+        """The records `read_changed(obj, fields, ...)` yields, going on from its first
+        `page` (a ReadQuestion's answer, runner/probe.py): that page's, then the next ones."""
+        wanted, _ = self._changed_query(obj, fields, None, include_deleted, None)
+        types = values.types_for(self._catalog(), obj, wanted)
+        operation = "queryAll" if include_deleted else "query"
+        for raw in self._pages(page, operation):
+            yield values.record_from_wire(raw, types)
+
+    def _changed_query(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        since: Watermark | None,
+        include_deleted: bool,
+        where: str | soql.Clause | None,
+    ) -> tuple[list[str], str]:
+        """The fields and the SOQL text of `read_changed`."""
         stamp = self._modified_field(obj)
         extra = ["Id", stamp, *(["IsDeleted"] if include_deleted else [])]
         since_clause = soql.since_clause(
             stamp, since.modified if since else None, exclusive=bool(since and since.exclusive)
         )
         filter_clause = soql.Clause(where) if isinstance(where, str) else where
-        yield from self.select(
-            obj, [*fields, *extra], where=soql.and_(since_clause, filter_clause),
-            order_by=(stamp, "Id"), include_deleted=include_deleted,
-        )
+        wanted = _unique([*fields, *extra])
+        text = soql.select(obj, wanted, where=soql.and_(since_clause, filter_clause),
+                           order_by=(stamp, "Id"))
+        return wanted, text
+
+    def _read_soql(self, question: ReadQuestion) -> str:
+        return self._changed_query(question.obj, question.fields, question.since,
+                                   question.deleted, None)[1]
 
     def _modified_field(self, obj: str) -> str:
         info = self._catalog().get("salesforce", obj)
@@ -363,11 +396,14 @@ class SalesforceClient:
     def changed_since(self, questions: Sequence[SalesforceQuestion]) -> list[Answer]:
         """For each question, whether anything changed: /composite calls of up to 25
         getUpdated / getDeleted / query subrequests (5 queries at most), one API call each
-        (composite.py). A subrequest that failed answers None: read as if it changed."""
-        subs = composite.subrequests(self.version, questions, self._modified_field)
+        (composite.py). A subrequest that failed answers None: read as if it changed. A
+        ReadQuestion's answer holds the first page of its read (`resume` goes on from it)."""
+        subs = composite.subrequests(self.version, questions, self._modified_field,
+                                     self._read_soql)
         done: list[tuple[composite.Subrequest, int, Any]] = []
         for calls in composite.packed(subs):
-            answer: Any = self._call("composite", partial(composite.send, calls=calls))
+            answer: Any = self._call("composite", partial(
+                composite.send, calls=calls, headers=self._query_headers))
             results = composite.results(answer, calls)
             done.extend((sub, status, body) for sub, (status, body) in zip(calls, results,
                                                                             strict=True))

@@ -4,7 +4,9 @@
 holds up to 25 subrequests, at most 5 of them query (or sObject Collections) operations
 (https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html).
 getUpdated and getDeleted (`sobjects/{obj}/updated/`, `.../deleted/`) are sObject
-resources, not queries, so only `RowsQuestion`s count against the 5.
+resources, not queries, so only `RowsQuestion`s and `ReadQuestion`s (the first page of a
+mapping's read) count against the 5. A query subrequest answers as the query resource does
+(records, totalSize, done, nextRecordsUrl), so a read goes on from it with queryMore.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from urllib.parse import urlencode
 
 from simple_salesforce.api import Salesforce
 
-from mapsync.engine.connectors.probes import Answer, RowsQuestion, SalesforceQuestion
+from mapsync.engine.connectors.probes import (
+    Answer,
+    ReadQuestion,
+    RowsQuestion,
+    SalesforceQuestion,
+)
 from mapsync.engine.connectors.salesforce import soql
 from mapsync.engine.connectors.salesforce.errors import SYSTEM, excerpt
 from mapsync.engine.connectors.salesforce.values import parse_datetime
@@ -35,7 +42,7 @@ class Subrequest:
     question: int
     url: str
     query: bool
-    kind: str  # "updated", "deleted" or "rows"
+    kind: str  # "updated", "deleted", "rows" or "read"
 
 
 def rows_soql(question: RowsQuestion, modified_field: str) -> str:
@@ -49,13 +56,24 @@ def rows_soql(question: RowsQuestion, modified_field: str) -> str:
 
 
 def subrequests(
-    version: str, questions: Sequence[SalesforceQuestion], modified: Callable[[str], str]
+    version: str,
+    questions: Sequence[SalesforceQuestion],
+    modified: Callable[[str], str],
+    read_soql: Callable[[ReadQuestion], str] | None = None,
 ) -> list[Subrequest]:
     """The GET subrequests answering `questions`, in order (`modified`: an object's
-    modification stamp field)."""
+    modification stamp field; `read_soql`: the query `read_changed` sends for a read)."""
     base = f"/services/data/v{version}"
     out: list[Subrequest] = []
     for index, question in enumerate(questions):
+        if isinstance(question, ReadQuestion):
+            if read_soql is None:
+                raise ValueError("a ReadQuestion needs the read's query (read_soql)")
+            endpoint = "queryAll" if question.deleted else "query"
+            text = read_soql(question)
+            out.append(Subrequest(index, f"{base}/{endpoint}/?{urlencode({'q': text})}",
+                                  True, "read"))
+            continue
         if isinstance(question, RowsQuestion):
             text = rows_soql(question, modified(question.obj))
             endpoint = "queryAll" if question.deleted else "query"
@@ -86,10 +104,13 @@ def packed(subs: Sequence[Subrequest]) -> list[list[Subrequest]]:
     return calls
 
 
-def send(sf: Salesforce, calls: Sequence[Subrequest]) -> Any:
-    """POST composite with `calls` (allOrNone false): the raw answer."""
+def send(sf: Salesforce, calls: Sequence[Subrequest], headers: Mapping[str, str]) -> Any:
+    """POST composite with `calls` (allOrNone false): the raw answer. `headers` go with
+    each read (the query options a plain read sends)."""
     body = {"allOrNone": False, "compositeRequest": [
-        {"method": "GET", "url": s.url, "referenceId": f"q{n}"} for n, s in enumerate(calls)
+        {"method": "GET", "url": s.url, "referenceId": f"q{n}",
+         **({"httpHeaders": dict(headers)} if headers and s.kind == "read" else {})}
+        for n, s in enumerate(calls)
     ]}
     return sf.restful("composite", method="POST", data=json.dumps(body))
 
@@ -117,12 +138,16 @@ def answers(
     count: int, done: Sequence[tuple[Subrequest, int, Any]]
 ) -> list[Answer]:
     """One Answer per question from its subrequests' (status, body): any id or row means
-    changed, a failed subrequest means unknown; `covered` is the earliest latestDateCovered."""
+    changed, a failed subrequest means unknown; `covered` is the earliest latestDateCovered;
+    a read's answer holds its first page."""
     changed: list[bool | None] = [False] * count
     covered: list[dt.datetime | None] = [None] * count
+    pages: list[Any] = [None] * count
     for sub, status, body in done:
         found, until = _read(sub.kind, status, body)
         i = sub.question
+        if sub.kind == "read" and found is not None:
+            pages[i] = body
         if found is None or changed[i] is None:
             changed[i] = None
         else:
@@ -130,14 +155,16 @@ def answers(
         earlier = covered[i]
         if until is not None:
             covered[i] = until if earlier is None else min(until, earlier)
-    return [Answer(c, covered[i]) for i, c in enumerate(changed)]
+    return [Answer(c, covered[i], pages[i]) for i, c in enumerate(changed)]
 
 
 def _read(kind: str, status: int, body: Any) -> tuple[bool | None, dt.datetime | None]:
     if status != 200 or not isinstance(body, Mapping):
         return None, None
-    if kind == "rows":
+    if kind in ("rows", "read"):
         total = body.get("totalSize")
+        if kind == "read" and not isinstance(body.get("records"), list):
+            return None, None
         return (total > 0 if isinstance(total, int) else None), None
     listed = body.get("ids" if kind == "updated" else "deletedRecords")
     if not isinstance(listed, list):

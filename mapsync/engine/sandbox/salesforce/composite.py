@@ -12,7 +12,12 @@ operations." (https://github.com/guardian/support-service-lambdas/pull/766); the
 the cap of 5 queries is modelled on it [uncertain].
 
 The sandbox runs each subrequest through the org's own routes, in order and independently
-(`allOrNone` false); `@{reference}` substitution between subrequests is not served.
+(`allOrNone` false); `@{reference}` substitution between subrequests is not served. A
+subrequest's `httpHeaders` go with it ("Request headers and their values to include with
+the subrequest ... except for" Accept, Authorization and Content-Type, which it inherits:
+Composite Request Body, https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/
+api_tooling/tooling_requests_composite_composite.htm), such as a query's
+`Sforce-Query-Options`.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ MAX_SUBREQUESTS = 25
 MAX_QUERIES = 5
 # Operations (app.py route names) that count against MAX_QUERIES.
 QUERY_OPERATIONS = ("query", "query_more", "collections.")
+# Headers a subrequest takes from the composite request itself and may not set.
+INHERITED = ("accept", "authorization", "content-type")
 
 Dispatch = Callable[[Request], tuple[str, Response]]
 Classify = Callable[[Request], str | None]
@@ -72,6 +79,13 @@ def _subrequest(item: Any, outer: Request) -> tuple[Request, str]:
     body = item.get("body")
     payload = b"" if body is None else json.dumps(body).encode("utf-8")
     headers = {k: v for k, v in outer.headers.items() if k.lower() == "authorization"}
+    extra = item.get("httpHeaders") or {}
+    if not isinstance(extra, dict) or any(
+        k.lower() in INHERITED for k in extra if isinstance(k, str)
+    ):
+        raise ApiError(400, "JSON_PARSER_ERROR", "httpHeaders must be an object without "
+                       "Accept, Authorization or Content-Type")
+    headers.update({str(k): str(v) for k, v in extra.items()})
     return Request(method, url.path, url.query, headers, payload), reference
 
 
