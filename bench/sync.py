@@ -12,7 +12,8 @@ in Salesforce, as `mapsync init` leaves them), then runs the standard rules four
    the API calls per side and phase against the minimum for the same work, as
    `mapsync plan` computes it (mapsync/engine/runner/cost.py): reads in pages of the largest
    size (Intacct 1,000, Salesforce 2,000) and one request per side for the changes of all
-   mappings; writes in the largest batches (Intacct 100 functions a request), and for
+   mappings, where each Salesforce read's first page rides in a `/composite` call (five
+   queries to a call); writes in the largest batches (Intacct 100 functions a request), and for
    Salesforce the cheaper of sObject Collections (200 a call) and one Bulk API 2.0 job per
    object and operation. Phases: `read` (changes by watermark), `look-up` (reads by key:
    pairing, read-back; their minimum is 0) and `write`. Targets: <= 1.1 on each side;

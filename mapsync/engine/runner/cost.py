@@ -43,7 +43,9 @@ COMPOSITE_QUERIES = 25  # subrequests per /composite call
 COMPOSITE_READS = 5  # query subrequests per /composite call (connectors/salesforce/composite.py)
 BULK_THRESHOLD = 3600  # records from which the Salesforce connector writes with Bulk 2.0
 BULK_JOB_CALLS = 5  # create, upload, close, one poll, the successful rows (connector's count)
-BULK_JOB_RECORDS = 150_000_000  # one job takes 150 MB of CSV: no record cap of its own
+# A job has no record cap of its own: the connector starts another only past 100 MB of CSV
+# (connectors/salesforce/staging.py), far beyond the writes a record count here stands for.
+BULK_JOB_RECORDS = 150_000_000
 
 
 @dataclass(frozen=True, slots=True)
