@@ -118,12 +118,17 @@ class Verdicts:
             ("salesforce", (mapping.salesforce.object or "", None)),
         }
         wrote = {s for s in ("intacct", "salesforce") if _wrote(report, s)}
+        # Lines are written without counting in the report: a read of a line object
+        # (a mapping of its own in custom rules) is read afresh after their header's mapping.
+        lines = {(line.salesforce.object or "", None) for line in mapping.lines}
         with self._lock:
             for key, target in list(self.objects.items()):
                 if key[1] in wrote and (key[1], target) in written:
                     self.sides.pop(key, None)
                     if key[1] == "salesforce":
                         self.reads.pop(key[0], None)
+                elif key[1] == "salesforce" and target in lines:
+                    self.reads.pop(key[0], None)
 
 
 def _wrote(report: MappingReport, side: str) -> bool:
