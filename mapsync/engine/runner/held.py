@@ -9,11 +9,12 @@ when the pass ends (one Bulk 2.0 job per 100 MB of CSV; or sooner, when a record
 `bulk_job_records`, is configured and reached).
 
 Held writes keep the pair and the decision that made them, pickled on disk past a few
-thousand (`SpillingRecords`), and the connector reads them back from there for each pass
-over the write (`SalesforceClient.write_all`), so memory stays flat at any size: the
-outcome of each record is stored exactly as if it had been written with its chunk. Nothing
-is lost in a crash before the flush: the watermarks only move after it, so the next run
-reads the records again, and its writes are upserts by external id or updates by Id.
+hundred (`SpillingRecords`), their payloads apart; the connector reads the payloads back
+from there for each pass over the write (`SalesforceClient.write_all`), so memory stays
+flat at any size: the outcome of each record is stored exactly as if it had been written
+with its chunk. Nothing is lost in a crash before the flush: the watermarks only move after
+it, so the next run reads the records again, and its writes are upserts by external id or
+updates by Id.
 """
 
 from __future__ import annotations
