@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -107,3 +109,68 @@ def test_results_path_is_case_insensitive(sf: Salesforce, box: SalesforceSandbox
            "unprocessedrecords/")
     reply = http.get(url, headers={"Authorization": f"Bearer {box.session_id}"})
     assert reply.status_code == 200 and reply.text.strip() == '"Name"'
+
+
+def _job(http: requests.Session, box: SalesforceSandbox, names: list[str]) -> str:
+    """An Account insert job holding `names`, uploaded and closed; its id."""
+    base = f"{box.instance_url}/services/data/v59.0/jobs/ingest"
+    auth = {"Authorization": f"Bearer {box.session_id}"}
+    job = http.post(base, json={"object": "Account", "operation": "insert"}, headers=auth).json()
+    data = "Name\n" + "".join(f"{n}\n" for n in names)
+    put = http.put(f"{base}/{job['id']}/batches", data=data.encode(),
+                   headers={**auth, "Content-Type": "text/csv"})
+    assert put.status_code == 201
+    closed = http.patch(f"{base}/{job['id']}", json={"state": "UploadComplete"}, headers=auth)
+    assert closed.json()["state"] == "UploadComplete"
+    return str(job["id"])
+
+
+def test_a_job_past_one_internal_batch_is_in_progress_until_its_batches_are_done(
+    box: SalesforceSandbox, http: requests.Session, unique: str
+) -> None:
+    # Salesforce splits a job into internal batches of 10,000 records: the close answers once
+    # the first is done, and the job is InProgress while the others are processed.
+    names = [f"{unique}-{i}" for i in range(25_000)]
+    job = _job(http, box, names)
+    url = f"{box.instance_url}/services/data/v59.0/jobs/ingest/{job}"
+    auth = {"Authorization": f"Bearer {box.session_id}"}
+    seen: list[tuple[str, int]] = []
+    while not seen or seen[-1][0] == "InProgress":
+        info = http.get(url, headers=auth).json()
+        seen.append((info["state"], info["numberRecordsProcessed"]))
+    # Each poll of a job in progress processes a batch if its thread has not: three batches
+    # need at most three polls, whatever the thread did meanwhile.
+    assert len(seen) <= 3 and seen[-1] == ("JobComplete", 25_000)
+    assert [n for _, n in seen] == sorted(n for _, n in seen)
+    assert all(n in (10_000, 20_000) for state, n in seen if state == "InProgress")
+    done = http.get(f"{url}/successfulResults", headers={**auth, "Accept": "text/csv"})
+    assert sorted(r["Name"] for r in rows(done.text)) == sorted(names)
+
+
+def test_a_job_aborted_in_progress_leaves_its_later_batches_unprocessed(
+    box: SalesforceSandbox, http: requests.Session, unique: str
+) -> None:
+    box.app.bulk2.background = False  # only polls would go on with the job
+    try:
+        job = _job(http, box, [f"{unique}-{i}" for i in range(15_000)])
+    finally:
+        box.app.bulk2.background = True
+    url = f"{box.instance_url}/services/data/v59.0/jobs/ingest/{job}"
+    auth = {"Authorization": f"Bearer {box.session_id}"}
+    aborted = http.patch(url, json={"state": "Aborted"}, headers=auth).json()
+    assert aborted["state"] == "Aborted" and aborted["numberRecordsProcessed"] == 10_000
+    left = http.get(f"{url}/unprocessedrecords", headers={**auth, "Accept": "text/csv"})
+    assert len(rows(left.text)) == 5_000
+    assert http.get(url, headers=auth).json()["state"] == "Aborted"
+
+
+def test_stopping_the_sandbox_waits_for_a_job_in_progress(tmp_path: Path, unique: str) -> None:
+    with SalesforceSandbox(tmp_path / "salesforce.sqlite") as running:
+        session = requests.Session()
+        session.verify = running.ca_bundle
+        session.trust_env = False
+        _job(session, running, [f"{unique}-{i}" for i in range(30_000)])
+        session.close()
+    # Leaving the block stopped the job's thread between two batches and closed the store:
+    # nothing is left running on the closed database.
+    assert [t.name for t in threading.enumerate() if t.name.startswith("bulk2-")] == []

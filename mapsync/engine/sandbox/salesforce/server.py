@@ -219,6 +219,8 @@ class SalesforceSandbox:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self._app is not None:
+            self._app.bulk2.close()
         if self._store is not None:
             self._store.close()
             self._store = None
