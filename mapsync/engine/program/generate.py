@@ -30,7 +30,7 @@ function's namespace under a generated name (`k3`, `c3_1`), never written into t
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import hashlib
 import linecache
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import ROUND_HALF_UP
@@ -258,16 +258,22 @@ def generate(fields: Sequence[FieldTransform], flow: Flow, *, name: str = "") ->
     return function, source
 
 
-_BUILT = itertools.count(1)
+def generated_filename(source: str, label: str) -> str:
+    """The name generated `source` is compiled and kept in `linecache` under."""
+    digest = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
+    return f"<mapsync {label} {digest}>"
 
 
 def build(source: str, names: Mapping[str, Any], label: str) -> dict[str, Any]:
     """Run generated `source` (fixed templates only) in a namespace holding `names`.
 
-    The source is kept in `linecache` under a name saying what it is, for tracebacks.
+    The source is kept in `linecache` under a name saying what it is, for tracebacks. The
+    name ends with a digest of the source: a long-running `listen` that compiles the same
+    rules again reuses one entry instead of adding one per compilation.
     """
-    filename = f"<mapsync {label} #{next(_BUILT)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    filename = generated_filename(source, label)
+    if filename not in linecache.cache:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = dict(names)
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (see the module docstring)
     return namespace
