@@ -162,3 +162,22 @@ def test_each_value_against_each_shadow_value(name: str) -> None:
                                                                       first)
                     compared += 1
     assert compared > 500
+
+
+def test_the_update_function_sets_every_field_of_its_decision() -> None:
+    """The Decision and its Shadow are built with their slots set in line: every field is
+    set, and equal to the rule-by-rule decision's."""
+    m = mapping("Customer")
+    intacct = {**dict.fromkeys(paths(m, "intacct")), "NAME": "a", "CUSTOMERID": "C-1"}
+    salesforce = {**dict.fromkeys(paths(m, "salesforce")), "Name": "a", "BillingCity": "a"}
+    first = decide(m.rules, intacct, salesforce, Shadow(), programs=m.programs)
+    records = {"intacct": {**intacct, **first.intacct_patch, "NAME": "b"},
+               "salesforce": {**salesforce, **first.salesforce_patch, "BillingCity": "b"}}
+    for side, record in records.items():
+        made = m.watches[side].update(record, first.shadow)
+        assert made is not None
+        assert {f: getattr(made, f) for f in Decision.__slots__}  # every slot set
+        assert {f: getattr(made.shadow, f) for f in Shadow.__slots__}
+        pair = (record, None) if side == "intacct" else (None, record)
+        assert made == decide(m.rules, *pair, first.shadow, programs=m.programs)
+        assert made.changes
