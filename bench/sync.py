@@ -18,8 +18,12 @@ in Salesforce, as `mapsync init` leaves them), then runs the standard rules four
    object and operation. Phases: `read` (changes by watermark), `look-up` (reads by key:
    pairing, read-back; their minimum is 0) and `write`. Targets: <= 1.1 on each side;
 2. all 30 standard mappings, right after it: they read the initial sync's own writes once;
-3. all 30 again after the overlap window: it reads that window a last time;
-4. all 30 again: the quiet run (target: <= 3 calls in all, 0 records read).
+3. all 30 again after the overlap window and a minute boundary: it reads that window a last
+   time;
+4. all 30 again a minute later: the quiet run (target: <= 3 calls in all, 0 records read).
+
+Time passes on the services' clock (the sandbox process moves it on; the runner is given the
+same clock), not on the wall clock: the runs do not wait.
 
 Calls are those the sandboxes answered (their own counters), split by phase from the client
 methods the runner called: each call's cost is the client's count in the calling thread (the
@@ -57,75 +61,19 @@ from collections.abc import Iterator, Mapping, Sized
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sync_cost import WRITES, cost_table, ratio  # noqa: E402  (bench/sync_cost.py)
+from sync_data import baseline, load  # noqa: E402  (bench/sync_data.py)
 
 ONLY = ("ARTerm", "CustomerType", "Territory", "Customer", "Contact")
 SIZES = "10000,100000"
 QUICK = "1000,10000"
-LOAD_BATCH = 2000
 BASELINE_RECORDS = 10_000  # at most; min(N, this)
-WRITES = frozenset({"create", "update", "upsert", "delete", "create_sotransactions",
-                    "write_all"})
-LOOKUPS = frozenset({"read_by_keys"})
 QUIET_TARGET = 3
 RATIO_TARGET = 1.1
 FLAT = 1.2  # peak RSS at 10x the records, at most this many times the smaller run's
-CITIES = (("Lyon", "ARA", "69002", "France"), ("Austin", "TX", "73301", "United States"),
-          ("Berlin", "BE", "10115", "Germany"), ("Seattle", "WA", "98101", "United States"))
-
-
-# -- data -------------------------------------------------------------------------------------
-
-
-def account(i: int, term_ids: list[str]) -> dict[str, Any]:
-    """Salesforce Account i: a customer known to sales, not yet in Intacct."""
-    city, state, zip_code, country = CITIES[i % len(CITIES)]
-    return {
-        "Name": f"Bench Customer {i:06d}", "AccountNumber": f"B-{i:06d}",
-        "BillingStreet": f"{i % 240 + 1} Main Street\nSuite {i % 30}",
-        "BillingCity": city, "BillingState": state, "BillingPostalCode": zip_code,
-        "BillingCountry": country, "Phone": f"+1 555 {i % 10000:04d}",
-        "Website": f"https://bench{i}.example.com", "Type": "Customer - Direct",
-        "Description": "Bench account" if i % 10 == 0 else None,
-        "Intacct_Payment_Term__c": term_ids[i % len(term_ids)],
-    }
-
-
-def contact(i: int, k: int, account_id: str) -> dict[str, Any]:
-    """Contact k of account i (names unique: Intacct keys contacts by name)."""
-    city, state, zip_code, country = CITIES[i % len(CITIES)]
-    return {
-        "AccountId": account_id, "FirstName": ("Ada", "Grace", "Alan", "Edsger")[k % 4],
-        "LastName": f"Bench{i:06d}x{k}", "Email": f"person{k}@bench{i}.example.com",
-        "Phone": f"+1 555 {i % 10000:04d}", "MailingCity": city, "MailingState": state,
-        "MailingPostalCode": zip_code, "MailingCountry": country,
-    }
-
-
-def load(boxes: Any, n: int, contacts: int) -> dict[str, int]:
-    """Managed lists in Intacct (AR terms linked in Salesforce), then N accounts + contacts."""
-    from mapsync.engine.sandbox.demo.vocabulary import AR_TERMS, CUSTOMER_TYPES, TERRITORIES
-
-    intacct, salesforce = boxes.intacct.store, boxes.salesforce.store
-    intacct.insert_many("ARTERM", [dict(t) for t in AR_TERMS])
-    intacct.insert_many("CUSTTYPE", [dict(t) for t in CUSTOMER_TYPES])
-    intacct.insert_many("TERRITORY", [
-        {"TERRITORYID": t, "NAME": name, **({"PARENTID": parent} if parent else {})}
-        for t, name, parent in TERRITORIES
-    ])
-    term_ids = salesforce.insert_many("Intacct_AR_Term__c", [
-        {"Name": t["NAME"], "Intacct_ID__c": t["NAME"]} for t in AR_TERMS
-    ])
-    for start in range(0, n, LOAD_BATCH):
-        numbers = range(start, min(n, start + LOAD_BATCH))
-        ids = salesforce.insert_many("Account", [
-            {k: v for k, v in account(i, term_ids).items() if v is not None} for i in numbers
-        ])
-        salesforce.insert_many("Contact", [
-            contact(i, k, account_id) for i, account_id in zip(numbers, ids, strict=True)
-            for k in range(contacts)
-        ])
-    return {"Account": n, "Contact": n * contacts}
 
 
 def serve(directory: str, n: int, contacts: int, pipe: Any) -> None:
@@ -133,12 +81,19 @@ def serve(directory: str, n: int, contacts: int, pipe: Any) -> None:
     from mapsync.engine.sandbox.launcher import Sandboxes
 
     with Sandboxes(directory, seed_profile="none") as boxes:
+        # One clock for both services, which "advance" moves on (the runner follows it).
+        org_time = boxes.salesforce.store.time
+        boxes.intacct.store.clock = lambda: org_time.now().replace(tzinfo=None)
         started = time.perf_counter()
         loaded = load(boxes, n, contacts)
         pipe.send({"info": boxes.connection_info(), "loaded": loaded,
                    "load_seconds": time.perf_counter() - started})
         while (command := pipe.recv()) != "stop":
-            pipe.send(boxes.stats() if command == "stats" else None)
+            if isinstance(command, tuple) and command[0] == "advance":
+                org_time.advance(command[1])
+                pipe.send(None)
+            else:
+                pipe.send(boxes.stats() if command == "stats" else None)
 
 
 # -- metering ---------------------------------------------------------------------------------
@@ -248,66 +203,6 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-# -- minimum calls (mapsync/engine/runner/cost.py, as `mapsync plan` prints it) -------------
-
-
-def phase_of(client_call: str) -> str:
-    """`read` (changes by watermark), `look-up` (reads by key) or `write`."""
-    method = client_call.rsplit(" ", 1)[-1]
-    if method in WRITES:
-        return "write"
-    return "look-up" if method in LOOKUPS else "read"
-
-
-class Work:
-    """What one mapping read and wrote, in the shape `runner.cost.run_costs` takes."""
-
-    def __init__(self, read: Mapping[str, int], written: dict[str, dict[str, int]]) -> None:
-        self.read = dict(read)
-        self.written = written
-
-
-def works(run: Mapping[str, Any]) -> list[Work]:
-    """Each mapping's work in a run: records read (its report), records written (metered)."""
-    written: dict[str, dict[str, dict[str, int]]] = {}
-    for side, tallies in run["written"].items():
-        for mapping, label, records in tallies:
-            by_side = written.setdefault(mapping, {}).setdefault(side, {})
-            by_side[label] = by_side.get(label, 0) + records
-    return [Work(m["read"], written.get(m["name"], {})) for m in run["report"]["mappings"]]
-
-
-def cost_table(
-    run: Mapping[str, Any], limits_seen: Mapping[str, int]
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Calls per side and phase against the minimum for the run's work, at the limits the
-    clients reported (a Bulk 2.0 job's calls among them)."""
-    from mapsync.engine.runner.cost import Limits, run_costs
-
-    limits = Limits(**limits_seen)
-    costs = run_costs(limits, works(run), run["sandbox_calls"])
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for side in ("intacct", "salesforce"):
-        by_phase: Counter[str] = Counter()
-        for phases in run["phases"].values():
-            for phase, calls in phases.get(side, {}).items():
-                by_phase[phase_of(phase)] += calls
-        floor = {"read": costs[side].read_minimum, "look-up": 0,
-                 "write": costs[side].write_minimum}
-        rows = {phase: {"calls": by_phase[phase], "minimum": floor[phase]}
-                for phase in ("read", "look-up", "write")}
-        other = run["sandbox_calls"][side] - sum(by_phase.values())
-        if other:
-            rows["other"] = {"calls": other, "minimum": 0}
-        rows["all"] = {"calls": run["sandbox_calls"][side], "minimum": costs[side].minimum}
-        out[side] = rows
-    return out
-
-
-def ratio(calls: float, floor: float) -> str:
-    return f"{calls / floor:.2f}" if floor else ("-" if not calls else "inf")
-
-
 # -- one size (child process) -----------------------------------------------------------------
 
 
@@ -350,11 +245,21 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
         intacct, salesforce = Metered(ctx.intacct), Metered(ctx.salesforce)
 
         rss_before = rss_mb()
+        offset = dt.timedelta(0)  # how far the services' clock was moved on
+
+        def clock() -> dt.datetime:
+            return dt.datetime.now(dt.UTC) + offset
+
         for number in range(4):
-            if number == 2:
-                # Let the overlap window pass: the third run reads it one last time and
-                # makes it final, the fourth is the steady state of a quiet org.
-                time.sleep(ctx.config.options.overlap_seconds + 0.5)
+            if number >= 2:
+                # Time passes on the services' clock, which the runner shares: past the
+                # overlap window and a minute boundary, the third run reads the window one
+                # last time and makes it final; a minute later, the fourth is the steady
+                # state of a quiet org (getUpdated answers for whole minutes: a run in the
+                # same minute as the one before asks exact queries, docs/quiet-runs.md).
+                step = ctx.config.options.overlap_seconds + 60 if number == 2 else 60
+                ask(pipe, ("advance", step))
+                offset += dt.timedelta(seconds=step)
             for client in (intacct, salesforce):
                 client.phases.clear()
                 client.written.clear()
@@ -362,7 +267,7 @@ def measure(folder: Path, hello: Mapping[str, Any], pipe: Any, n: int) -> dict[s
             started = time.perf_counter()
             # The initial sync runs the five mappings of the data; the others all 30.
             report = run_plan(ctx.plan, intacct, salesforce, ctx.state, ctx.options(),
-                              only=ONLY if number == 0 else None,
+                              only=ONLY if number == 0 else None, clock=clock,
                               timezone=ctx.config.intacct.timezone)
             seconds = time.perf_counter() - started
             stats_after = ask(pipe, "stats")
@@ -408,112 +313,6 @@ def _phases(*clients: Metered) -> dict[str, dict[str, dict[str, int]]]:
         for (mapping, phase), calls in client.phases.items():
             out.setdefault(mapping, {}).setdefault(side, {})[phase] = calls
     return out
-
-
-def direct_customer(i: int) -> dict[str, Any]:
-    """Account i as a hand-written integration sends it to Intacct: the fields the standard
-    rules send, under a key of its own."""
-    from mapsync.engine.sandbox.demo.vocabulary import AR_TERMS
-
-    a = account(i, [""])  # no term Ids: the term is named below
-    street = (a["BillingStreet"].split("\n") + [None])[:2]
-    return {"NAME": a["Name"], "DISPLAYCONTACT.PRINTAS": a["Name"], "CUSTOMERID": f"BASE-{i:06d}",
-            "STATUS": None, "CUSTTYPE": None, "PARENTID": None, "TERRITORYID": None,
-            "TERMNAME": AR_TERMS[i % len(AR_TERMS)]["NAME"], "CREDITLIMIT": None,
-            "ONHOLD": False, "TAXID": None, "CURRENCY": None, "COMMENTS": a["Description"],
-            "DISPLAYCONTACT.PHONE1": a["Phone"], "DISPLAYCONTACT.FAX": None,
-            "DISPLAYCONTACT.URL1": a["Website"],
-            "DISPLAYCONTACT.MAILADDRESS.ADDRESS1": street[0],
-            "DISPLAYCONTACT.MAILADDRESS.ADDRESS2": street[1],
-            "DISPLAYCONTACT.MAILADDRESS.CITY": a["BillingCity"],
-            "DISPLAYCONTACT.MAILADDRESS.STATE": a["BillingState"],
-            "DISPLAYCONTACT.MAILADDRESS.ZIP": a["BillingPostalCode"],
-            "DISPLAYCONTACT.MAILADDRESS.COUNTRY": a["BillingCountry"]}
-
-
-def direct_contact(i: int) -> dict[str, Any]:
-    """Contact 0 of account i as a hand-written integration sends it to Intacct."""
-    c = contact(i, 0, "")
-    name = f"{c['FirstName']} Base{i:06d}"
-    return {"CONTACTNAME": name, "PRINTAS": name, "FIRSTNAME": c["FirstName"],
-            "LASTNAME": f"Base{i:06d}", "PREFIX": None, "PHONE1": c["Phone"],
-            "CELLPHONE": None, "FAX": None, "EMAIL1": c["Email"],
-            "MAILADDRESS.ADDRESS1": None, "MAILADDRESS.ADDRESS2": None,
-            "MAILADDRESS.CITY": c["MailingCity"], "MAILADDRESS.STATE": c["MailingState"],
-            "MAILADDRESS.ZIP": c["MailingPostalCode"],
-            "MAILADDRESS.COUNTRY": c["MailingCountry"]}
-
-
-def write_back(record_id: str, key: str, recordno: Any, **more: Any) -> dict[str, Any]:
-    """The Intacct keys and sync status written back on a Salesforce record, as the sync
-    writes them."""
-    return {"Intacct_Record_No__c": recordno, **more, "Intacct_ID__c": key, "Id": record_id,
-            "Intacct_Sync_Status__c": "Synced", "Intacct_Last_Sync__c": dt.datetime.now(dt.UTC),
-            "Intacct_Sync_Error__c": None}
-
-
-def baseline(ctx: Any, records: int) -> dict[str, float]:
-    """Records/s of the same writes made directly with the clients (no runner, no reads
-    timed): `records` customers and `records` contacts created in Intacct, one client call
-    each, with the fields the sync sends; then the write-back the sync makes, one client call
-    per object: their Intacct keys and sync status on `records` Accounts and Contacts.
-
-    It used to create `records` 5-field CUSTOMERs and update one field (Phone) of as many
-    Accounts: lighter records than the sync writes (22-field CUSTOMERs, 15-field CONTACTs,
-    6 to 8 fields written back), so that ratio compared unlike work. `minimal` keeps that
-    figure for comparison (the same creates and updates as before)."""
-    customers = [direct_customer(i) for i in range(records)]
-    contacts = [direct_contact(i) for i in range(records)]
-    started = time.perf_counter()
-    made = ctx.intacct.create("CUSTOMER", customers) + ctx.intacct.create("CONTACT", contacts)
-    intacct_rate = len(made) / (time.perf_counter() - started)
-    if not all(r.ok for r in made):
-        raise SystemExit(f"baseline creates failed: {next(r.error for r in made if not r.ok)}")
-    accounts = ctx.salesforce.read_by_keys(
-        "Account", "AccountNumber", [f"B-{i:06d}" for i in range(records)], ["Id"])
-    people = ctx.salesforce.read_by_keys(
-        "Contact", "LastName", [f"Bench{i:06d}x0" for i in range(records)], ["Id"])
-    by_number = {a["AccountNumber"]: a["Id"] for a in accounts}
-    by_name = {c["LastName"]: c["Id"] for c in people}
-    account_updates = [
-        write_back(by_number[f"B-{i:06d}"], f"BASE-{i:06d}", made[i].record_id,
-                   Intacct_Status__c="Active", Intacct_Total_Due__c=None)
-        for i in range(records)]
-    contact_updates = [
-        write_back(by_name[f"Bench{i:06d}x0"], contacts[i]["CONTACTNAME"],
-                   made[records + i].record_id)
-        for i in range(records)]
-    started = time.perf_counter()
-    ctx.salesforce.update("Account", account_updates)
-    ctx.salesforce.update("Contact", contact_updates)
-    sf_rate = 2 * records / (time.perf_counter() - started)
-    return {"records": 2 * records, "intacct_create_per_s": intacct_rate,
-            "salesforce_update_per_s": sf_rate,
-            "both_per_s": 1 / (1 / intacct_rate + 1 / sf_rate),
-            "minimal": minimal_baseline(ctx, records)}
-
-
-def minimal_baseline(ctx: Any, records: int) -> dict[str, float]:
-    """The former baseline: `records` 5-field CUSTOMERs created, one field of as many
-    Accounts updated."""
-    payload = [{"CUSTOMERID": f"MIN-{i:06d}", "NAME": f"Baseline {i}",
-                "DISPLAYCONTACT.PRINTAS": f"Baseline {i}",
-                "DISPLAYCONTACT.MAILADDRESS.CITY": "Lyon", "TERMNAME": "Net 30"}
-               for i in range(records)]
-    started = time.perf_counter()
-    results = ctx.intacct.create("CUSTOMER", payload)
-    intacct_rate = len(payload) / (time.perf_counter() - started)
-    accounts = list(ctx.salesforce.read_by_keys(
-        "Account", "AccountNumber", [f"B-{i:06d}" for i in range(records)], ["Id"]))
-    updates = [{"Id": a["Id"], "Phone": "+1 555 0000"} for a in accounts]
-    started = time.perf_counter()
-    ctx.salesforce.update("Account", updates)
-    sf_rate = len(updates) / (time.perf_counter() - started)
-    if not all(r.ok for r in results):
-        raise SystemExit("baseline creates failed")
-    return {"records": records, "intacct_create_per_s": intacct_rate,
-            "salesforce_update_per_s": sf_rate,
-            "both_per_s": 1 / (1 / intacct_rate + 1 / sf_rate)}
 
 
 def child(n: int, contacts: int, queue: Any) -> None:
