@@ -17,30 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapsync.engine.catalog import load_catalogs
-from mapsync.engine.commands._context import load_plan
-from mapsync.engine.program import CompiledMapping, RefPending, TransformError, compile_mapping
-from mapsync.engine.resources import rules_dir
+from mapsync.engine.program import RefPending, TransformError
 from mapsync.engine.runner.decide import Decision, Shadow, decide
-
-LINKS = {f"K{i}": f"a0B{i:015d}" for i in range(3)}
-BACK = {v: k for k, v in LINKS.items()}
-
-
-def resolver(mapping: str, side: str) -> dict[str, str]:
-    return LINKS if side == "salesforce" else BACK
-
-
-@cache
-def mapping(name: str) -> CompiledMapping:
-    return compile_mapping(load_plan(rules_dir()).mapping(name), load_catalogs(), resolver)
-
-
-def paths(m: CompiledMapping, side: str) -> list[str]:
-    found = [f for r in m.rules for f in (r.intacct_fields if side == "intacct"
-                                          else r.salesforce_fields)]
-    return sorted(set(found))
-
+from tests.runner.shipped_mappings import BACK, LINKS, mapping, outcome, paths
 
 ODD = st.one_of(st.none(), st.just(""), st.sampled_from(["K-unlinked", "zz-bad"]),
                 st.integers(-3, 3))
@@ -65,15 +44,6 @@ def values(name: str, side: str, path: str) -> st.SearchStrategy[Any]:
         good = st.booleans()
     # one value in forty is odd (a failure or a pending reference), one in ten null
     return st.integers(0, 39).flatmap(lambda n: ODD if n == 0 else st.none() if n < 4 else good)
-
-
-def outcome(run: Any) -> Any:
-    try:
-        decision: Decision = run()
-    except (TransformError, RefPending) as exc:
-        return type(exc).__name__, str(exc)
-    return (decision.salesforce_patch, decision.intacct_patch, decision.shadow.to_json(),
-            decision.changes, decision.conflicts)
 
 
 @pytest.mark.parametrize("name", ["Customer", "Contact"])

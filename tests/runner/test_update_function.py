@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapsync.engine.catalog import load_catalogs
-from mapsync.engine.commands._context import load_plan
-from mapsync.engine.program import CompiledMapping, RefPending, TransformError, compile_mapping
-from mapsync.engine.resources import rules_dir
+from mapsync.engine.program import RefPending, TransformError
 from mapsync.engine.runner.decide import Decision, Shadow, decide
+from tests.runner.shipped_mappings import BACK, LINKS, mapping, outcome, paths
 
-LINKS = {f"K{i}": f"a0B{i:015d}" for i in range(3)}
-BACK = {v: k for k, v in LINKS.items()}
 NAMES = ("Customer", "Contact", "PriceList", "Project", "Item", "SalesOrder", "ARTerm")
 
 ANY = st.one_of(
@@ -37,30 +32,6 @@ ANY = st.one_of(
     st.just(dt.datetime(2024, 2, 29, 12, 30, tzinfo=dt.UTC)), st.just(1.5),
 )
 ODD_SHADOW = st.sampled_from(["1", True, "a", "1.5", "true", "", None])
-
-
-def resolver(mapping: str, side: str) -> dict[str, str]:
-    return LINKS if side == "salesforce" else BACK
-
-
-@cache
-def mapping(name: str) -> CompiledMapping:
-    return compile_mapping(load_plan(rules_dir()).mapping(name), load_catalogs(), resolver)
-
-
-def paths(m: CompiledMapping, side: str) -> list[str]:
-    found = [f for r in m.rules for f in (r.intacct_fields if side == "intacct"
-                                          else r.salesforce_fields)]
-    return sorted(set(found))
-
-
-def outcome(decision: Any) -> Any:
-    try:
-        made: Decision = decision()
-    except (TransformError, RefPending) as exc:
-        return type(exc).__name__, str(exc)
-    return (made.salesforce_patch, made.intacct_patch, made.shadow.to_json(), made.changes,
-            made.conflicts)
 
 
 def shaken(data: st.DataObject, shadow: dict[str, Any], sizes: dict[str, int]) -> dict[str, Any]:
