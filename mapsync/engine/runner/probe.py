@@ -26,10 +26,10 @@ five mappings reads them all in one call instead of five, and each mapping goes 
 its page (`Reader`, `SalesforceAPI.resume`). A prefetched page is dropped, and the
 mapping reads afresh, when an earlier mapping of the run writes to the same object.
 
-Each watermark stays per mapping; a quiet side keeps
-its watermark and records how far the probe vouched for it (`window_read_at`), so the next
-probe starts there. A verdict taken before the run holds only until a mapping of the run
-writes to the same object on that side (`invalidate`): a later mapping then reads it.
+Each watermark stays per mapping; a quiet side keeps its watermark and records how far the
+probe vouched for it (`window_read_at`), so the next probe starts there. A verdict taken
+before the run holds only until a mapping of the run writes to the same object on that side
+(`invalidate`): a later mapping then reads it.
 """
 
 from __future__ import annotations
