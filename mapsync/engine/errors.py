@@ -105,6 +105,11 @@ class LimitExceeded(SyncError):
     """An API budget is spent: the run stopped cleanly; raise the budget or wait for the reset."""
 
 
+# Errors that end a run: no record-by-record handling gets past them, and the next run
+# (after the budget resets or the credentials are fixed) takes up where this one stopped.
+RUN_STOPPERS: tuple[type[SyncError], ...] = (AuthenticationError, LimitExceeded)
+
+
 class TransientError(SyncError):
     """A fault that may pass: retried with backoff, then retried by the next run."""
 

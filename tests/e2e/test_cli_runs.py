@@ -93,6 +93,44 @@ def test_a_daily_api_budget_stops_the_run_cleanly(
     assert sum(n for op, n in calls.items() if not op.startswith("login")) <= 5
 
 
+def test_a_budget_spent_at_a_write_stops_the_run_and_the_next_run_catches_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from mapsync.engine.commands._context import RunContext
+
+    with Sandboxes(tmp_path / "sb", seed_profile="none") as boxes:
+        config = write_config(tmp_path / "sb", boxes.connection_info(), None)
+        for name in ("Stark Industries", "Wayne Enterprises", "Tyrell"):
+            boxes.salesforce.store.insert("Account", {"Name": name})
+        only = ("--only", "Customer")
+        code, planned = run_json(capsys, "plan", "-c", str(config), *only, "--json")
+        assert code == 2
+        needed = planned["cost"]["salesforce"]["calls"]
+        data = yaml.safe_load(config.read_text("utf-8"))
+
+        def budget(calls: int) -> None:
+            data["connections"]["salesforce"]["daily_api_budget"] = calls
+            config.write_text(yaml.safe_dump(data), "utf-8")
+
+        # One call short (the connection check before the run counts one more than the
+        # plan's): the last call, the write-back of the new customers' Intacct keys.
+        budget(needed)
+        code, stopped = run_json(capsys, "sync", "-c", str(config), *only, "--json")
+        assert code == 1 and "[BUDGET]" in stopped["fatal"]
+        assert "upsert" in stopped["fatal"] or "update" in stopped["fatal"]
+        assert stopped["mappings"][0]["budget_spent"] is True
+        with RunContext.open(config) as ctx:  # the records are not failures: nothing to replay
+            assert [e for e in ctx.state.errors() if "BUDGET" in str(e)] == []
+
+        budget(100_000)  # the next day
+        code, synced = run_json(capsys, "sync", "-c", str(config), *only, "--json")
+        assert code == 0 and synced["failed"] == 0
+        code, checked = run_json(capsys, "reconcile", "-c", str(config), *only, "--json")
+        assert code == 0 and checked["in_step"] is True
+
+
 def test_sync_runs_the_compiled_plan_it_is_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,7 @@ runs stop cleanly when it is spent, and their jobs wait for a retry instead of f
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -89,7 +90,7 @@ def reconciled(config: Path) -> bool:
     return done.returncode == 0 and json.loads(done.stdout)["in_step"] is True
 
 
-BUDGET = 150  # Salesforce calls: a fresh pair's first sync takes about 106
+BUDGET = 70  # Salesforce calls: a fresh pair's first sync takes about 47, so two do not fit
 
 
 def stopped_or_done(url: str) -> bool:
@@ -153,8 +154,9 @@ def test_a_sync_stops_cleanly_when_the_shared_budget_is_spent(
         elsewhere.close()
         assert main(["sync", "-c", str(config), "--json"]) == 1
         report = json.loads(capsys.readouterr().out)
-        assert report["fatal"].startswith("salesforce query: [BUDGET] the shared API budget of "
-                                          "salesforce 00D5g0000000001 is spent: 30 of 30 calls")
+        # Whichever Salesforce call comes first past the budget names itself.
+        assert re.match(r"salesforce [\w.]+: \[BUDGET\] the shared API budget of salesforce "
+                        r"00D5g0000000001 is spent: 30 of 30 calls", report["fatal"])
         assert any(m.get("budget_spent") for m in report["mappings"])
         [(spent,)] = query(url, "SELECT used FROM mapsync_shared.api_budget "
                                 "WHERE service = 'salesforce'")

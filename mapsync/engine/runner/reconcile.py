@@ -27,7 +27,7 @@ from typing import Any
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
-from mapsync.engine.errors import AuthenticationError, LimitExceeded, SyncError
+from mapsync.engine.errors import RUN_STOPPERS, SyncError
 from mapsync.engine.plan import Plan
 from mapsync.engine.program import (
     CompiledMapping,
@@ -47,7 +47,7 @@ from mapsync.engine.state import StateStore
 __all__ = ["MappingCheck", "ReconcileReport", "reconcile"]
 
 CHUNK = 500
-FATAL = (AuthenticationError, LimitExceeded)
+FATAL = RUN_STOPPERS
 
 
 def reconcile(

@@ -20,7 +20,7 @@ from typing import cast
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
 from mapsync.engine.errors import (
-    AuthenticationError,
+    RUN_STOPPERS,
     LimitExceeded,
     MapsyncError,
     SyncError,
@@ -41,7 +41,7 @@ from mapsync.engine.state import StateStore
 
 log = logging.getLogger("mapsync.run")
 
-FATAL = (AuthenticationError, LimitExceeded)
+FATAL = RUN_STOPPERS
 UNREACHABLE_LIMIT = 2  # whole mappings failing transiently in a row before the run stops
 Progress = Callable[[str, MappingReport | None], None]
 

@@ -25,7 +25,7 @@ from mapsync.engine.connectors.base import (
     SalesforceAPI,
     WriteResult,
 )
-from mapsync.engine.errors import SyncError
+from mapsync.engine.errors import RUN_STOPPERS, SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
 from mapsync.engine.runner.decide import Decision, Shadow, follow_up, line_payload
@@ -126,6 +126,8 @@ class Writer:
                                                     self.m.salesforce.key, payloads):
                 sent += 1
                 yield result
+        except RUN_STOPPERS:
+            raise
         except SyncError as exc:
             yield from (WriteResult(index=i, ok=False, error=exc) for i in range(sent, count))
 
@@ -394,6 +396,8 @@ class Writer:
                 read_back = ReadBack(side.key, side.read_fields, side.docparid)
                 return self.intacct.create(obj, payloads, read_back=read_back)
             return self.intacct.update(obj, payloads)
+        except RUN_STOPPERS:
+            raise
         except SyncError as exc:
             return [WriteResult(index=i, ok=False, error=exc) for i in range(len(payloads))]
 
