@@ -11,7 +11,7 @@ from mapsync.engine.catalog import load_catalogs
 from mapsync.engine.commands._context import load_plan
 from mapsync.engine.program import CompiledMapping, RefPending, TransformError, compile_mapping
 from mapsync.engine.resources import rules_dir
-from mapsync.engine.runner.decide import Decision
+from mapsync.engine.runner.decide import Decision, Shadow, decide
 
 LINKS = {f"K{i}": f"a0B{i:015d}" for i in range(3)}  # Intacct key -> Salesforce Id
 BACK = {v: k for k, v in LINKS.items()}
@@ -43,3 +43,33 @@ def outcome(decide: Callable[[], Decision]) -> Any:
         return type(exc).__name__, str(exc)
     return (made.salesforce_patch, made.intacct_patch, made.shadow.to_json(), made.changes,
             made.conflicts)
+
+
+def first_link(
+    m: CompiledMapping, intacct: dict[str, Any], salesforce: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], Shadow]:
+    """Both records as a first sync that linked them leaves them, with its shadow (the
+    records as they were and an empty shadow when that decision failed)."""
+    try:
+        first = decide(m.rules, intacct, salesforce, Shadow(), programs=m.programs)
+    except (TransformError, RefPending):
+        return intacct, salesforce, Shadow()
+    return ({**intacct, **first.intacct_patch}, {**salesforce, **first.salesforce_patch},
+            first.shadow)
+
+
+def both_ways(
+    m: CompiledMapping, pair: tuple[dict[str, Any] | None, dict[str, Any] | None],
+    shadow: Shadow,
+) -> tuple[Any, Any]:
+    """The outcome of deciding a pair read on one side through the mapping's update
+    functions (`watches`), and rule by rule: they must be equal."""
+
+    def every_rule() -> Decision:
+        return decide(m.rules, *pair, shadow, policy=m.conflict, programs=m.programs)
+
+    def one_side() -> Decision:
+        return decide(m.rules, *pair, shadow, policy=m.conflict, programs=m.programs,
+                      watches=m.watches)
+
+    return outcome(one_side), outcome(every_rule)
