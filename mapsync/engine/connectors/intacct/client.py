@@ -206,10 +206,7 @@ class IntacctClient:
     ) -> list[Record]:
         """Records whose `key_field` is one of `keys`: readByQuery `KEY IN (...)`, chunked."""
         info = self._info(obj)
-        # A key XML cannot carry cannot be stored in Intacct either, so it matches nothing;
-        # the record it came from fails alone when it is written.
-        wanted = list(dict.fromkeys(
-            k for k in keys if k not in (None, "") and not xml_problem(to_wire(k))))
+        wanted = list(dict.fromkeys(_searchable(keys)))
         out: list[Record] = []
         for start in range(0, len(wanted), self._keys_per_query):
             chunk = wanted[start : start + self._keys_per_query]
@@ -229,10 +226,7 @@ class IntacctClient:
     ) -> dict[str, list[Record]]:
         """For each field of `wanted`, the records whose field is one of its keys: every
         look-up (`KEY IN (...)` per `keys_per_query` keys) in one request."""
-        clean = {
-            f: [k for k in keys if k not in (None, "") and not xml_problem(to_wire(k))]
-            for f, keys in wanted.items()
-        }
+        clean = {f: _searchable(keys) for f, keys in wanted.items()}
         return keyed.read_key_sets(
             self._gateway,
             self.read_by_keys,
@@ -467,6 +461,12 @@ def _tracking_fields(info: ObjectInfo | None) -> tuple[str, str]:
     modified = (info.modified_field if info else None) or "WHENMODIFIED"
     record_id = info.record_id if info else "RECORDNO"
     return modified, record_id
+
+
+def _searchable(keys: Sequence[str]) -> list[str]:
+    """The keys a look-up can ask for. A key XML cannot carry cannot be stored in Intacct
+    either, so it matches nothing; the record it came from fails alone when it is written."""
+    return [k for k in keys if k not in (None, "") and not xml_problem(to_wire(k))]
 
 
 def _with(fields: Sequence[str], *extra: str) -> list[str]:
