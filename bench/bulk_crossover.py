@@ -41,22 +41,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from connectors_salesforce import NEVER, slow_clients  # noqa: E402  (bench/connectors_salesforce.py)
 
 from mapsync.engine.commands._context import RunContext  # noqa: E402
 from mapsync.engine.commands.demo import write_config  # noqa: E402
 from mapsync.engine.connectors.salesforce import (  # noqa: E402
     DEFAULT_BULK_THRESHOLD,
-    ClientCredentials,
     SalesforceClient,
 )
 from mapsync.engine.connectors.salesforce.collections import MAX_RECORDS  # noqa: E402
-from mapsync.engine.sandbox.faults import FaultPlan  # noqa: E402
 from mapsync.engine.sandbox.launcher import Sandboxes  # noqa: E402
-from mapsync.engine.sandbox.salesforce import SalesforceSandbox  # noqa: E402
 
 SIZES = "200,400,800,1600,3200,6400,12800"
-NEVER = 10**9
 _batch = itertools.count(1)
 
 
@@ -177,26 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
-    with tempfile.TemporaryDirectory() as tmp:
-        slow = (("slow", 1.0),) if args.latency else ()
-        plan = FaultPlan(rates=slow, slow_seconds=args.latency)
-        with SalesforceSandbox(Path(tmp) / "bench.sqlite", faults=plan) as box:
-            creds = ClientCredentials(box.credentials.client_id, box.credentials.client_secret)
-
-            def make(threshold: int) -> SalesforceClient:
-                client = SalesforceClient(creds, login_url=box.login_url,
-                                          ca_bundle=box.ca_bundle, bulk_threshold=threshold,
-                                          bulk_poll_interval=args.poll)
-                client.connect()
-                return client
-
-            print(f"Collections vs Bulk API 2.0 against the Salesforce sandbox, "
-                  f"{args.latency * 1000:.0f} ms added per call, first poll after {args.poll:g} s")
-            with make(NEVER) as coll, make(1) as bulk:
-                suggested = []
-                for op in ("upsert", "update"):
-                    rows = [(measure(coll, coll, op, n), measure(bulk, coll, op, n)) for n in sizes]
-                    suggested.append(report(op, rows))
+    with slow_clients(args.latency, args.poll) as make:
+        print(f"Collections vs Bulk API 2.0 against the Salesforce sandbox, "
+              f"{args.latency * 1000:.0f} ms added per call, first poll after {args.poll:g} s")
+        with make(NEVER) as coll, make(1) as bulk:
+            coll.connect()
+            bulk.connect()
+            suggested = []
+            for op in ("upsert", "update"):
+                rows = [(measure(coll, coll, op, n), measure(bulk, coll, op, n)) for n in sizes]
+                suggested.append(report(op, rows))
     found = [s for s in suggested if s is not None]
     if found:
         print(f"\nsuggested threshold: {max(found):,} records "

@@ -34,7 +34,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,18 +144,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll", type=float, default=1.0, help="bulk_poll_interval (seconds)")
     args = parser.parse_args(argv)
 
+    with slow_clients(args.latency, args.poll) as make:
+        run(make, args)
+    return 0
+
+
+@contextmanager
+def slow_clients(latency: float, poll: float) -> Iterator[Callable[[int], SalesforceClient]]:
+    """A Salesforce sandbox adding `latency` seconds to every call, and a maker of production
+    clients to it with a given Bulk 2.0 threshold (`poll`: bulk_poll_interval), not yet
+    connected."""
     with tempfile.TemporaryDirectory() as tmp:
-        slow = (("slow", 1.0),) if args.latency else ()
-        plan = FaultPlan(rates=slow, slow_seconds=args.latency)
+        slow = (("slow", 1.0),) if latency else ()
+        plan = FaultPlan(rates=slow, slow_seconds=latency)
         with SalesforceSandbox(Path(tmp) / "bench.sqlite", faults=plan) as box:
             creds = ClientCredentials(box.credentials.client_id, box.credentials.client_secret)
 
             def make(threshold: int) -> SalesforceClient:
                 return SalesforceClient(creds, login_url=box.login_url, ca_bundle=box.ca_bundle,
-                                        bulk_threshold=threshold, bulk_poll_interval=args.poll)
+                                        bulk_threshold=threshold, bulk_poll_interval=poll)
 
-            run(make, args)
-    return 0
+            yield make
 
 
 def run(make: Callable[[int], SalesforceClient], args: argparse.Namespace) -> None:
