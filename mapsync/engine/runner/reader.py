@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
-from mapsync.engine.errors import SyncError
+from mapsync.engine.errors import RUN_STOPPERS, SyncError
 from mapsync.engine.program import CompiledMapping
 from mapsync.engine.runner.ledger import Ledger
 from mapsync.engine.runner.pairing import Options, text
@@ -151,7 +151,7 @@ class Reader:
         this very query when there is one (the read then started when the probe asked),
         else read now. A read that cannot go on from its page (its query cursor expired
         while earlier mappings ran) starts again: records are kept by Id, so a record read
-        twice counts once."""
+        twice counts once. An error that ends the run (budget, credentials) ends it here."""
         side, fetched, self.prefetched = self.m.salesforce, self.prefetched, None
         if fetched is not None and fetched.since == since:
             self.read_started["salesforce"] = fetched.at
@@ -159,6 +159,8 @@ class Reader:
                 yield from self.salesforce.resume(side.object, side.read_fields, fetched.page,
                                                   include_deleted=include_deleted)
                 return
+            except RUN_STOPPERS:
+                raise
             except SyncError as exc:
                 log.info("the read of %s from its first page stopped (%s): reading again",
                          side.object, exc)
