@@ -9,9 +9,10 @@ Account to CUSTOMER), each against hand-written code doing the same:
 - creates: the mapping's generated function builds the whole record (`program.apply`), the
   hot path of an initial sync;
 - updates: a record edited on one side (two fields) after a sync that linked the pair,
-  decided as the runner decides it (`decide()` with the mapping's functions and shadow
-  watches: only the changed fields come back, with the shadow to store). The hand-written
-  update builds the new payload and drops the values the last sync wrote;
+  decided as the runner decides it (its `Decider.pair`, given the pair the pairer builds:
+  the mapping's update function for that side, only the changed fields come back, with
+  the shadow to store). The hand-written update builds the new payload and drops the
+  values the last sync wrote;
 - the values of every rule through the function, without any decision (what the earlier
   rule-by-rule figure timed).
 
@@ -29,6 +30,7 @@ next run) and returns both sides' new shadows, a copy of each, with the change l
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import sys
 from collections.abc import Callable, Mapping
@@ -192,23 +194,31 @@ def changed(record: Record, flow: str) -> Record:
     return {**record, "Name": record["Name"] + " (new)", "BillingCity": "Dallas"}
 
 
-def updater(compiled: Any, flow: str) -> Callable[[tuple[Record, Any]], Record]:
-    """An update as the runner decides it: one side changed since the shadow of the last
-    sync; the mapping's function runs once and the patch holds only the changed fields."""
-    from mapsync.engine.runner.decide import decide
+def pairs(records: list[Record], shadows: list[Any], flow: str) -> list[Any]:
+    """The linked pairs the runner's pairer hands the Decider after reading `records` on
+    the flow's source side (the other side unchanged), each with its stored shadow."""
+    from mapsync.engine.runner.pairing import Pair
 
-    rules, programs, watches = compiled.rules, compiled.programs, compiled.watches
-    target = "salesforce_patch" if flow == "to_salesforce" else "intacct_patch"
+    out = []
+    for record, shadow in zip(records, shadows, strict=True):
+        if flow == "to_salesforce":
+            key = record["CUSTOMERID"]
+            out.append(Pair(key, record, None, LINKS["Customer"].get(key), None, shadow))
+        else:
+            out.append(Pair(record["AccountNumber"], None, record, None, None, shadow))
+    return out
 
-    def update(case: tuple[Record, Any]) -> Record:
-        record, shadow = case
-        pair = (record, None) if flow == "to_salesforce" else (None, record)
-        decision = decide(rules, *pair, shadow, policy="newest", programs=programs,
-                          watches=watches)
-        patch: Record = getattr(decision, target)
-        return patch
 
-    return update
+def updater(compiled: Any, flow: str) -> Callable[[Any], Record]:
+    """An update as the runner decides it: a linked pair read on one side goes through the
+    same entry point (`Decider.pair`, which takes the mapping's update function for that
+    side); the patch holds only the changed fields."""
+    from mapsync.engine.runner.decider import Decider
+
+    decide = Decider(compiled, dt.UTC).pair
+    if flow == "to_salesforce":
+        return lambda pair: decide(pair).salesforce_patch  # type: ignore[no-any-return]
+    return lambda pair: decide(pair).intacct_patch  # type: ignore[no-any-return]
 
 
 def by_hand_update(hand: Callable[[Mapping[str, Any]], Record]) -> Callable[[Any], Record]:
@@ -241,7 +251,7 @@ def measure(records: int, repeat: int) -> dict[str, float]:
     for flow, rows in data.items():
         program = compiled.program("salesforce" if flow == "to_salesforce" else "intacct")
         edits = [changed(row, flow) for row in rows]
-        cases = list(zip(edits, shadows, strict=True))
+        cases = pairs(edits, shadows, flow)
         hand_cases = [(e, hand[flow](r)) for e, r in zip(edits, rows, strict=True)]
         update, update_by_hand = updater(compiled, flow), by_hand_update(hand[flow])
         for row, case, hand_case in list(zip(rows, cases, hand_cases, strict=True))[:2000]:

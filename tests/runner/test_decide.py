@@ -32,14 +32,14 @@ CITY = rule("CITY", "BillingCity", "both")
 def linked_shadow() -> Shadow:
     return Shadow(
         intacct={
-            "NAME|Name": ["Acme"],
-            "STATUS|Status__c": ["active"],
-            "CITY|BillingCity": ["Paris"],
+            "NAME|Name": "Acme",
+            "STATUS|Status__c": "active",
+            "CITY|BillingCity": "Paris",
         },
         salesforce={
-            "NAME|Name": ["Acme"],
-            "STATUS|Status__c": ["ACTIVE"],
-            "CITY|BillingCity": ["Paris"],
+            "NAME|Name": "Acme",
+            "STATUS|Status__c": "ACTIVE",
+            "CITY|BillingCity": "Paris",
         },
     )
 
@@ -61,7 +61,7 @@ def test_intacct_change_flows_to_salesforce_only() -> None:
     )
     assert decision.salesforce_patch == {"Status__c": "INACTIVE", "BillingCity": "Lyon"}
     assert decision.intacct_patch == {}
-    assert decision.shadow.salesforce["CITY|BillingCity"] == ["Lyon"]
+    assert decision.shadow.salesforce["CITY|BillingCity"] == "Lyon"
 
 
 def test_salesforce_edit_of_intacct_owned_field_is_put_back() -> None:
@@ -91,7 +91,7 @@ def test_conflict_follows_policy(policy: str, newest: str, patch_side: str, valu
     )
     assert len(decision.conflicts) == 1
     conflict = decision.conflicts[0]
-    assert (conflict.intacct_value, conflict.salesforce_value) == (["Lyon"], ["Nice"])
+    assert (conflict.intacct_value, conflict.salesforce_value) == ("Lyon", "Nice")
     patch = decision.salesforce_patch if patch_side == "salesforce" else decision.intacct_patch
     assert list(patch.values()) == [value]
 
@@ -99,7 +99,7 @@ def test_conflict_follows_policy(policy: str, newest: str, patch_side: str, valu
 def test_first_link_of_equal_records_writes_nothing_and_records_shadow() -> None:
     decision = decide([CITY], {"CITY": "Paris"}, {"BillingCity": "Paris"}, Shadow())
     assert decision.empty
-    assert decision.shadow.intacct == {"CITY|BillingCity": ["Paris"]}
+    assert decision.shadow.intacct == {"CITY|BillingCity": "Paris"}
 
 
 def test_first_link_of_different_records_is_not_a_conflict() -> None:
@@ -115,7 +115,7 @@ def test_creation_takes_fields_flowing_to_the_target() -> None:
         [NAME, STATUS, CITY], "intacct", {"NAME": "A", "STATUS": "active", "CITY": "X"}
     )
     assert decision.salesforce_patch == {"Status__c": "ACTIVE", "BillingCity": "X"}
-    assert decision.shadow.intacct["STATUS|Status__c"] == ["active"]
+    assert decision.shadow.intacct["STATUS|Status__c"] == "active"
 
 
 def test_failing_rule_names_its_source_and_pending_ref_propagates() -> None:

@@ -42,12 +42,15 @@ ODD_SHADOW = st.sampled_from(["1", True, "a", "1.5", "true", "", None])
 
 
 def shaken(data: st.DataObject, shadow: dict[str, Any], sizes: dict[str, int]) -> dict[str, Any]:
-    """`shadow` with some entries dropped or replaced by other canonical values (as many as
-    the rule has fields on that side, as every shadow written holds)."""
+    """`shadow` with some entries dropped or replaced by other canonical values in the form
+    every shadow written holds: a single-field rule's value itself (now and then a list, as
+    a field holding a list gives), a list as long as its fields for a rule of several."""
     out = dict(shadow)
     for rule_id in data.draw(st.lists(st.sampled_from(sorted(sizes)), max_size=3)):
         if data.draw(st.booleans()):
             out.pop(rule_id, None)
+        elif sizes[rule_id] == 1:
+            out[rule_id] = data.draw(st.one_of(ODD_SHADOW, st.lists(ODD_SHADOW, max_size=2)))
         else:
             out[rule_id] = [data.draw(ODD_SHADOW) for _ in range(sizes[rule_id])]
     return out
@@ -86,9 +89,14 @@ def test_the_update_function_is_used_and_readable() -> None:
 
 
 TRICKY = [None, "", "a", "1", 1, 0, True, False, 1.0, Decimal("1"), Decimal("1.50"),
-          dt.date(2024, 2, 29)]
+          dt.date(2024, 2, 29), ["a"], ("a", None), [None], []]
 ABSENT = object()
-FIRSTS = [ABSENT, None, "", "a", "1", True, "1.5"]
+FIRSTS = [ABSENT, None, "", "a", "1", True, "1.5", ["a"], ["a", None], [None]]
+
+
+def empty(fields: tuple[str, ...]) -> Any:
+    """The shadow value of a rule whose fields are all empty."""
+    return None if len(fields) == 1 else [None] * len(fields)
 
 
 @pytest.mark.parametrize("name", ["Customer", "PriceList", "Contact"])
@@ -105,12 +113,12 @@ def test_each_value_against_each_shadow_value(name: str) -> None:
                 continue
             for value in TRICKY:
                 for first in FIRSTS:
-                    store = {r.id: [None] * len(r.intacct_fields if side == "intacct"
-                                                else r.salesforce_fields) for r in m.rules}
+                    store = {r.id: empty(r.intacct_fields if side == "intacct"
+                                         else r.salesforce_fields) for r in m.rules}
                     if first is ABSENT:
                         del store[rule.id]
                     else:
-                        store[rule.id] = [first]
+                        store[rule.id] = first
                     shadow = Shadow(store, {}) if side == "intacct" else Shadow({}, store)
                     record = {**base[side], fields[0]: value}
                     pair = (record, None) if side == "intacct" else (None, record)

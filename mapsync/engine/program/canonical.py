@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,14 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return str(value)
+
+
+def shadow_value(values: Mapping[str, Any], fields: Sequence[str]) -> Any:
+    """What a shadow holds for one side of a rule: the canonical value of its one field
+    itself, or the list of its fields' canonical values when it has several (or none)."""
+    if len(fields) == 1:
+        return canonical(values.get(fields[0]))
+    return [canonical(values.get(f)) for f in fields]
 
 
 def decimal_text(value: Decimal) -> str:

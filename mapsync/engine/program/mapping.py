@@ -16,7 +16,7 @@ from typing import Any
 
 from mapsync.engine.catalog import Catalogs, ObjectInfo
 from mapsync.engine.plan import FieldSide, PlanDelete, PlanField, PlanLines, PlanMapping, PlanSide
-from mapsync.engine.program.canonical import canonical
+from mapsync.engine.program.canonical import shadow_value
 from mapsync.engine.program.expr import Condition, compile_condition
 from mapsync.engine.program.failures import RefPending, TransformError
 from mapsync.engine.program.fields import FLOWS, RUNS, FieldTransform, compile_field, describe
@@ -45,12 +45,6 @@ def rule_id(plan_field: PlanField) -> str:
     return f"{left}|{right}"
 
 
-def _canonical(record: Record, fields: tuple[str, ...]) -> list[Any]:
-    if len(fields) == 1:
-        return [canonical(record.get(fields[0]))]
-    return [canonical(record.get(f)) for f in fields]
-
-
 def _missing_flow(record: Record) -> dict[str, Any]:
     raise RuntimeError("this rule does not run in this direction")
 
@@ -77,11 +71,11 @@ class FieldRule:
 
     def intacct_value(self, record: Record) -> Any:
         """Canonical value of this rule's Intacct side in `record`."""
-        return _canonical(record, self.intacct_fields)
+        return shadow_value(record, self.intacct_fields)
 
     def salesforce_value(self, record: Record) -> Any:
         """Canonical value of this rule's Salesforce side in `record`."""
-        return _canonical(record, self.salesforce_fields)
+        return shadow_value(record, self.salesforce_fields)
 
     def push(self, target: str, record: Record) -> dict[str, Any]:
         """Values for `target` computed from the other side's `record`.

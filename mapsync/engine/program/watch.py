@@ -58,7 +58,7 @@ _CANONICAL = {
     "integer": "str({v}) if {v}.__class__ is int and -_EXACT < {v} < _EXACT else "
                "(None if {v} is None else _canonical({v}))",
 }
-# True when canonical(v) may differ from the shadow's first value `{o}`: the slow block then
+# True when canonical(v) may differ from the shadow's value `{o}`: the slow block then
 # decides. Each is exact: text is known unchanged only as a non-empty str (or None) equal to
 # the shadow's, a number only as the text `canonical` would give without normalising.
 _NOT_PLAIN = "({v}.__class__ is not str and {v} is not None) or {v} == ''"
@@ -70,6 +70,7 @@ _MAYBE_MOVED = {
     "decimal": "{v}.__class__ is not _Decimal or (t := str({v})) != {o} or len(t) > 27 "
                "or 'E' in t or 'N' in t or (t[-1] == '0' and '.' in t)",
 }
+_MISSING = object()  # a rule the shadow does not hold
 _KINDS = {"boolean": "boolean", "decimal": "decimal", "currency": "decimal",
           "double": "decimal", "percent": "decimal", "integer": "integer", "int": "integer"}
 
@@ -143,7 +144,7 @@ class _UpdateWriter:
         self.names.update({"_canonical": canonical, "_decimal": decimal_text,
                            "_Decision": Decision, "_Shadow": Shadow, "_new": object.__new__,
                            "_Decimal": Decimal, "_EXACT": EXACT, "_TARGET": self.target,
-                           "_OTHER": object()})
+                           "_OTHER": object(), "_MISSING": _MISSING})
 
     def bind(self, name: str, value: Any) -> str:
         self.names[name] = value
@@ -195,11 +196,11 @@ class _UpdateWriter:
         head = [f"    {w} = get({self.bind(f'K{index}_{n}', path)})"
                 for n, (w, path) in enumerate(zip(names, fields, strict=True))]
         fast: str | None = None
-        if len(fields) == 1:
-            slow = [f"o = sget({rid})", f"c = {_CANONICAL[kinds[0]].format(v='w0')}"]
-            moved, value = "o is None or o[0] != c", "[c]"
+        if len(fields) == 1:  # the shadow holds the canonical value itself
+            slow = [f"c = {_CANONICAL[kinds[0]].format(v='w0')}"]
+            moved, value = f"sget({rid}, _MISSING) != c", "c"
             if kinds[0] in _MAYBE_MOVED:
-                fast = _MAYBE_MOVED[kinds[0]].format(v="w0", o=f"old_s[{rid}][0]")
+                fast = _MAYBE_MOVED[kinds[0]].format(v="w0", o=f"old_s[{rid}]")
         else:
             parts = [_CANONICAL[k].format(v=w) for k, w in zip(kinds, names, strict=True)]
             slow = [f"c = [{', '.join(f'({p})' for p in parts)}]"]
@@ -240,10 +241,8 @@ class _UpdateWriter:
             kind = self.watch.kind(self.target, fields[0])
             if self.fields[position].has_ref:  # only a `ref` step leaves a RefPending value
                 lines.append(f"if {v}.__class__ is _RefPending: raise {v}")
-            lines += [f"e = [{_CANONICAL[kind].format(v=v)}]",
-                      f"b = tget({rid})", "if e != b:",
-                      f"    store_t[{rid}] = e", f"    patch[{target}] = {v}",
-                      f"    changes.append(({rid}, _TARGET, b, e))"]
+            lines += [f"e = {_CANONICAL[kind].format(v=v)}", *self.compare(rid),
+                      f"    patch[{target}] = {v}"]
             return lines
         if position is not None:
             v = f"v{position}"
@@ -257,13 +256,22 @@ class _UpdateWriter:
         else:
             push = self.bind(f"X{index}", rule.push)
             lines.append(f"values = {push}(_TARGET, record)")
-        lines += ["e = []", "for v in values.values():",
-                  "    if v.__class__ is _RefPending: raise v",
-                  f"    e.append({_CANONICAL['text'].format(v='v')})",
-                  f"b = tget({rid})", "if e != b:",
-                  f"    store_t[{rid}] = e", "    patch.update(values)",
-                  f"    changes.append(({rid}, _TARGET, b, e))"]
-        return lines
+        lines += ["for v in values.values():", "    if v.__class__ is _RefPending: raise v"]
+        if len(fields) == 1:
+            single = self.bind(f"E{index}", fields[0])
+            lines.append(f"e = _canonical(values.get({single}))")
+        else:
+            listed = self.bind(f"E{index}", tuple(fields))
+            lines.append(f"e = [_canonical(values.get(f)) for f in {listed}]")
+        return [*lines, *self.compare(rid), "    patch.update(values)"]
+
+    @staticmethod
+    def compare(rid: str) -> list[str]:
+        """`e` (the target's new canonical value) against the target shadow: stored, and
+        the change listed, when it differs. A rule the target shadow lacks is written even
+        empty (as `decide` does); its change shows None before."""
+        return [f"b = tget({rid}, _MISSING)", "if e != b:", f"    store_t[{rid}] = e",
+                f"    changes.append(({rid}, _TARGET, None if b is _MISSING else b, e))"]
 
     def position(self, rule: FieldRule, fields: tuple[str, ...]) -> int | None:
         """Where the rule's compiled field sits in the target program, when the program's

@@ -11,7 +11,7 @@ import datetime as dt
 
 from mapsync.engine.program import CompiledMapping
 from mapsync.engine.record import Record, Side
-from mapsync.engine.runner.decide import Decision, creation, decide
+from mapsync.engine.runner.decide import Decision, creation, decide, decide_update
 from mapsync.engine.runner.pairing import Pair, text
 from mapsync.engine.salesforce_ids import new_key
 
@@ -22,6 +22,9 @@ class Decider:
     def __init__(self, mapping: CompiledMapping, timezone: dt.tzinfo) -> None:
         self.m = mapping
         self.timezone = timezone
+        # Keys are never renamed by a sync, and read-only fields are never sent.
+        self.unwritable = (mapping.intacct.readonly | {mapping.intacct.key},
+                           mapping.salesforce.readonly | {mapping.salesforce.key})
 
     def accepts(self, system: str, record: Record) -> bool:
         """True when `record` passes the mapping's filter on `system`."""
@@ -67,17 +70,19 @@ class Decider:
         return "salesforce" if s_stamp > i_stamp else "intacct"
 
     def pair(self, pair: Pair) -> Decision:
-        """The writes of a linked (or just matched) pair."""
-        decision = decide(
-            self.m.rules,
-            pair.intacct,
-            pair.salesforce,
-            pair.shadow,
-            policy=self.m.conflict,
-            newest=lambda: self.newest(pair),
-            programs=self.m.programs,
-            watches=self.m.watches,
-        )
+        """The writes of a linked (or just matched) pair.
+
+        A pair read on one side only goes straight to the mapping's update function for
+        that side (`decide_update`): most pairs of an incremental run are such.
+        """
+        if pair.salesforce is None and pair.intacct is not None:
+            decision = decide_update(self.m, "intacct", pair.intacct, pair.shadow)
+        elif pair.intacct is None and pair.salesforce is not None:
+            decision = decide_update(self.m, "salesforce", pair.salesforce, pair.shadow)
+        else:
+            decision = decide(self.m.rules, pair.intacct, pair.salesforce, pair.shadow,
+                              policy=self.m.conflict, newest=lambda: self.newest(pair),
+                              programs=self.m.programs)
         self._drop_unwritable(decision)
         if pair.new_link:
             self._stamp_external_id(pair, decision)
@@ -92,9 +97,10 @@ class Decider:
 
     def _drop_unwritable(self, decision: Decision) -> None:
         """Keys are never renamed by a sync, and read-only fields are never sent."""
-        for name in list(decision.intacct_patch):
-            if name == self.m.intacct.key or name in self.m.intacct.readonly:
+        intacct, salesforce = self.unwritable
+        if not intacct.isdisjoint(decision.intacct_patch):
+            for name in intacct.intersection(decision.intacct_patch):
                 del decision.intacct_patch[name]
-        for name in list(decision.salesforce_patch):
-            if name == self.m.salesforce.key or name in self.m.salesforce.readonly:
+        if not salesforce.isdisjoint(decision.salesforce_patch):
+            for name in salesforce.intersection(decision.salesforce_patch):
                 del decision.salesforce_patch[name]

@@ -38,7 +38,7 @@ from mapsync.engine.program import (
     TransformError,
     compile_mapping,
 )
-from mapsync.engine.program.canonical import canonical
+from mapsync.engine.program.canonical import shadow_value
 from mapsync.engine.runner.pairing import chunks, is_tombstone, text
 from mapsync.engine.runner.reconcile_report import MappingCheck, ReconcileReport
 from mapsync.engine.runner.run import selected
@@ -83,13 +83,6 @@ def reconcile(
         except SyncError as exc:
             check.error = str(exc)
     return report
-
-
-def _shown(value: Any) -> Any:
-    """A rule's canonical value for people: a one-field rule's value without its list."""
-    if isinstance(value, list) and len(value) == 1:
-        return value[0]
-    return value
 
 
 def _applies(rule: FieldRule, intacct: Record, salesforce: Record) -> bool:
@@ -283,8 +276,8 @@ class _Comparison:
             "rule": rule.id,
             "source": rule.source,
             "target": target,
-            "intacct": _shown(actual_i),
-            "salesforce": _shown(actual_s),
+            "intacct": actual_i,
+            "salesforce": actual_s,
         }
         try:
             values = rule.push(target, source)
@@ -292,7 +285,7 @@ class _Comparison:
             difference.update(expected=None, error=str(exc))
             self.check.differences.add(difference)
             return
-        expected = canonical([values.get(f) for f in fields])
+        expected = shadow_value(values, fields)
         if expected != (actual_s if target == "salesforce" else actual_i):
-            difference["expected"] = _shown(expected)
+            difference["expected"] = expected
             self.check.differences.add(difference)
