@@ -16,6 +16,7 @@ def canonical(value: Any) -> Any:
     Empty strings, None and False are the same (both systems return empty for unset, and
     a Salesforce checkbox is never null), numbers
     compare by value (Decimal('1.50') == 1.5), dates and datetimes by ISO text in UTC.
+    It is never '' (the generated update functions rely on it).
     """
     if value.__class__ is str:
         return value or None  # the common case first: text is its own canonical form
@@ -39,7 +40,7 @@ def canonical(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
-    return str(value)
+    return str(value) or None
 
 
 def shadow_value(values: Mapping[str, Any], fields: Sequence[str]) -> Any:

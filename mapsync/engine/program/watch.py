@@ -59,9 +59,10 @@ _CANONICAL = {
                "(None if {v} is None else _canonical({v}))",
 }
 # True when canonical(v) may differ from the shadow's value `{o}`: the slow block then
-# decides. Each is exact: text is known unchanged only as a non-empty str (or None) equal to
-# the shadow's, a number only as the text `canonical` would give without normalising.
-_NOT_PLAIN = "({v}.__class__ is not str and {v} is not None) or {v} == ''"
+# decides. Each is exact for a shadow of canonical values, which is never '' (`canonical`
+# gives None for empty text): text is known unchanged only as a str or None equal to the
+# shadow's, a number only as the text `canonical` would give without normalising.
+_NOT_PLAIN = "{v}.__class__ is not str and {v} is not None"
 _MAYBE_MOVED = {
     "text": "{v} != {o} or " + _NOT_PLAIN,
     "boolean": "(True if {v} is True else (None if {v} is None or {v} is False else _OTHER))"
@@ -153,7 +154,7 @@ class _UpdateWriter:
     def write(self) -> tuple[str, dict[str, Any]]:
         old_s, old_t = f"shadow.{self.side}", f"shadow.{self.target}"
         lines = ["def update(record, shadow):", "    get = record.get",
-                 f"    old_s = {old_s}", "    sget = old_s.get", f"    old_t = {old_t}",
+                 f"    old_s = {old_s}", f"    old_t = {old_t}",
                  "    tget = old_t.get", "    errors = None", "    store_s = dict(old_s)",
                  "    store_t = dict(old_t)", "    patch = {}", "    changes = []"]
         # A rule the shadow does not hold yet (a rule added since the last sync) raises
@@ -198,13 +199,13 @@ class _UpdateWriter:
         fast: str | None = None
         if len(fields) == 1:  # the shadow holds the canonical value itself
             slow = [f"c = {_CANONICAL[kinds[0]].format(v='w0')}"]
-            moved, value = f"sget({rid}, _MISSING) != c", "c"
+            moved, value = f"old_s.get({rid}, _MISSING) != c", "c"
             if kinds[0] in _MAYBE_MOVED:
                 fast = _MAYBE_MOVED[kinds[0]].format(v="w0", o=f"old_s[{rid}]")
         else:
             parts = [_CANONICAL[k].format(v=w) for k, w in zip(kinds, names, strict=True)]
             slow = [f"c = [{', '.join(f'({p})' for p in parts)}]"]
-            moved, value = f"c != sget({rid})", "c"
+            moved, value = f"c != old_s.get({rid})", "c"
             if fields and set(kinds) == {"text"}:
                 fast = " or ".join([f"[{', '.join(names)}] != old_s[{rid}]",
                                     *(_NOT_PLAIN.format(v=w) for w in names)])

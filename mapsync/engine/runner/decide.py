@@ -223,8 +223,8 @@ def decide_update(
         decided = watch.update(record, shadow)
         if decided is not None:
             return decided
-    pair = (record, None) if side == "intacct" else (None, record)
-    return decide(mapping.rules, *pair, shadow, policy=mapping.conflict,
+    intacct, salesforce = (record, None) if side == "intacct" else (None, record)
+    return decide(mapping.rules, intacct, salesforce, shadow, policy=mapping.conflict,
                   programs=mapping.programs)
 
 

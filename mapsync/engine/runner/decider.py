@@ -11,7 +11,7 @@ import datetime as dt
 
 from mapsync.engine.program import CompiledMapping
 from mapsync.engine.record import Record, Side
-from mapsync.engine.runner.decide import Decision, creation, decide, decide_update
+from mapsync.engine.runner.decide import Decision, creation, decide
 from mapsync.engine.runner.pairing import Pair, text
 from mapsync.engine.salesforce_ids import new_key
 
@@ -22,6 +22,7 @@ class Decider:
     def __init__(self, mapping: CompiledMapping, timezone: dt.tzinfo) -> None:
         self.m = mapping
         self.timezone = timezone
+        self.watches = mapping.watches
         # Keys are never renamed by a sync, and read-only fields are never sent.
         self.unwritable = (mapping.intacct.readonly | {mapping.intacct.key},
                            mapping.salesforce.readonly | {mapping.salesforce.key})
@@ -73,17 +74,27 @@ class Decider:
         """The writes of a linked (or just matched) pair.
 
         A pair read on one side only goes straight to the mapping's update function for
-        that side (`decide_update`): most pairs of an incremental run are such.
+        that side (as `decide_update` does): most pairs of an incremental run are such.
         """
-        if pair.salesforce is None and pair.intacct is not None:
-            decision = decide_update(self.m, "intacct", pair.intacct, pair.shadow)
-        elif pair.intacct is None and pair.salesforce is not None:
-            decision = decide_update(self.m, "salesforce", pair.salesforce, pair.shadow)
-        else:
-            decision = decide(self.m.rules, pair.intacct, pair.salesforce, pair.shadow,
+        intacct, salesforce = pair.intacct, pair.salesforce
+        # `decide_update` in line, as this runs for every pair of an incremental run: the
+        # side's update function, or rule by rule when it declines.
+        decision: Decision | None = None
+        if salesforce is None and intacct is not None:
+            decision = self.watches["intacct"].update(intacct, pair.shadow)
+            if decision is not None:
+                if not self.unwritable[1].isdisjoint(decision.salesforce_patch):
+                    self._drop_unwritable(decision)
+        elif intacct is None and salesforce is not None:
+            decision = self.watches["salesforce"].update(salesforce, pair.shadow)
+            if decision is not None:
+                if not self.unwritable[0].isdisjoint(decision.intacct_patch):
+                    self._drop_unwritable(decision)
+        if decision is None:
+            decision = decide(self.m.rules, intacct, salesforce, pair.shadow,
                               policy=self.m.conflict, newest=lambda: self.newest(pair),
                               programs=self.m.programs)
-        self._drop_unwritable(decision)
+            self._drop_unwritable(decision)
         if pair.new_link:
             self._stamp_external_id(pair, decision)
         return decision
@@ -98,9 +109,7 @@ class Decider:
     def _drop_unwritable(self, decision: Decision) -> None:
         """Keys are never renamed by a sync, and read-only fields are never sent."""
         intacct, salesforce = self.unwritable
-        if not intacct.isdisjoint(decision.intacct_patch):
-            for name in intacct.intersection(decision.intacct_patch):
-                del decision.intacct_patch[name]
-        if not salesforce.isdisjoint(decision.salesforce_patch):
-            for name in salesforce.intersection(decision.salesforce_patch):
-                del decision.salesforce_patch[name]
+        for name in intacct.intersection(decision.intacct_patch):
+            del decision.intacct_patch[name]
+        for name in salesforce.intersection(decision.salesforce_patch):
+            del decision.salesforce_patch[name]
