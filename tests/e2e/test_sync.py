@@ -265,7 +265,7 @@ def test_both_sides_changed_the_same_field(tmp_path: Path, policy: str, winner: 
         assert env.salesforce.get("Account", account)["BillingCity"] == expected
         logged = env.conflicts()
         assert [(c.winner, c.policy) for c in logged] == [(winner, policy)]
-        assert (logged[0].intacct_value, logged[0].salesforce_value) == (["Milan"], ["Turin"])
+        assert (logged[0].intacct_value, logged[0].salesforce_value) == ("Milan", "Turin")
 
 
 def test_propagated_deletes_reach_the_other_side(tmp_path: Path) -> None:
