@@ -89,3 +89,38 @@ def test_transactions_from_several_threads_commit_whole_or_not_at_all(
             mark = store.watermark(name, "intacct")
             assert mark is not None and mark.record_id == f"{name}-{ROUNDS - 1}-{PER_ROUND - 1}"
         assert seen and all(count % PER_ROUND == 0 for count in seen)
+
+
+def test_a_read_never_shows_another_threads_open_transaction(backend: Backend) -> None:
+    """The rows of a read are those committed when it ran, even when they are taken from
+    its result while another thread's transaction has written and is still open."""
+    opened, finish = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    with backend.open() as store:
+        store.link_many("m", [(f"k{i}", None, f"sf-k{i}") for i in range(3)])
+        rows = store.db.execute(
+            "SELECT intacct_key FROM xref WHERE mapping = ? ORDER BY intacct_key", ("m",)
+        )
+
+        def write() -> None:
+            try:
+                with store.transaction():
+                    store.link_many("m", [(f"k{i}", None, f"sf-k{i}") for i in range(3, 9)])
+                    opened.set()
+                    assert finish.wait(timeout=60)
+                    raise Boom
+            except Boom:
+                return
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+                opened.set()
+
+        other = threading.Thread(target=write)
+        other.start()
+        assert opened.wait(timeout=60)
+        seen = [key for (key,) in rows.fetchall()]
+        finish.set()
+        other.join()
+        assert errors == []
+        assert seen == ["k0", "k1", "k2"]
+        assert [link.intacct_key for link in store.all_links("m")] == ["k0", "k1", "k2"]

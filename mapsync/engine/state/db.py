@@ -24,7 +24,10 @@ class Db:
 
     `label` names the store in messages (a file path, or a URL with its password masked).
     Mappings running side by side share one `Db`: a transaction holds it for its whole
-    length, so another thread's statements never land inside it.
+    length, so another thread's statements never land inside it, and a statement outside
+    one reads only what is committed. On the shared connection a thread would see another's
+    uncommitted writes, so every result is read whole while the `Db` is held (`Rows`):
+    stepping a SQLite cursor later could show rows of a transaction opened since.
     """
 
     def __init__(self, conn: Any, dialect: Dialect, label: str) -> None:
@@ -39,12 +42,12 @@ class Db:
         """`text` with placeholders as this backend's driver wants them."""
         return text.replace("?", "%s") if self.dialect == "postgres" else text
 
-    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; returns the driver's cursor (iterate it, or fetchone())."""
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Rows:
+        """Run one statement; returns all its rows (iterate them, or fetchone())."""
         with self._lock:
             if self.dialect == "sqlite":
-                return self.conn.execute(text, tuple(params))
-            return self.conn.execute(self.sql(text), tuple(params) or None)
+                return Rows(self.conn.execute(text, tuple(params)))
+            return Rows(self.conn.execute(self.sql(text), tuple(params) or None))
 
     def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement once per row of parameters."""
@@ -93,6 +96,39 @@ class Db:
         """Close the connection; an open transaction is rolled back."""
         self.closed = True
         self.conn.close()
+
+
+class Rows:
+    """The whole result of one statement, read from the driver's cursor at once.
+
+    Iterating it never goes back to the connection, so what a thread reads cannot change
+    under it as other threads write. Offers the cursor methods the store uses.
+    """
+
+    __slots__ = ("_rows", "_next", "description")
+
+    def __init__(self, cursor: Any) -> None:
+        self.description: Any = cursor.description
+        # psycopg refuses fetchall() after a statement that returns no rows
+        self._rows: list[Any] = [] if cursor.description is None else cursor.fetchall()
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        """The next row, or None when there is none."""
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        """The rows not taken yet."""
+        rest = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        while (row := self.fetchone()) is not None:
+            yield row
 
 
 def chunks(values: Iterable[str]) -> Iterator[list[str]]:
