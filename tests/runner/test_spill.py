@@ -48,3 +48,32 @@ def test_close_drops_the_records() -> None:
     assert buffer.spilled
     buffer.close()
     assert len(buffer) == 0 and not buffer.spilled
+
+
+def test_batched_writes_keep_dict_order_and_values() -> None:
+    """Past the limit, records set are written to disk in batches: whatever mix of sets,
+    re-sets and deletes hits records still waiting or already on disk, the buffer answers
+    as a dict would (values, order of iteration and of chunks)."""
+    import random
+
+    from mapsync.engine.runner.spill import WRITE_BATCH
+
+    rng = random.Random(7)
+    model: dict[str, dict[str, object]] = {}
+    with SpillingRecords(limit=50) as buffer:
+        for step in range(WRITE_BATCH * 5):
+            key = f"001{rng.randrange(WRITE_BATCH * 3):015d}"
+            action = rng.random()
+            if action < 0.6:
+                value = {**record(step), "Id": key}
+                buffer[key] = value
+                model[key] = value
+            elif action < 0.8 and key in model:
+                del buffer[key]
+                del model[key]
+            else:
+                assert buffer.get(key) == model.get(key)
+        assert buffer.spilled
+        assert len(buffer) == len(model)
+        assert list(buffer) == list(model)
+        assert [r for c in buffer.chunks(97) for r in c] == list(model.values())

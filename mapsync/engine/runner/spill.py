@@ -6,8 +6,10 @@ is the largest thing a run holds; past `limit` records it moves to a private tem
 database (SQLite deletes it when the connection closes), so memory stays flat whatever the
 size. Small runs never touch the disk.
 
-Records are pickled: they hold the connector's values (str, int, float, Decimal, date,
-datetime, bool, None), and only this object reads back what it wrote.
+Vs are pickled: they hold the connector's values (str, int, float, Decimal, date,
+datetime, bool, None), and only this object reads back what it wrote. Once on disk, records
+set are written `WRITE_BATCH` at a time (one `executemany`): a statement per record cost
+about as much as pickling it.
 """
 
 from __future__ import annotations
@@ -15,19 +17,23 @@ from __future__ import annotations
 import pickle
 import sqlite3
 from collections.abc import Iterator, MutableMapping
+from typing import Generic, TypeVar
 
-from mapsync.engine.record import Record
+V = TypeVar("V")
 
 SPILL_AFTER = 5000
+WRITE_BATCH = 500
 
 
-class SpillingRecords(MutableMapping[str, Record]):
-    """Records by id, in insertion order; on disk once there are more than `limit`."""
+class SpillingRecords(MutableMapping[str, V], Generic[V]):
+    """Vs (any picklable values) by id, in insertion order; on disk once there are more
+    than `limit`."""
 
     def __init__(self, limit: int = SPILL_AFTER) -> None:
         self.limit = limit
-        self._memory: dict[str, Record] | None = {}
+        self._memory: dict[str, V] | None = {}
         self._db: sqlite3.Connection | None = None
+        self._pending: dict[str, V] = {}  # set since the last write to disk
 
     @property
     def spilled(self) -> bool:
@@ -36,54 +42,60 @@ class SpillingRecords(MutableMapping[str, Record]):
 
     # --- mapping protocol ----------------------------------------------------------------
 
-    def __getitem__(self, key: str) -> Record:
+    def __getitem__(self, key: str) -> V:
         if self._memory is not None:
             return self._memory[key]
+        if key in self._pending:
+            return self._pending[key]
         row = self._conn().execute("SELECT data FROM records WHERE id = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        record: Record = pickle.loads(row[0])
+        record: V = pickle.loads(row[0])
         return record
 
-    def __setitem__(self, key: str, record: Record) -> None:
+    def __setitem__(self, key: str, record: V) -> None:
         if self._memory is not None:
             self._memory[key] = record
             if len(self._memory) > self.limit:
                 self._spill()
             return
-        self._conn().execute(
-            "INSERT INTO records (id, data) VALUES (?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-            (key, pickle.dumps(record, pickle.HIGHEST_PROTOCOL)),
-        )
+        self._pending[key] = record
+        if len(self._pending) >= WRITE_BATCH:
+            self._write_pending()
 
     def __delitem__(self, key: str) -> None:
         if self._memory is not None:
             del self._memory[key]
             return
-        if self._conn().execute("DELETE FROM records WHERE id = ?", (key,)).rowcount == 0:
+        pending = self._pending.pop(key, None)
+        # A key set again after it reached the disk is in both places.
+        gone = self._conn().execute("DELETE FROM records WHERE id = ?", (key,)).rowcount
+        if pending is None and gone == 0:
             raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
         if self._memory is not None:
             return iter(list(self._memory))
+        self._write_pending()
         rows = self._conn().execute("SELECT id FROM records ORDER BY seq").fetchall()
         return iter([row[0] for row in rows])
 
     def __len__(self) -> int:
         if self._memory is not None:
             return len(self._memory)
+        self._write_pending()
         return int(self._conn().execute("SELECT count(*) FROM records").fetchone()[0])
 
     # --- streaming -----------------------------------------------------------------------
 
-    def chunks(self, size: int) -> Iterator[list[Record]]:
+    def chunks(self, size: int) -> Iterator[list[V]]:
         """The records left, `size` at a time, in insertion order (only a chunk in memory)."""
         if self._memory is not None:
             values = list(self._memory.values())
             for start in range(0, len(values), size):
                 yield values[start : start + size]
             return
+        self._write_pending()
         last = 0
         while True:
             rows = (
@@ -100,12 +112,12 @@ class SpillingRecords(MutableMapping[str, Record]):
 
     def close(self) -> None:
         """Drop the records (and the temporary database)."""
-        self._memory = {}
+        self._memory, self._pending = {}, {}
         db, self._db = self._db, None
         if db is not None:
             db.close()
 
-    def __enter__(self) -> SpillingRecords:
+    def __enter__(self) -> SpillingRecords[V]:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -116,6 +128,16 @@ class SpillingRecords(MutableMapping[str, Record]):
     def _conn(self) -> sqlite3.Connection:
         assert self._db is not None
         return self._db
+
+    def _write_pending(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        self._conn().executemany(
+            "INSERT INTO records (id, data) VALUES (?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+            ((k, pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for k, v in pending.items()),
+        )
 
     def _spill(self) -> None:
         # "" opens a private temporary database on disk; nothing here needs durability.
