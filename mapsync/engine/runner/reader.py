@@ -124,10 +124,10 @@ class Reader:
                         .values()]
         return list(dict.fromkeys(own + partners))
 
-    def salesforce_changes(self) -> SpillingRecords:
+    def salesforce_changes(self) -> SpillingRecords[Record]:
         """Salesforce records changed since the watermark, and those to retry, by Id."""
         side = self.m.salesforce
-        changes = SpillingRecords()  # on disk past a few thousand: memory stays flat
+        changes = SpillingRecords[Record]()  # on disk past a few thousand: memory stays flat
         complete = False
         if not self._retrying_only and "salesforce" not in self.quiet:
             include_deleted = self.m.delete.mode != "ignore"

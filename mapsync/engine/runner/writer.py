@@ -28,36 +28,18 @@ from mapsync.engine.connectors.base import (
 from mapsync.engine.errors import RUN_STOPPERS, SyncError
 from mapsync.engine.program import CompiledMapping, LineSet, RefPending, TransformError
 from mapsync.engine.runner.cost import Limits, Planner
-from mapsync.engine.runner.decide import Decision, Shadow, follow_up, line_payload
-from mapsync.engine.runner.held import ITEMS_IN_MEMORY, HeldWrites, Kind
+from mapsync.engine.runner.decide import Decision, follow_up, line_payload
+from mapsync.engine.runner.held import ITEMS_IN_MEMORY, Held, HeldWrites, Kind
 from mapsync.engine.runner.ledger import Ledger, LinkRow
 from mapsync.engine.runner.pairing import CHUNK, TOMBSTONE, Batch, Options, Pair, text
 from mapsync.engine.runner.spill import SpillingRecords
-from mapsync.engine.state import Link
+from mapsync.engine.state import Encoded, Link
 
 
 def salesforce_payload(record: dict[str, Any]) -> dict[str, Any]:
     """Empty text becomes null: Salesforce clears a field with null, and a reference to a
     record deleted in Salesforce resolves to empty."""
     return {k: None if v == "" else v for k, v in record.items()}
-
-
-def held_pair(pair: Pair) -> Pair:
-    """What a held write keeps of its pair: the keys, and whether an Intacct record was
-    read (its lines are then synced), not the records, which only the decision needed."""
-    intacct: Record | None = {} if pair.intacct is not None else None
-    return Pair(pair.key, intacct, None, pair.sf_id, pair.recordno, new_link=pair.new_link)
-
-
-def held_decision(decision: Decision, *, shadow: bool) -> Decision:
-    """What a held write keeps of its decision: the Salesforce patch, the conflicts, the
-    report's samples and, when its success settles the pair, the shadow to store."""
-    return Decision(
-        salesforce_patch=decision.salesforce_patch,
-        conflicts=decision.conflicts,
-        shadow=decision.shadow if shadow else Shadow(),
-        changes=decision.changes[:3],
-    )
 
 
 class Writer:
@@ -104,11 +86,12 @@ class Writer:
             return
         for kind, held, payloads, count in self.held.take():
             results = self.send_held(kind, payloads, count)
-            for chunk in held.chunks(ITEMS_IN_MEMORY):
-                self.settle_held(kind, chunk, list(islice(results, len(chunk))))
+            for chunk, sent in zip(held.chunks(ITEMS_IN_MEMORY),
+                                   payloads.chunks(ITEMS_IN_MEMORY), strict=True):
+                self.settle_held(kind, chunk, sent, list(islice(results, len(chunk))))
 
     def send_held(
-        self, kind: Kind, held: SpillingRecords, count: int
+        self, kind: Kind, held: SpillingRecords[dict[str, Any]], count: int
     ) -> Iterator[WriteResult]:
         """Held payloads through the connector, read from `held` for each pass the
         connector makes over them; results in order, lazily."""
@@ -132,17 +115,20 @@ class Writer:
             yield from (WriteResult(index=i, ok=False, error=exc) for i in range(sent, count))
 
     def settle_held(
-        self, kind: Kind, items: list[dict[str, Any]], results: list[WriteResult]
+        self, kind: Kind, items: list[Held], payloads: list[dict[str, Any]],
+        results: list[WriteResult],
     ) -> None:
-        """Store the outcome of held writes as `apply` stores a chunk's."""
+        """Store the outcome of held writes as `apply` stores a chunk's, with the shadows
+        encoded when they were held."""
         batch, links, shadows = Batch(), list[LinkRow](), dict[str, Any]()
-        for item, result in zip(items, results, strict=True):
-            pair, decision = item["pair"], item["decision"]
+        for item, payload, result in zip(items, payloads, results, strict=True):
+            pair, decision = item.pair(), item.decision(payload)
             if kind == "upsert":
                 self.salesforce_created(pair, decision, result, batch, links, shadows)
-            elif self.updated("salesforce", pair, decision, result, item["count"]) \
-                    and item["settle"]:
-                self.settle(pair, decision, batch if item["count"] else Batch(), shadows)
+            elif self.updated("salesforce", pair, decision, result, item.counted) and item.settle:
+                self.settle(pair, decision, batch if item.counted else Batch(), shadows)
+            if item.shadow is not None and pair.key in shadows:
+                shadows[pair.key] = Encoded(item.shadow)
         self.finish(batch, links, shadows)
 
     def close(self) -> None:
@@ -196,7 +182,7 @@ class Writer:
             return
         if self.held is not None:
             for pair, decision in batch.sf_creates:
-                self.held.create(held_pair(pair), held_decision(decision, shadow=True))
+                self.held.create(pair, decision)
             return
         payloads = [d.salesforce_patch for _, d in batch.sf_creates]
         results = self.send("salesforce", "upsert", payloads)
@@ -318,8 +304,7 @@ class Writer:
         if sf_items and self.held is not None:
             for (pair, decision), payload in zip(sf_items, sf_payloads, strict=True):
                 settle = pair.key not in failed
-                self.held.update(held_pair(pair), held_decision(decision, shadow=settle),
-                                 payload, count=count, settle=settle)
+                self.held.update(pair, decision, payload, count=count, settle=settle)
                 later.add(id(pair))
         for pair, decision in batch.updates:
             if pair.key not in failed and id(pair) not in later:

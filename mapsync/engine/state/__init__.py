@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mapsync.engine.record import Side
+from mapsync.engine.state.db import Encoded, dumps_in_order
 from mapsync.engine.state.links import RefCache
 from mapsync.engine.state.postgres import DEFAULT_NAMESPACE, is_postgres_url, mask_url
 from mapsync.engine.state.protocol import StateStore
@@ -45,6 +46,7 @@ __all__ = [
     "ChunkWrites",
     "ConflictRecord",
     "ConflictRow",
+    "Encoded",
     "ErrorRecord",
     "FailedRecord",
     "Link",
@@ -56,6 +58,7 @@ __all__ = [
     "StateError",
     "StatePermissionWarning",
     "StateStore",
+    "dumps_in_order",
     "Watermark",
     "is_tombstone",
     "mask_url",

@@ -160,6 +160,23 @@ def dumps(value: Any) -> str | None:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_jsonable)
 
 
+class Encoded(str):
+    """JSON text encoded already (by `dumps_in_order`), stored as it is where a value is
+    expected: a shadow held with a write that waits for a Bulk API 2.0 job is encoded once,
+    when the write is held."""
+
+    __slots__ = ()
+
+
+def dumps_in_order(value: Any) -> str:
+    """Stored JSON text of a value whose keys come in a stable order already (shadows: rule
+    order), without sorting them: a third less time for the shadows a sync stores for every
+    record it writes. `Encoded` text is returned as it is."""
+    if isinstance(value, Encoded):
+        return str(value)
+    return _IN_ORDER(value)
+
+
 def loads(text: str | None) -> Any:
     """The value of stored JSON text."""
     return None if text is None else json.loads(text)
@@ -174,6 +191,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_IN_ORDER = json.JSONEncoder(
+    separators=(",", ":"), check_circular=False, default=_jsonable
+).encode
 
 
 class Part:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from mapsync.engine.record import Side
-from mapsync.engine.state.db import Part, chunks, dumps, marks, now
+from mapsync.engine.state.db import Part, chunks, dumps_in_order, marks, now
 from mapsync.engine.state.records import Link, is_tombstone
 
 
@@ -121,7 +121,7 @@ class Shadows(Part):
     def save_shadows(self, mapping: str, shadows: Mapping[str, Any]) -> None:
         """Store the last synced values (any JSON value) per Intacct key of linked pairs."""
         stamp = now()
-        rows = [(mapping, key, dumps(values), stamp) for key, values in shadows.items()]
+        rows = [(mapping, key, dumps_in_order(values), stamp) for key, values in shadows.items()]
         with self.db.transaction():
             self.db.executemany(
                 """INSERT INTO shadow VALUES (?, ?, ?, ?) ON CONFLICT (mapping, intacct_key)
