@@ -30,8 +30,8 @@ class RecordTransform:
     the payload may hold, `source` the generated function's text.
     """
 
-    __slots__ = ("flow", "fields", "source_fields", "target_fields", "_name", "_function",
-                 "_source", "_owned")
+    __slots__ = ("flow", "fields", "source_fields", "target_fields", "memo", "_name",
+                 "_function", "_source", "_owned")
 
     def __init__(self, fields: Sequence[FieldTransform], flow: Flow, *, name: str = "") -> None:
         self.flow = flow
@@ -39,6 +39,8 @@ class RecordTransform:
         self.source_fields = _paths(f.source for f in fields) | _paths(
             p for f in fields if f.when and f.when.side == SOURCE[flow] for p in f.when.paths)
         self.target_fields = _paths(f.target for f in fields)
+        # What the stages using this flow derive from it once (the runner's creation steps).
+        self.memo: dict[str, Any] = {}
         self._name = name
         # Written on first use: a run that never creates or updates this way pays nothing.
         self._function: Function = self._first
