@@ -72,14 +72,14 @@ def test_old_and_new_forms_decide_alike_and_multi_field_rules_keep_lists() -> No
         assert [c[0] for c in made.changes] == [STREET]
 
 
-def test_the_decider_falls_back_to_every_rule_for_a_rule_the_shadow_lacks() -> None:
+def test_a_rule_the_shadow_lacks_has_moved_as_every_rule_sees_it() -> None:
     m = mapping("Customer")
     intacct, _, shadow = linked()
     del shadow.intacct[CITY]
     del shadow.salesforce[CITY]
     edited = {**intacct, "NAME": "Globex SA"}
-    assert m.watches["intacct"].update(edited, shadow) is None
     decision = Decider(m, dt.UTC).pair(Pair("C-1", edited, None, "001", "1", shadow))
-    assert decision == decide(m.rules, edited, None, shadow, programs=m.programs)
+    every_rule = decide(m.rules, edited, None, shadow, programs=m.programs, watches=None)
+    assert decision == every_rule == m.watches["intacct"].update(edited, shadow)
     assert decision.salesforce_patch == {"Name": "Globex SA", "BillingCity": "Lyon"}
     assert decision.shadow.salesforce[CITY] == "Lyon"

@@ -1,8 +1,7 @@
 """An update read on one side, decided in one generated function per mapping and side.
 
     watch = ShadowWatch(mapping.rules, "intacct", programs["salesforce"], types)
-    decision = watch.update(intacct_record, shadow)    # what `decide` gives for (record, None),
-                                                       # or None: decide that one rule by rule
+    decision = watch.update(intacct_record, shadow)    # what `decide` gives for (record, None)
 
 An update reads one side's record (the other did not change since the last sync). Only the
 rules whose value there moved away from the pair's shadow, and the one-way rules from that
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
     from mapsync.engine.program.mapping import FieldRule
     from mapsync.engine.program.record import RecordTransform
 
-Update = Callable[[Record, Shadow], Decision | None]
+Update = Callable[[Record, Shadow], Decision]
 
 _TOWARDS: dict[Side, Flow] = {"salesforce": "to_salesforce", "intacct": "to_intacct"}
 
@@ -110,7 +109,7 @@ class ShadowWatch:
         self._name, self._source = name, ""
         self.update: Update = self._first  # written on first use
 
-    def _first(self, record: Record, shadow: Shadow) -> Decision | None:
+    def _first(self, record: Record, shadow: Shadow) -> Decision:
         self.update = self._build()
         return self.update(record, shadow)
 
@@ -141,6 +140,7 @@ class _UpdateWriter:
         self.target: Side = "salesforce" if watch.side == "intacct" else "intacct"
         self.fields = watch.program.fields if watch.program is not None else ()
         self.writer = Writer(self.fields, _TOWARDS[self.target])
+        self.lookup = "old_s[{}]"  # how the source shadow is read in the quick test
         self.names = self.writer.names
         self.names.update({"_canonical": canonical, "_decimal": decimal_text,
                            "_Decision": Decision, "_Shadow": Shadow, "_new": object.__new__,
@@ -152,19 +152,30 @@ class _UpdateWriter:
         return name
 
     def write(self) -> tuple[str, dict[str, Any]]:
-        old_s, old_t = f"shadow.{self.side}", f"shadow.{self.target}"
-        lines = ["def update(record, shadow):", "    get = record.get",
-                 f"    old_s = {old_s}", f"    old_t = {old_t}",
+        """Two functions: `update`, which looks each rule up in the source shadow by
+        subscript, and `tolerant`, which it hands the pair to when that raises KeyError:
+        the shadow lacks a rule (added since the last sync, or a one-way rule a creation
+        does not record, as in the follow-up of an Intacct create). A rule the shadow lacks
+        has moved, as `decide` sees it; the subscript keeps the common case fastest."""
+        lines = [*self.function("tolerant", exact=False), "",
+                 *self.function("update", exact=True)]
+        return "\n".join(lines) + "\n", self.names
+
+    def function(self, name: str, *, exact: bool) -> list[str]:
+        """The source of one of the two functions."""
+        self.lookup = "old_s[{}]" if exact else "old_s.get({}, _MISSING)"
+        lines = [f"def {name}(record, shadow):", "    get = record.get",
+                 f"    old_s = shadow.{self.side}", f"    old_t = shadow.{self.target}",
                  "    tget = old_t.get", "    errors = None", "    store_s = dict(old_s)",
                  "    store_t = dict(old_t)", "    patch = {}", "    changes = []"]
-        # A rule the shadow does not hold yet (a rule added since the last sync) raises
-        # KeyError at its look-up: the caller then decides rule by rule.
-        lines.append("    try:")
-        for index, rule in enumerate(self.watch.rules):
-            if rule.direction != "off":
-                lines.extend(f"    {line}" for line in self.scan(index, rule))
-        lines += ["    except KeyError:", "        return None"]
-        return "\n".join(lines + self.decision()) + "\n", self.names
+        body = [line for index, rule in enumerate(self.watch.rules)
+                if rule.direction != "off" for line in self.scan(index, rule)]
+        if exact:
+            lines += ["    try:", *(f"    {line}" for line in body),
+                      "    except KeyError:", "        return tolerant(record, shadow)"]
+        else:
+            lines += body
+        return lines + self.decision()
 
     def decision(self) -> list[str]:
         """The Decision and its Shadow built with their slots set in line: the two dataclass
@@ -201,13 +212,13 @@ class _UpdateWriter:
             slow = [f"c = {_CANONICAL[kinds[0]].format(v='w0')}"]
             moved, value = f"old_s.get({rid}, _MISSING) != c", "c"
             if kinds[0] in _MAYBE_MOVED:
-                fast = _MAYBE_MOVED[kinds[0]].format(v="w0", o=f"old_s[{rid}]")
+                fast = _MAYBE_MOVED[kinds[0]].format(v="w0", o=self.lookup.format(rid))
         else:
             parts = [_CANONICAL[k].format(v=w) for k, w in zip(kinds, names, strict=True)]
             slow = [f"c = [{', '.join(f'({p})' for p in parts)}]"]
             moved, value = f"c != old_s.get({rid})", "c"
             if fields and set(kinds) == {"text"}:
-                fast = " or ".join([f"[{', '.join(names)}] != old_s[{rid}]",
+                fast = " or ".join([f"[{', '.join(names)}] != {self.lookup.format(rid)}",
                                     *(_NOT_PLAIN.format(v=w) for w in names)])
         store = f"store_s[{rid}] = {value}"
         # The rule's push follows its scan, as `decide` takes the rules one after the other.

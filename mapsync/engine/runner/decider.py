@@ -77,20 +77,16 @@ class Decider:
         that side (as `decide_update` does): most pairs of an incremental run are such.
         """
         intacct, salesforce = pair.intacct, pair.salesforce
-        # `decide_update` in line, as this runs for every pair of an incremental run: the
-        # side's update function, or rule by rule when it declines.
-        decision: Decision | None = None
+        # `decide_update` in line, as this runs for every pair of an incremental run.
         if salesforce is None and intacct is not None:
             decision = self.watches["intacct"].update(intacct, pair.shadow)
-            if decision is not None:
-                if not self.unwritable[1].isdisjoint(decision.salesforce_patch):
-                    self._drop_unwritable(decision)
+            if not self.unwritable[1].isdisjoint(decision.salesforce_patch):
+                self._drop_unwritable(decision)
         elif intacct is None and salesforce is not None:
             decision = self.watches["salesforce"].update(salesforce, pair.shadow)
-            if decision is not None:
-                if not self.unwritable[0].isdisjoint(decision.intacct_patch):
-                    self._drop_unwritable(decision)
-        if decision is None:
+            if not self.unwritable[0].isdisjoint(decision.intacct_patch):
+                self._drop_unwritable(decision)
+        else:
             decision = decide(self.m.rules, intacct, salesforce, pair.shadow,
                               policy=self.m.conflict, newest=lambda: self.newest(pair),
                               programs=self.m.programs)
