@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -14,7 +15,9 @@ from mapsync.engine.catalog import load_catalogs
 from mapsync.engine.connectors.base import Watermark
 from mapsync.engine.connectors.intacct import controlids, query
 from mapsync.engine.connectors.intacct.values import (
+    DATETIME_FORMAT,
     build_object,
+    parse_datetime,
     parse_record,
     to_python,
     to_wire,
@@ -166,3 +169,26 @@ def test_controlids_are_deterministic_and_distinct() -> None:
     assert controlids.controlid("update", "CUSTOMER", {"NAME": "x"}) != a
     assert controlids.distinct([a, a, "z"]) == [a, f"{a}-2", "z"]
     assert controlids.fresh(a) != controlids.fresh(a)
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.tuples(*(st.integers(0, 120) for _ in range(2)), st.integers(0, 10_000),
+                       *(st.integers(0, 70) for _ in range(3))),
+       pad=st.booleans(), tail=st.sampled_from(["", " ", "x", ".5"]))
+def test_us_datetimes_parse_as_strptime_reads_them(
+    parts: tuple[int, ...], pad: bool, tail: str
+) -> None:
+    """Intacct's MM/DD/YYYY HH:MM:SS is read without strptime, with the same results and
+    the same refusals (out-of-range fields, one-digit fields, stray text)."""
+    month, day, year, hour, minute, second = parts
+    width = 2 if pad else 1
+    text = (f"{month:0{width}d}/{day:0{width}d}/{year:04d} "
+            f"{hour:0{width}d}:{minute:0{width}d}:{second:0{width}d}{tail}")
+
+    def parsed(read: Callable[[str], dt.datetime]) -> object:
+        try:
+            return read(text)
+        except ValueError:
+            return ValueError
+
+    assert parsed(parse_datetime) == parsed(lambda t: dt.datetime.strptime(t, DATETIME_FORMAT))

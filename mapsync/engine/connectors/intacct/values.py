@@ -33,6 +33,8 @@ _TRUE = frozenset({"true", "t", "1", "yes"})
 _FALSE = frozenset({"false", "f", "0", "no"})
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# DATETIME_FORMAT's fields as strptime reads them (one or two digits, a four-digit year)
+_US_DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{1,2}):(\d{1,2})\Z")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -104,7 +106,13 @@ def parse_datetime(text: str) -> dt.datetime:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
     if " " not in text:
         return dt.datetime.combine(parse_date(text), dt.time())
-    return dt.datetime.strptime(text, DATETIME_FORMAT)
+    parts = _US_DATETIME.match(text)
+    if parts is None:  # anything else strptime accepts
+        return dt.datetime.strptime(text, DATETIME_FORMAT)
+    month, day, year, hour, minute, second = map(int, parts.groups())
+    # strptime costs 8 us a value, a fifth of reading a record back; the same digits, ranges
+    # checked by datetime itself (ValueError, as strptime raises)
+    return dt.datetime(year, month, day, hour, minute, second)
 
 
 def parse_bool(text: str) -> bool:
