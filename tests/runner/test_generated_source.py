@@ -45,7 +45,7 @@ def test_compiling_the_same_rules_again_keeps_no_more_source() -> None:
         assert source == first.watches[side].source
         name = generated_filename(source, f"update Customer {side}")
         assert name in after_first
-        assert linecache.getline(name, 1) == "def update(record, shadow):\n"
+        assert linecache.getline(name, 1) == "def tolerant(record, shadow):\n"
 
 
 def test_another_source_gets_its_own_entry_and_tracebacks_show_it() -> None:

@@ -11,7 +11,10 @@ Order of work for a mapping:
    by external id or natural key on first sight, or marks it for creation in Salesforce
    when the mapping allows it. The Decider (pure) decides each pair's writes; the Writer
    sends them and stores the chunk's links and shadows through the Ledger.
-3. Salesforce records not paired in step 2 go the same way towards Intacct.
+3. Salesforce records not paired in step 2 go the same way towards Intacct. When the
+   Intacct read finds nothing at all (it starts first), no Salesforce record can meet a
+   partner there: Salesforce's changes then go through chunk by chunk as they are read,
+   none held.
 4. Records waiting for a parent that was written in this run are tried once more.
 5. Both watermarks advance to the greatest position read, in one transaction after the
    last chunk's: a crash before that re-reads, and the shadows make the re-read a no-op.
@@ -31,7 +34,7 @@ key earlier versions gave, natural keys other than the key), in one request per 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from itertools import chain, islice
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
@@ -48,6 +51,21 @@ from mapsync.engine.runner.report import MappingReport
 from mapsync.engine.runner.status import StatusBoard
 from mapsync.engine.runner.writer import Writer
 from mapsync.engine.state import StateStore
+
+
+def unique_chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """Salesforce records `size` Ids at a time, one version of each Id per chunk (the
+    later), so that a chunk never creates two partners for one record."""
+    iterator = iter(records)
+    while True:
+        chunk: dict[str, Record] = {}
+        for record in iterator:
+            chunk[str(record["Id"])] = record
+            if len(chunk) >= size:
+                break
+        if not chunk:
+            return
+        yield list(chunk.values())
 
 
 class MappingSync:
@@ -110,22 +128,49 @@ class MappingSync:
 
     def both_passes(self) -> None:
         """Intacct's changes, then Salesforce's not paired with them, then the records left
-        for after both; held Salesforce writes are sent after each of these steps."""
-        with self.reader.salesforce_changes() as sf_changes:
-            self.pairer.salesforce_all = self.reader.salesforce_all
-            intacct = self.reader.intacct_changes()
-            threshold = getattr(self.salesforce, "bulk_threshold", None)
-            head = list(islice(intacct, threshold)) if isinstance(threshold, int) else []
-            self.writer.hold_salesforce(len(sf_changes) + len(head))
-            for chunk in chunks(chain(head, intacct), self.options.chunk):
-                self.process_intacct(chunk, sf_changes)
-            for remaining in sf_changes.chunks(self.options.chunk):
-                self.process_salesforce(remaining)
+        for after both; held Salesforce writes are sent after each of these steps. When
+        nothing changed in Intacct, Salesforce's changes go through as they are read."""
+        intacct = self.reader.intacct_changes()
+        first = next(intacct, None)
+        if first is None:
+            self.salesforce_pass()
+        else:
+            self.paired_passes(chain([first], intacct))
         self.writer.flush()
         self.create_deferred_copies()
         self.writer.flush()
         self.retry_waiting()
         self.writer.flush()
+
+    def paired_passes(self, intacct: Iterator[Record]) -> None:
+        """Salesforce's changes read and held by Id; Intacct's, each paired with its changed
+        partner; then Salesforce's left."""
+        with self.reader.salesforce_changes() as sf_changes:
+            self.pairer.salesforce_all = self.reader.salesforce_all
+            head = list(islice(intacct, self.bulk_threshold or 0))
+            self.writer.hold_salesforce(len(sf_changes) + len(head))
+            for chunk in chunks(chain(head, intacct), self.options.chunk):
+                self.process_intacct(chunk, sf_changes)
+            for remaining in sf_changes.chunks(self.options.chunk):
+                self.process_salesforce(remaining)
+
+    def salesforce_pass(self) -> None:
+        """Nothing changed in Intacct, so no Salesforce record waits for an Intacct partner:
+        Salesforce's changes are written chunk by chunk as the read goes on, without being
+        held (the service works on one chunk while the next is read and decided; a large
+        first sync spills nothing to disk). A record read twice is taken once per chunk,
+        the newer; a later chunk finds it linked by the earlier one."""
+        records = self.reader.salesforce_stream()
+        head = list(islice(records, self.bulk_threshold or 0))
+        self.writer.hold_salesforce(len(head))
+        for chunk in unique_chunks(chain(head, records), self.options.chunk):
+            self.process_salesforce(chunk)
+
+    @property
+    def bulk_threshold(self) -> int | None:
+        """Records from which the Salesforce connector writes with Bulk API 2.0."""
+        threshold = getattr(self.salesforce, "bulk_threshold", None)
+        return threshold if isinstance(threshold, int) else None
 
     # -- one chunk, each way --------------------------------------------------------------
 
