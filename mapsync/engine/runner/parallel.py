@@ -16,11 +16,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Generic, TypeVar
+from contextlib import ExitStack
+from typing import Any, Generic, TypeVar, cast
 
 from mapsync.engine.plan import PlanMapping
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 def must_follow(mappings: Sequence[PlanMapping]) -> dict[str, set[str]]:
@@ -83,6 +85,21 @@ class Schedule:
             return []
         ready = [m for m in waiting if self.after[m.name] <= done]
         return ready[: max(workers - busy, 0)]
+
+
+def limited(client: C, limit: int, scope: ExitStack) -> C:
+    """`client` with at most `limit` requests in flight while `scope` lasts.
+
+    A client that can hold the slot only while a request is on the wire (`on_the_wire`:
+    the Intacct client) does so, so that one mapping building its next request or
+    parsing an answer never keeps another's request from the service; any other client
+    is wrapped whole in `Throttled`.
+    """
+    on_the_wire = getattr(client, "on_the_wire", None)
+    if callable(on_the_wire):
+        scope.enter_context(on_the_wire(limit))
+        return client
+    return cast(C, Throttled(client, limit))
 
 
 class Throttled(Generic[T]):

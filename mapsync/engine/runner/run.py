@@ -13,9 +13,8 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Collection, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
-from typing import cast
 
 from mapsync.engine.catalog import Catalogs, load_catalogs
 from mapsync.engine.connectors.base import IntacctAPI, SalesforceAPI
@@ -31,7 +30,7 @@ from mapsync.engine.program import CompiledMapping, RefResolver, compile_mapping
 from mapsync.engine.runner.actions import ActionRunner
 from mapsync.engine.runner.heap import frozen_heap
 from mapsync.engine.runner.pairing import Options
-from mapsync.engine.runner.parallel import Schedule, Throttled
+from mapsync.engine.runner.parallel import Schedule, limited
 from mapsync.engine.runner.pipeline import MappingSync
 from mapsync.engine.runner.planned import PlannedLinks
 from mapsync.engine.runner.probe import Verdicts, probe
@@ -108,9 +107,9 @@ def run_plan(
     the readers (the overlap window of watermarks). The heap the run starts with is kept
     out of the garbage collector's full passes while it runs (`heap`).
     """
-    with frozen_heap():
+    with frozen_heap(), ExitStack() as scope:
         return _run_plan(plan, intacct, salesforce, state, options, only, command, catalogs,
-                         progress, timezone, lock, clock)
+                         progress, timezone, lock, clock, scope)
 
 
 def _run_plan(
@@ -126,6 +125,7 @@ def _run_plan(
     timezone: str,
     lock: Callable[[], AbstractContextManager[object]] | None,
     clock: Clock,
+    scope: ExitStack,
 ) -> RunReport:
     run_id = None if options.dry_run else state.start_run(command)
     report = RunReport(run_id=run_id)
@@ -133,8 +133,8 @@ def _run_plan(
     at_once, intacct_limit, salesforce_limit = options.at_once
     side_by_side = at_once > 1 and len(mappings) > 1
     if side_by_side:
-        intacct = cast(IntacctAPI, Throttled(intacct, intacct_limit))
-        salesforce = cast(SalesforceAPI, Throttled(salesforce, salesforce_limit))
+        intacct = limited(intacct, intacct_limit, scope)
+        salesforce = limited(salesforce, salesforce_limit, scope)
     resolver: RefResolver = state.ref_resolver()
     if options.dry_run:
         resolver = PlannedLinks(resolver)

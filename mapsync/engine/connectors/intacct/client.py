@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -121,6 +122,11 @@ class IntacctClient:
     def open_session(self) -> str:
         """Log in now (getAPISession) and return the endpoint the session uses."""
         return self._gateway.open_session().endpoint
+
+    def on_the_wire(self, limit: int) -> AbstractContextManager[None]:
+        """While inside, at most `limit` requests to Intacct are on the wire at once (for
+        mappings sharing this client side by side; see `Gateway.on_the_wire`)."""
+        return self._gateway.on_the_wire(limit)
 
     @property
     def gateway(self) -> Gateway:

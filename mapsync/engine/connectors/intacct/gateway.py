@@ -15,9 +15,11 @@ which knows which record each function was for. Along the way it:
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -76,6 +78,7 @@ class Gateway:
         self._deadline = deadline
         self._clock = clock
         self._session = Session(session_id, endpoint) if session_id else None
+        self._wire: AbstractContextManager[object] = nullcontext()
 
     # --- public --------------------------------------------------------------------------
 
@@ -111,6 +114,18 @@ class Gateway:
             self._session = None
             session = self._ensure_session()
             return self._send(functions, session.session_id, operation, uniqueid, request_id)
+
+    @contextmanager
+    def on_the_wire(self, limit: int) -> Iterator[None]:
+        """While inside, at most `limit` requests are on the wire at once, whichever thread
+        sends them: the slot is held from the first byte sent to the last byte read, so
+        building a request and parsing its answer never keep another thread's request
+        waiting (Intacct counts API transactions in flight, not the work around them)."""
+        before, self._wire = self._wire, threading.BoundedSemaphore(max(limit, 1))
+        try:
+            yield
+        finally:
+            self._wire = before
 
     def open_session(self) -> Session:
         """Log in with getAPISession and switch to the endpoint it returns."""
@@ -166,11 +181,9 @@ class Gateway:
     def _post(self, body: bytes, operation: str) -> tuple[int, bytes, str]:
         headers = {"Content-Type": "application/xml", "Accept": "application/xml, text/xml",
                    "Accept-Encoding": inflate.ACCEPT_ENCODING}
-        ends = self._clock() + self._deadline
         try:
-            with self._http.stream("POST", self.endpoint, content=body, headers=headers) as reply:
-                payload = self._read_limited(reply, operation, ends)
-                return reply.status_code, payload, reply.headers.get("content-type", "")
+            with self._wire:
+                return self._exchange(body, headers, operation)
         except httpx.TransportError as exc:
             raise ServerFault(
                 f"{type(exc).__name__}: {self.redact(str(exc))[:200]}",
@@ -178,6 +191,14 @@ class Gateway:
                 operation=operation,
                 code=type(exc).__name__,
             ) from None
+
+    def _exchange(
+        self, body: bytes, headers: dict[str, str], operation: str
+    ) -> tuple[int, bytes, str]:
+        ends = self._clock() + self._deadline
+        with self._http.stream("POST", self.endpoint, content=body, headers=headers) as reply:
+            payload = self._read_limited(reply, operation, ends)
+            return reply.status_code, payload, reply.headers.get("content-type", "")
 
     def _read_limited(self, reply: httpx.Response, operation: str, ends: float) -> bytes:
         declared = reply.headers.get("content-length", "")
