@@ -20,6 +20,9 @@ from mapsync.engine.runner.spill import SpillingRecords
 from mapsync.engine.state import Watermark
 
 Clock = Callable[[], dt.datetime]
+# Records a streamed Salesforce read remembers (Id and stamp), to skip those a read started
+# again gives a second time: the first page the probe read, and more (a few MB at most).
+STREAM_SEEN = 10_000
 log = logging.getLogger("mapsync.run")
 
 
@@ -149,8 +152,11 @@ class Reader:
     def salesforce_stream(self) -> Iterator[Record]:
         """Salesforce records changed since the watermark, then those to retry, as they are
         read, none held: for a pass where no Intacct record waits for its partner. A record
-        read again as it was (a read started again after a stale cursor) is skipped; one
-        changed while the read went on comes again, newer. Each counts once."""
+        read again as it was (a read started again after a stale cursor) is skipped and
+        counts once; one changed while the read went on comes again, newer. Only the first
+        `STREAM_SEEN` records are remembered for that, so memory stays flat: a read started
+        again past them (a page failing after its retries, deep into a large read) writes
+        the later ones again, which finds them linked and in step."""
         side = self.m.salesforce
         seen: dict[str, object] = {}  # Id -> modification stamp
         if not self._retrying_only and "salesforce" not in self.quiet:
@@ -162,7 +168,8 @@ class Reader:
                     continue
                 if before is seen:
                     self.ledger.report.read["salesforce"] += 1
-                seen[record_id] = stamp
+                if len(seen) < STREAM_SEEN or before is not seen:
+                    seen[record_id] = stamp
                 self.advance("salesforce", record, side.modified, "Id")
                 yield record
         retry = [k for k in self.retry_keys("salesforce") if k not in seen]
