@@ -142,6 +142,7 @@ def baseline(ctx: Any, records: int) -> dict[str, float]:
     sf_rate = 2 * records / (time.perf_counter() - started)
     return {"records": 2 * records, "intacct_create_per_s": intacct_rate,
             "salesforce_update_per_s": sf_rate,
+            "seconds": 2 * records / intacct_rate + 2 * records / sf_rate,
             "both_per_s": 1 / (1 / intacct_rate + 1 / sf_rate),
             "minimal": minimal_baseline(ctx, records)}
 
