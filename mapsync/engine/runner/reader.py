@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 
 from mapsync.engine.connectors.base import IntacctAPI, Record, SalesforceAPI
 from mapsync.engine.errors import RUN_STOPPERS, SyncError
@@ -139,11 +139,8 @@ class Reader:
             for record in self._salesforce_read(since, include_deleted):
                 self.advance("salesforce", record, side.modified, "Id")
                 changes[str(record["Id"])] = record
-        retry = [k for k in self.retry_keys("salesforce") if k not in changes]
-        if retry:
-            for record in self.salesforce.read_by_keys(side.object, "Id", retry, side.read_fields):
-                changes[str(record["Id"])] = record
-            self.ledger.forget("salesforce", [k for k in retry if k not in changes])
+        for record in self._salesforce_retries(changes):
+            changes[str(record["Id"])] = record
         self.ledger.report.read["salesforce"] += len(changes)
         if complete and not changes.spilled:
             self.salesforce_all = [r for r in changes.values() if not r.get("IsDeleted")]
@@ -172,14 +169,23 @@ class Reader:
                     seen[record_id] = stamp
                 self.advance("salesforce", record, side.modified, "Id")
                 yield record
-        retry = [k for k in self.retry_keys("salesforce") if k not in seen]
-        if retry:
-            found: set[str] = set()
-            for record in self.salesforce.read_by_keys(side.object, "Id", retry, side.read_fields):
-                found.add(str(record["Id"]))
-                self.ledger.report.read["salesforce"] += 1
-                yield record
-            self.ledger.forget("salesforce", [k for k in retry if k not in found])
+        for record in self._salesforce_retries(seen):
+            self.ledger.report.read["salesforce"] += 1
+            yield record
+
+    def _salesforce_retries(self, read: Container[str]) -> Iterator[Record]:
+        """The Salesforce records to try again (open errors, and the partners of Intacct
+        ones) that are not among the Ids `read`; those Salesforce no longer has are
+        forgotten once the read is over."""
+        side = self.m.salesforce
+        retry = [k for k in self.retry_keys("salesforce") if k not in read]
+        if not retry:
+            return
+        found: set[str] = set()
+        for record in self.salesforce.read_by_keys(side.object, "Id", retry, side.read_fields):
+            found.add(str(record["Id"]))
+            yield record
+        self.ledger.forget("salesforce", [k for k in retry if k not in found])
 
     def _salesforce_read(self, since: Watermark | None, include_deleted: bool) -> Iterator[Record]:
         """The Salesforce records changed since `since`: from the page the probe read for
