@@ -1,12 +1,12 @@
 """Changed records held for pairing: in memory up to a limit, then in a temporary SQLite file.
 
-A mapping reads every changed Salesforce record before it streams Intacct's, so that an
-Intacct record meets its changed partner. On an initial sync of 100,000 accounts that buffer
-is the largest thing a run holds; past `limit` records it moves to a private temporary SQLite
-database (SQLite deletes it when the connection closes), so memory stays flat whatever the
-size. Small runs never touch the disk.
+A mapping whose Intacct side changed too reads every changed Salesforce record before it
+streams Intacct's, so that an Intacct record meets its changed partner (runner/pipeline.py);
+held Bulk writes keep their items and payloads here as well (runner/held.py). Past `limit`
+records the values move to a private temporary SQLite database (SQLite deletes it when the
+connection closes), so memory stays flat whatever the size. Small runs never touch the disk.
 
-Vs are pickled: they hold the connector's values (str, int, float, Decimal, date,
+Values are pickled: records hold the connector's values (str, int, float, Decimal, date,
 datetime, bool, None), and only this object reads back what it wrote. Once on disk, records
 set are written `WRITE_BATCH` at a time (one `executemany`): a statement per record cost
 about as much as pickling it.
@@ -26,8 +26,8 @@ WRITE_BATCH = 500
 
 
 class SpillingRecords(MutableMapping[str, V], Generic[V]):
-    """Vs (any picklable values) by id, in insertion order; on disk once there are more
-    than `limit`."""
+    """Records (or any picklable values) by id, in insertion order; on disk once there are
+    more than `limit`."""
 
     def __init__(self, limit: int = SPILL_AFTER) -> None:
         self.limit = limit
